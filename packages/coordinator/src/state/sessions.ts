@@ -1,0 +1,58 @@
+import type { HoldRef, WaitRef } from './events';
+import type { Outcome, Resource, Session } from './model';
+
+export function newSession(id: string, clientName: string, ttlMs: number, now: number): Session {
+  return {
+    id,
+    clientName,
+    ttlMs,
+    openedAt: now,
+    lastRenewal: now,
+    deadline: now + ttlMs,
+    holds: new Map(),
+    pending: new Map(),
+    waiting: new Map(),
+    done: new Map(),
+  };
+}
+
+/** A keepalive applied at `now`. The deadline never moves earlier (a skew shift may have pushed it past now + TTL). */
+export function renewSession(session: Session, now: number): void {
+  session.lastRenewal = now;
+  session.deadline = Math.max(session.deadline, now + session.ttlMs);
+}
+
+/** Whether the session's lease has run out at `now` (a deadline equal to now has run out). */
+export function isOverdue(session: Session, now: number): boolean {
+  return session.deadline <= now;
+}
+
+/** Remembers a finished request's outcome, forgetting the oldest ones beyond `window`. */
+export function remember(session: Session, requestId: number, outcome: Outcome, window: number): void {
+  session.done.set(requestId, outcome);
+  while (session.done.size > window) {
+    const oldest = session.done.keys().next();
+    if (oldest.done === true) break;
+    session.done.delete(oldest.value);
+  }
+}
+
+/** The session's holds in token order. */
+export function holdRefs(session: Session, resources: ReadonlyMap<string, Resource>): HoldRef[] {
+  const refs: HoldRef[] = [];
+  for (const [name, token] of session.holds) {
+    const hold = resources.get(name)?.holders.find((h) => h.token === token);
+    if (hold !== undefined) refs.push({ name, token, mode: hold.mode, permits: hold.permits });
+  }
+  return refs;
+}
+
+/** The session's queued requests in the order they were made, with their current positions. */
+export function waitRefs(session: Session, resources: ReadonlyMap<string, Resource>): WaitRef[] {
+  const refs: WaitRef[] = [];
+  for (const waiter of session.pending.values()) {
+    const queue = resources.get(waiter.name)?.queue ?? [];
+    refs.push({ requestId: waiter.requestId, name: waiter.name, position: queue.indexOf(waiter) + 1 });
+  }
+  return refs;
+}

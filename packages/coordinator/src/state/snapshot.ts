@@ -1,0 +1,278 @@
+import { decodePlain, encodePlain } from './codec';
+import type { LockMode } from './commands';
+import { emptyState, type Hold, type MachineState, type Outcome, type Resource, type Session, type Waiter } from './model';
+import { EMPTY_VALUE } from './resources';
+import { newSession } from './sessions';
+import type { Code } from './status';
+
+/**
+ * Snapshot format, version 1: msgpack of one plain structure whose objects are always built
+ * field by field in the order below, with no Maps and no undefined, so that equal states give
+ * equal bytes. Sessions and resources are listed in their Map order and restored in it, so a
+ * restored machine iterates exactly like the one that took the snapshot. What can be derived is
+ * left out and rebuilt: a session's holds (from the holders, in token order = grant order), its
+ * queued requests (from the queues, in seq order = enqueue order) and the timer heap.
+ */
+export const SNAPSHOT_VERSION = 1;
+
+interface PlainHold {
+  sessionId: string;
+  requestId: number;
+  token: number;
+  mode: LockMode;
+  permits: number;
+  units: number;
+  grantedAt: number;
+  grantIndex: number;
+  lockDelayMs: number;
+}
+
+interface PlainWaiter {
+  seq: number;
+  sessionId: string;
+  requestId: number;
+  mode: LockMode;
+  permits: number;
+  units: number;
+  priority: number;
+  enqueuedAt: number;
+  deadline: number;
+  lockDelayMs: number;
+}
+
+interface PlainResource {
+  name: string;
+  capacity: number;
+  value: Uint8Array;
+  latestToken: number;
+  lockDelayUntil: number;
+  holders: PlainHold[];
+  queue: PlainWaiter[];
+}
+
+/** [requestId, 'granted' | 'released' | 'valuePut', name, token] or [requestId, 'failed', code, message] */
+type PlainOutcome = [number, string, string | number, number | string];
+
+interface PlainSession {
+  id: string;
+  clientName: string;
+  ttlMs: number;
+  openedAt: number;
+  lastRenewal: number;
+  deadline: number;
+  done: PlainOutcome[];
+}
+
+interface PlainSnapshot {
+  v: number;
+  index: number;
+  term: number;
+  now: number;
+  lastToken: number;
+  nextSeq: number;
+  sessions: PlainSession[];
+  resources: PlainResource[];
+}
+
+export function encodeSnapshot(state: MachineState): Uint8Array {
+  const plain: PlainSnapshot = {
+    v: SNAPSHOT_VERSION,
+    index: state.index,
+    term: state.term,
+    now: state.now,
+    lastToken: state.lastToken,
+    nextSeq: state.nextSeq,
+    sessions: [...state.sessions.values()].map(plainSession),
+    resources: [...state.resources.values()].map(plainResource),
+  };
+  return encodePlain(plain);
+}
+
+function plainSession(s: Session): PlainSession {
+  const done: PlainOutcome[] = [];
+  for (const [requestId, o] of s.done) {
+    done.push(o.kind === 'failed' ? [requestId, o.kind, o.code, o.message] : [requestId, o.kind, o.name, o.token]);
+  }
+  return {
+    id: s.id,
+    clientName: s.clientName,
+    ttlMs: s.ttlMs,
+    openedAt: s.openedAt,
+    lastRenewal: s.lastRenewal,
+    deadline: s.deadline,
+    done,
+  };
+}
+
+function plainResource(r: Resource): PlainResource {
+  return {
+    name: r.name,
+    capacity: r.capacity,
+    value: r.value,
+    latestToken: r.latestToken,
+    lockDelayUntil: r.lockDelayUntil,
+    holders: r.holders.map((h) => ({
+      sessionId: h.sessionId,
+      requestId: h.requestId,
+      token: h.token,
+      mode: h.mode,
+      permits: h.permits,
+      units: h.units,
+      grantedAt: h.grantedAt,
+      grantIndex: h.grantIndex,
+      lockDelayMs: h.lockDelayMs,
+    })),
+    queue: r.queue.map((w) => ({
+      seq: w.seq,
+      sessionId: w.sessionId,
+      requestId: w.requestId,
+      mode: w.mode,
+      permits: w.permits,
+      units: w.units,
+      priority: w.priority,
+      enqueuedAt: w.enqueuedAt,
+      deadline: w.deadline,
+      lockDelayMs: w.lockDelayMs,
+    })),
+  };
+}
+
+/** Thrown by `decodeSnapshot` for bytes that are not a snapshot this version can read. */
+export class SnapshotFormatError extends Error {
+  override readonly name = 'SnapshotFormatError';
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, what: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SnapshotFormatError(`${what} is not a map`);
+  return v as Obj;
+}
+function arr(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new SnapshotFormatError(`${what} is not a list`);
+  return v;
+}
+function int(o: Obj, key: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new SnapshotFormatError(`field ${key} is not an integer`);
+  return v;
+}
+function text(o: Obj, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw new SnapshotFormatError(`field ${key} is not a string`);
+  return v;
+}
+function lockMode(o: Obj): LockMode {
+  const v = o['mode'];
+  if (v !== 'exclusive' && v !== 'shared') throw new SnapshotFormatError(`field mode is ${String(v)}`);
+  return v;
+}
+
+/** Rebuilds the state from `encodeSnapshot` bytes (taken on any replica). */
+export function decodeSnapshot(data: Uint8Array): MachineState {
+  let decoded: unknown;
+  try {
+    decoded = decodePlain(data);
+  } catch (err) {
+    throw new SnapshotFormatError(`undecodable snapshot: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const top = obj(decoded, 'snapshot');
+  if (top['v'] !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`snapshot version ${String(top['v'])} is not ${SNAPSHOT_VERSION}`);
+  const state = emptyState();
+  state.index = int(top, 'index');
+  state.term = int(top, 'term');
+  state.now = int(top, 'now');
+  state.lastToken = int(top, 'lastToken');
+  state.nextSeq = int(top, 'nextSeq');
+
+  for (const raw of arr(top['sessions'], 'sessions')) {
+    const p = obj(raw, 'session');
+    const s = newSession(text(p, 'id'), text(p, 'clientName'), int(p, 'ttlMs'), int(p, 'openedAt'));
+    s.lastRenewal = int(p, 'lastRenewal');
+    s.deadline = int(p, 'deadline');
+    for (const rawOutcome of arr(p['done'], 'done')) {
+      const [requestId, kind, a, b] = arr(rawOutcome, 'outcome');
+      if (typeof requestId !== 'number') throw new SnapshotFormatError('outcome request id is not a number');
+      s.done.set(requestId, outcome(kind, a, b));
+    }
+    state.sessions.set(s.id, s);
+  }
+
+  const holds: { name: string; hold: Hold }[] = [];
+  const waiters: Waiter[] = [];
+  for (const raw of arr(top['resources'], 'resources')) {
+    const p = obj(raw, 'resource');
+    const value = p['value'];
+    if (!(value instanceof Uint8Array)) throw new SnapshotFormatError('field value is not bytes');
+    const r: Resource = {
+      name: text(p, 'name'),
+      capacity: int(p, 'capacity'),
+      holders: [],
+      queue: [],
+      used: 0,
+      value: value.length === 0 ? EMPTY_VALUE : new Uint8Array(value),
+      latestToken: int(p, 'latestToken'),
+      lockDelayUntil: int(p, 'lockDelayUntil'),
+    };
+    for (const rawHold of arr(p['holders'], 'holders')) {
+      const h = obj(rawHold, 'holder');
+      const hold: Hold = {
+        sessionId: text(h, 'sessionId'),
+        requestId: int(h, 'requestId'),
+        token: int(h, 'token'),
+        mode: lockMode(h),
+        permits: int(h, 'permits'),
+        units: int(h, 'units'),
+        grantedAt: int(h, 'grantedAt'),
+        grantIndex: int(h, 'grantIndex'),
+        lockDelayMs: int(h, 'lockDelayMs'),
+      };
+      r.holders.push(hold);
+      r.used += hold.units;
+      holds.push({ name: r.name, hold });
+    }
+    for (const rawWaiter of arr(p['queue'], 'queue')) {
+      const w = obj(rawWaiter, 'waiter');
+      const waiter: Waiter = {
+        seq: int(w, 'seq'),
+        sessionId: text(w, 'sessionId'),
+        requestId: int(w, 'requestId'),
+        name: r.name,
+        mode: lockMode(w),
+        permits: int(w, 'permits'),
+        units: int(w, 'units'),
+        priority: int(w, 'priority'),
+        enqueuedAt: int(w, 'enqueuedAt'),
+        deadline: int(w, 'deadline'),
+        lockDelayMs: int(w, 'lockDelayMs'),
+      };
+      r.queue.push(waiter);
+      waiters.push(waiter);
+    }
+    state.resources.set(r.name, r);
+  }
+
+  holds.sort((x, y) => x.hold.token - y.hold.token);
+  for (const { name, hold } of holds) sessionOf(state, hold.sessionId).holds.set(name, hold.token);
+  waiters.sort((x, y) => x.seq - y.seq);
+  for (const w of waiters) {
+    const s = sessionOf(state, w.sessionId);
+    s.pending.set(w.requestId, w);
+    s.waiting.set(w.name, w);
+  }
+  return state;
+}
+
+function sessionOf(state: MachineState, id: string): Session {
+  const s = state.sessions.get(id);
+  if (s === undefined) throw new SnapshotFormatError(`a hold or waiter belongs to unknown session ${id}`);
+  return s;
+}
+
+function outcome(kind: unknown, a: unknown, b: unknown): Outcome {
+  if (kind === 'failed' && typeof a === 'number' && typeof b === 'string') return { kind, code: a as Code, message: b };
+  if ((kind === 'granted' || kind === 'released' || kind === 'valuePut') && typeof a === 'string' && typeof b === 'number') {
+    return { kind, name: a, token: b };
+  }
+  throw new SnapshotFormatError(`bad outcome ${String(kind)}`);
+}

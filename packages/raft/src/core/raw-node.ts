@@ -1,0 +1,182 @@
+import { assert } from './assert';
+import { validateConfig, type RaftConfig, type RaftConfigInput } from './config';
+import { silentLogger } from './logger';
+import { Raft, decodeConfChange, type ProposeResult } from './raft';
+import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, Role, SoftState } from './types';
+
+/** A snapshot of the node's state for status output and tests. */
+export interface Status {
+  readonly id: NodeId;
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly lead: NodeId;
+  readonly role: Role;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly firstIndex: number;
+  readonly confState: ConfState;
+  readonly leadTransferee: NodeId;
+  /** On the leader: each member's replication progress. */
+  readonly progress: ReadonlyMap<NodeId, { readonly match: number; readonly next: number; readonly state: string; readonly learner: boolean }>;
+}
+
+/**
+ * The single-threaded API of the pure core (etcd-io/raft RawNode). It does no I/O and reads no
+ * clock: the caller ticks it, steps messages into it, and processes each Ready in order
+ * (persist -> send -> apply -> advance) before asking for the next.
+ */
+export class RawNode {
+  readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private readonly cfg: RaftConfig;
+  /** Ready handed out and not yet advanced; a second one before advance() is a bug. */
+  private outstanding: Ready | null = null;
+
+  constructor(input: RaftConfigInput) {
+    this.cfg = validateConfig(input, input.logger ?? silentLogger);
+    this.raft = new Raft(this.cfg);
+    this.prevSoft = this.softState();
+    // A bootstrapped node has entries to persist and a hard state to write even though it
+    // "started" there, so compare against the stored hard state.
+    this.prevHard = this.cfg.storage.initialState().hardState;
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  step(m: Message): void {
+    this.raft.step(m);
+  }
+
+  campaign(): void {
+    this.raft.campaignNow();
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose(data);
+  }
+
+  proposeBatch(items: readonly Uint8Array[]): ProposeResult {
+    return this.raft.proposeBatch(items);
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.raft.proposeConfChange(cc);
+  }
+
+  transferLeader(to: NodeId): ProposeResult {
+    return this.raft.transferLeader(to);
+  }
+
+  /** Ask for a linearizable read; the answer comes as a ReadState carrying `ctx`. */
+  readIndex(ctx: string): boolean {
+    return this.raft.readIndex(ctx);
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.reportUnreachable(id);
+  }
+
+  private softState(): SoftState {
+    return { lead: this.raft.lead, role: this.raft.role };
+  }
+
+  private hardState(): HardState {
+    return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    const soft = this.softState();
+    if (soft.lead !== this.prevSoft.lead || soft.role !== this.prevSoft.role) return true;
+    const hs = this.hardState();
+    if (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote || hs.commit !== this.prevHard.commit) return true;
+    return (
+      r.log.unstable.snapshot !== null ||
+      r.log.unstable.entries.length > 0 ||
+      r.msgs.length > 0 ||
+      r.readStates.length > 0 ||
+      r.log.hasNextCommittedEnts()
+    );
+  }
+
+  ready(): Ready {
+    assert(this.outstanding === null, 'ready() called again before advance()');
+    const r = this.raft;
+    const soft = this.softState();
+    const hs = this.hardState();
+    const softChanged = soft.lead !== this.prevSoft.lead || soft.role !== this.prevSoft.role;
+    const hardChanged = hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote || hs.commit !== this.prevHard.commit;
+    const entries = r.log.unstable.entries.slice();
+    const snapshot = r.log.unstable.snapshot;
+    const rd: Ready = {
+      softState: softChanged ? soft : null,
+      hardState: hardChanged ? hs : null,
+      entries,
+      snapshot,
+      committedEntries: r.log.nextCommittedEnts(this.cfg.maxCommittedBytesPerReady),
+      messages: r.msgs,
+      readStates: r.readStates,
+      // Only a change of term or vote, new entries or a snapshot need an fsync; a commit index
+      // alone can be recovered from peers.
+      mustSync: entries.length > 0 || snapshot !== null || hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    this.outstanding = rd;
+    if (softChanged) this.prevSoft = soft;
+    return rd;
+  }
+
+  /** The shell finished with `rd`: its entries are durable, its committed entries applied. */
+  advance(rd: Ready): void {
+    assert(this.outstanding === rd, 'advance() with a Ready that is not the outstanding one');
+    this.outstanding = null;
+    const r = this.raft;
+    if (rd.hardState !== null) this.prevHard = rd.hardState;
+    const last = rd.entries[rd.entries.length - 1];
+    if (last !== undefined) {
+      r.log.unstable.stableTo(last.index, last.term);
+      // The leader counts its own entries once they are durable (they were counted at append,
+      // which is safe because nothing it sends about them leaves before this Ready was persisted).
+    }
+    if (rd.snapshot !== null) {
+      r.log.unstable.stableSnapTo(rd.snapshot.meta.index);
+      if (r.log.applied < rd.snapshot.meta.index) r.log.applied = rd.snapshot.meta.index;
+    }
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastCommitted !== undefined) {
+      for (const e of rd.committedEntries) this.applyEntryEffects(e);
+      r.log.appliedTo(lastCommitted.index);
+    }
+  }
+
+  private applyEntryEffects(e: Entry): void {
+    if (e.type === 'confChange') this.raft.applyConfChange(decodeConfChange(e.data));
+  }
+
+  status(): Status {
+    const r = this.raft;
+    const progress = new Map<NodeId, { match: number; next: number; state: string; learner: boolean }>();
+    if (r.role === 'leader') {
+      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner });
+    }
+    return {
+      id: r.id,
+      term: r.term,
+      vote: r.vote,
+      lead: r.lead,
+      role: r.role,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      firstIndex: r.log.firstIndex(),
+      confState: r.confState(),
+      leadTransferee: r.leadTransferee,
+      progress,
+    };
+  }
+}
