@@ -458,15 +458,36 @@ export class GrpcTransport implements Transport {
     const call = link.call;
     if (call === null || link.awaitingDrain || link.queue.length === 0) return;
     const queue = link.queue;
-    const payload = encodeMessages(queue);
-    if (payload.length <= this.maxBatchBytes) {
-      this.write(link, call, payload, queue.length);
+    if (link.queuedBytes <= this.maxBatchBytes) {
+      const payload = encodeMessages(queue);
+      if (payload.length <= this.maxBatchBytes) {
+        this.write(link, call, payload, queue.length);
+      } else {
+        this.writeSplit(link, call, queue.slice(), payload);
+      }
     } else {
-      this.writeSplit(link, call, queue.slice(), payload);
+      // A long queue (it built up behind a congested stream) is cut by estimated size first,
+      // so that it is not encoded whole and then again at every level of halving.
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i < queue.length; i++) {
+        const messageBytes = estimateMessageBytes(queue[i] as Message);
+        if (i > start && bytes + messageBytes > this.maxBatchBytes) {
+          this.writeChunk(link, call, queue.slice(start, i));
+          start = i;
+          bytes = 0;
+        }
+        bytes += messageBytes;
+      }
+      this.writeChunk(link, call, queue.slice(start));
     }
     queue.length = 0;
     link.queuedBytes = 0;
     link.overflowing = false;
+  }
+
+  private writeChunk(link: PeerLink, call: grpc.ClientWritableStream<Envelope>, messages: Message[]): void {
+    this.writeSplit(link, call, messages, encodeMessages(messages));
   }
 
   /** Halves an oversized batch until each part fits, keeping order; `payload` encodes `messages`. */
@@ -513,8 +534,8 @@ export class GrpcTransport implements Transport {
       send.responseDeserialize,
       (err: grpc.ServiceError | null, result?: SendResult) => this.onCallEnded(link, call, err, result),
     );
-    // The server sends headers as soon as it accepts the stream: the link works, so the next
-    // failure starts the backoff from the beginning again.
+    // The server sends headers once it has accepted the stream's first envelope: the link
+    // works, so the next failure starts the backoff from the beginning again.
     call.on('metadata', () => {
       if (link.call === call) link.failures = 0;
     });
@@ -602,9 +623,7 @@ export class GrpcTransport implements Transport {
   // ---- inbound ----
 
   private readonly handleSend: grpc.handleClientStreamingCall<Envelope, SendResult> = (call, callback) => {
-    // Headers right away tell the client its stream was accepted (it resets its backoff), and
-    // let grpc-js on the client stop holding written messages for a possible retry.
-    call.sendMetadata(new grpc.Metadata());
+    let accepted = false;
     let finished = false;
     const finish = (error: string): void => {
       if (finished) return;
@@ -613,7 +632,22 @@ export class GrpcTransport implements Transport {
     };
     call.on('data', (envelope: Envelope) => {
       if (finished || this.closed) return;
-      this.receive(envelope, finish);
+      this.counters.envelopesReceived++;
+      const rejection = this.checkAddress(envelope);
+      if (rejection !== null) {
+        finish(rejection);
+        return;
+      }
+      if (!accepted) {
+        // Headers tell the client its stream was accepted, so it resets its backoff; they go out
+        // only after the first envelope passed the address check, or a peer from another cluster
+        // would reset its backoff on every attempt and retry in a tight loop. They also let
+        // grpc-js on the client stop holding written messages for a possible retry.
+        accepted = true;
+        call.sendMetadata(new grpc.Metadata());
+      }
+      const error = this.deliver(envelope);
+      if (error !== null) finish(error);
     });
     call.on('end', () => finish(''));
     call.on('cancelled', () => {
@@ -625,20 +659,26 @@ export class GrpcTransport implements Transport {
     });
   };
 
-  private receive(envelope: Envelope, finish: (error: string) => void): void {
-    this.counters.envelopesReceived++;
+  /** Returns why the envelope must be rejected (wrong cluster or node), or null. */
+  private checkAddress(envelope: Envelope): string | null {
     const { clusterId, from, to } = envelope;
-    if (clusterId !== this.clusterId || to !== this.selfId) {
-      const reason =
-        `envelope for cluster "${clusterId}" node "${to}" from "${from}" reached ` +
-        `cluster "${this.clusterId}" node "${this.selfId}"`;
-      this.logger.warn(
-        { peer: from, clusterId, expectedClusterId: this.clusterId, to, selfId: this.selfId },
-        `rejecting raft stream: ${reason}`,
-      );
-      finish(`rejected: ${reason}`);
-      return;
-    }
+    if (clusterId === this.clusterId && to === this.selfId) return null;
+    const reason =
+      `envelope for cluster "${clusterId}" node "${to}" from "${from}" reached ` +
+      `cluster "${this.clusterId}" node "${this.selfId}"`;
+    this.logger.warn(
+      { peer: from, clusterId, expectedClusterId: this.clusterId, to, selfId: this.selfId },
+      `rejecting raft stream: ${reason}`,
+    );
+    return `rejected: ${reason}`;
+  }
+
+  /**
+   * Hands the envelope's valid messages to the handler, in order. Returns why the stream must be
+   * closed (an undecodable payload), or null; invalid single messages only get dropped.
+   */
+  private deliver(envelope: Envelope): string | null {
+    const from = envelope.from;
     let messages: Message[];
     try {
       messages = decodeMessages(envelope.payload, (reason, position) => {
@@ -648,8 +688,7 @@ export class GrpcTransport implements Transport {
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       this.logger.warn({ peer: from, bytes: envelope.payload.length, err: detail }, `closing raft stream from ${from}: ${detail}`);
-      finish(`undecodable payload from "${from}": ${detail}`);
-      return;
+      return `undecodable payload from "${from}": ${detail}`;
     }
     for (const message of messages) {
       if (message.from !== from || message.to !== this.selfId) {
@@ -663,6 +702,7 @@ export class GrpcTransport implements Transport {
       this.counters.messagesReceived++;
       this.messageHandler(message);
     }
+    return null;
   }
 }
 

@@ -8,6 +8,8 @@
  * afterEach so Jest exits without open handles.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -273,6 +275,72 @@ describe('delivery', () => {
     await waitFor('100 app messages', () => b.received.length === 100);
     expect(normalize(b.received)).toEqual(normalize(messages));
     expect(a.transport.stats().envelopesSent).toBeGreaterThan(5);
+
+    // Long strings defeat the size estimate: the encoded batch is found too big and halved.
+    const sentBefore = a.transport.stats().envelopesSent;
+    const wordy: Message[] = [];
+    for (let i = 0; i < 30; i++) wordy.push({ ...heartbeat('a', 'b', i), ctx: `${i}`.padEnd(600, '.') });
+    a.transport.send(wordy);
+    await waitFor('30 heartbeats', () => b.received.length === 130);
+    expect(b.received.slice(100)).toEqual(wordy);
+    expect(a.transport.stats().envelopesSent - sentBefore).toBeGreaterThan(3);
+  });
+
+  test('the send queue is capped: messages beyond it are dropped, the peer reported once', async () => {
+    const [a, b] = (await Promise.all([startNode('a', { maxQueueMessages: 1000 }), startNode('b')])) as [Node, Node];
+    mesh([a, b]);
+    const messages: Message[] = [];
+    for (let i = 0; i < 1200; i++) messages.push(heartbeat('a', 'b', i));
+    a.transport.send(messages);
+
+    await waitFor('the first 1000', () => b.received.length === 1000);
+    await sleep(50);
+    expect(b.received).toEqual(messages.slice(0, 1000));
+    expect(a.transport.stats().messagesDropped).toBe(200);
+    expect(a.unreachable).toEqual(['b']);
+  });
+
+  test('a peer that stops reading: writes wait for drain, the queue stays bounded', async () => {
+    // A TCP server that accepts and never reads: HTTP/2 flow control soon stalls the stream.
+    const sockets = new Set<Socket>();
+    const blackHole = createServer((socket) => {
+      sockets.add(socket);
+      socket.pause();
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const a = await startNode('a', {
+        peers: { b: `127.0.0.1:${port}` },
+        maxBatchBytes: 16 * 1024,
+        maxQueueBytes: 1024 * 1024,
+      });
+      const data = new Uint8Array(10 * 1024);
+      const app = (i: number): Message => ({
+        type: 'app',
+        from: 'a',
+        to: 'b',
+        term: 1,
+        index: i,
+        logTerm: 1,
+        commit: 0,
+        entries: [{ term: 1, index: i + 1, type: 'normal', data }],
+      });
+      let i = 0;
+      await waitFor('the queue to fill and drop', () => {
+        for (let k = 0; k < 20; k++) a.transport.send([app(i++)]);
+        return a.transport.stats().messagesDropped > 0;
+      });
+      const { messagesSent, messagesDropped } = a.transport.stats();
+      // What went to grpc is bounded by its buffers, the rest waited in our capped queue.
+      expect(messagesSent).toBeLessThan(i - messagesDropped);
+      expect(i - messagesDropped - messagesSent).toBeLessThanOrEqual(Math.ceil((1024 * 1024) / (10 * 1024)));
+      await waitFor('the overflow report', () => a.unreachable.length > 0);
+      expect(a.unreachable).toEqual(['b']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
   });
 });
 
@@ -294,6 +362,15 @@ describe('addressing', () => {
     expect(b.transport.stats().messagesReceived).toBe(0);
     // The sender learns why, from the SendResult.
     expect(warnings(x).some((r) => r.msg.includes('rejected') && r.msg.includes('other-cluster'))).toBe(true);
+
+    // A rejected stream counts as a failed attempt: retries back off instead of spinning.
+    const started = Date.now();
+    while (Date.now() - started < 400) {
+      x.transport.send([heartbeat('a', 'b', 2)]);
+      await sleep(5);
+    }
+    expect(x.unreachable.length).toBeLessThan(30);
+    expect(b.received).toEqual([]);
   });
 
   test('an envelope addressed to another node id is rejected', async () => {
@@ -441,6 +518,8 @@ describe('options', () => {
     const a = await startNode('a');
     const clash = new GrpcTransport({ clusterId: CLUSTER, selfId: 'b', listenAddress: a.address, peers: {} });
     transports.push(clash);
+    const grpcLog = jest.spyOn(console, 'error').mockImplementation(() => undefined); // grpc-js logs bind errors itself
     await expect(clash.start()).rejects.toThrow(/cannot listen/);
+    grpcLog.mockRestore();
   });
 });

@@ -1,0 +1,16 @@
+export * from './core/types';
+export { RawNode, type Status } from './core/raw-node';
+export { type ProposeResult, type ProposeRefusal, quorumSize, encodeConfChange, decodeConfChange } from './core/raft';
+export { ConfigError, type RaftConfig, type RaftConfigInput, DEFAULT_RAFT_CONFIG } from './core/config';
+export { SeededRng, type Rng } from './core/rng';
+export { type Logger, silentLogger } from './core/logger';
+export { AssertionError } from './core/assert';
+export * from './storage/storage';
+export { MemoryStorage } from './storage/memory-storage';
+export { LevelStorage } from './storage/level-storage';
+export type { Transport } from './transport/transport';
+export { GrpcTransport, TransportError, type GrpcTransportOptions } from './transport/grpc-transport';
+export type { StateMachine } from './node/state-machine';
+export * from './node/raft-node';
+export { KvCluster, freePort, type KvClusterOptions } from './demo/kv-cluster';
+export type { KvNodeStatus } from './demo/kv-node';

@@ -1,0 +1,501 @@
+import { EventEmitter } from 'node:events';
+import { Packr } from 'msgpackr';
+import { decodeConfChange, type ProposeResult } from '../core/raft';
+import { RawNode, type Status } from '../core/raw-node';
+import { SeededRng, type Rng } from '../core/rng';
+import { silentLogger, type Logger } from '../core/logger';
+import type { ConfState, Entry, NodeId, Ready, Role } from '../core/types';
+import type { WritableStorage } from '../storage/storage';
+import type { Transport } from '../transport/transport';
+import type { StateMachine } from './state-machine';
+
+/** This node is not the leader; `leader` is the one it knows of ('' when none). */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+  readonly code = 'ERR_NOT_LEADER';
+  constructor(readonly leader: NodeId, readonly leaderAddress: string, detail: string) {
+    super(detail);
+  }
+}
+
+/**
+ * Leadership changed after the proposal was accepted: it may or may not commit. Retrying is
+ * safe only for idempotent commands (the lock machine deduplicates by request id).
+ */
+export class OutcomeUnknownError extends Error {
+  override readonly name = 'OutcomeUnknownError';
+  readonly code = 'ERR_OUTCOME_UNKNOWN';
+}
+
+/** The proposal was refused for a reason other than leadership (e.g. a membership change is pending). */
+export class ProposalRefusedError extends Error {
+  override readonly name = 'ProposalRefusedError';
+  readonly code = 'ERR_PROPOSAL_REFUSED';
+}
+
+export class NodeStoppedError extends Error {
+  override readonly name = 'NodeStoppedError';
+  readonly code = 'ERR_STOPPED';
+}
+
+/** A member and the opaque context it joined with (the shell stores its addresses there). */
+export interface MemberInfo {
+  readonly id: NodeId;
+  readonly voter: boolean;
+  readonly peerAddress: string;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+export interface RaftNodeOptions<Result> {
+  readonly id: NodeId;
+  readonly storage: WritableStorage;
+  readonly transport: Transport;
+  readonly stateMachine: StateMachine<Result>;
+  /** Founding members and their peer addresses; used to bootstrap an empty store and to find founders. */
+  readonly peers: Readonly<Record<NodeId, string>>;
+  /** Milliseconds per Raft tick (default 100: 1 s election timeout with 10 election ticks). */
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  /** Take a snapshot once this many entries were applied since the last one. */
+  readonly snapshotEntries?: number;
+  /** Entries kept below a snapshot so slightly slow followers need no snapshot. */
+  readonly keepEntries?: number;
+  readonly maxBytesPerMsg?: number;
+  readonly maxInflightMsgs?: number;
+  readonly snapshotChunkBytes?: number;
+  readonly logger?: Logger;
+  readonly rng?: Rng;
+}
+
+interface Pending<Result> {
+  readonly term: number;
+  readonly resolve: (r: { index: number; result: Result }) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface PendingRead {
+  readonly resolve: (index: number) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/** What the shell puts in a snapshot besides the application's bytes. */
+interface SnapshotEnvelope {
+  readonly members: Record<NodeId, Record<string, string>>;
+  readonly app: Uint8Array;
+}
+
+const packr = new Packr({ useRecords: false });
+
+export interface RaftNodeEvents {
+  /** Role or known leader changed. */
+  leader: [info: { role: Role; leader: NodeId; term: number }];
+  /** An entry was applied (after the state machine ran it). */
+  applied: [index: number];
+  /** A fatal storage failure: the node stopped. */
+  fatal: [error: Error];
+}
+
+/**
+ * The I/O shell around RawNode: real ticks, a WritableStorage, a Transport and the application's
+ * StateMachine. Each Ready is processed strictly in order — persist (one batch, fsync when
+ * needed), send, apply, advance — and everything that arrives meanwhile (proposals, messages)
+ * accumulates into the next Ready, which is what batches many proposals into one fsync and one
+ * AppendEntries.
+ */
+export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
+  readonly id: NodeId;
+  private readonly raw: RawNode;
+  private readonly storage: WritableStorage;
+  private readonly transport: Transport;
+  private readonly sm: StateMachine<Result>;
+  private readonly logger: Logger;
+  private readonly tickMs: number;
+  private readonly snapshotEntries: number;
+  private readonly keepEntries: number;
+  private readonly pending = new Map<number, Pending<Result>>();
+  private readonly reads = new Map<string, PendingRead>();
+  private readonly readsWaitingApply: { index: number; read: PendingRead }[] = [];
+  private readonly members = new Map<NodeId, Record<string, string>>();
+  private ticker: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private pumpScheduled = false;
+  private stopped = false;
+  private readSeq = 0;
+  private appliedSinceSnapshot = 0;
+  private role: Role = 'follower';
+  private leader: NodeId = '';
+  private term = 0;
+  private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
+
+  private constructor(opts: RaftNodeOptions<Result>, raw: RawNode) {
+    super();
+    this.id = opts.id;
+    this.raw = raw;
+    this.storage = opts.storage;
+    this.transport = opts.transport;
+    this.sm = opts.stateMachine;
+    this.logger = opts.logger ?? silentLogger;
+    this.tickMs = opts.tickMs ?? 100;
+    this.snapshotEntries = opts.snapshotEntries ?? 10_000;
+    this.keepEntries = opts.keepEntries ?? 1_000;
+  }
+
+  /** Recover from storage (restoring the state machine from the latest snapshot) and start ticking. */
+  static start<R>(opts: RaftNodeOptions<R>): RaftNode<R> {
+    const snap = opts.storage.snapshot();
+    const members = new Map<NodeId, Record<string, string>>();
+    if (snap.meta.index > 0) {
+      const env = packr.unpack(snap.data) as SnapshotEnvelope;
+      opts.stateMachine.restore(env.app);
+      for (const [id, ctx] of Object.entries(env.members)) members.set(id, ctx);
+    }
+    const raw = new RawNode({
+      id: opts.id,
+      storage: opts.storage,
+      rng: opts.rng ?? new SeededRng(Math.floor(Math.random() * 2 ** 31)),
+      applied: snap.meta.index,
+      peers: Object.keys(opts.peers).sort(),
+      logger: opts.logger ?? silentLogger,
+      ...(opts.electionTicks === undefined ? {} : { electionTicks: opts.electionTicks }),
+      ...(opts.heartbeatTicks === undefined ? {} : { heartbeatTicks: opts.heartbeatTicks }),
+      ...(opts.maxBytesPerMsg === undefined ? {} : { maxBytesPerMsg: opts.maxBytesPerMsg }),
+      ...(opts.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: opts.maxInflightMsgs }),
+      ...(opts.snapshotChunkBytes === undefined ? {} : { snapshotChunkBytes: opts.snapshotChunkBytes }),
+    });
+    const node = new RaftNode<R>(opts, raw);
+    for (const [id, ctx] of members) node.members.set(id, ctx);
+    for (const [id, addr] of Object.entries(opts.peers)) {
+      if (!node.members.has(id)) node.members.set(id, { peer: addr });
+    }
+    for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
+    opts.transport.onMessage((m) => {
+      if (node.stopped) return;
+      node.raw.step(m);
+      node.schedulePump();
+    });
+    opts.transport.onUnreachable((peer) => {
+      if (node.stopped) return;
+      node.raw.reportUnreachable(peer);
+      node.schedulePump();
+    });
+    node.ticker = setInterval(() => {
+      node.raw.tick();
+      node.schedulePump();
+    }, node.tickMs);
+    node.schedulePump();
+    return node;
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  /**
+   * Replicate `data` and resolve with the state machine's result once it is applied here.
+   * Rejects with NotLeaderError at once on a follower, with OutcomeUnknownError if leadership is
+   * lost before it applies.
+   */
+  propose(data: Uint8Array): Promise<{ index: number; result: Result }> {
+    return this.track(this.raw.propose(data));
+  }
+
+  /** Propose several commands as consecutive entries (one Ready, one append per follower). */
+  proposeBatch(items: readonly Uint8Array[]): Promise<{ index: number; result: Result }>[] {
+    const res = this.raw.proposeBatch(items);
+    if (!res.ok) return items.map(() => Promise.reject(this.refusal(res)));
+    return items.map((_, i) => this.track({ ok: true, index: res.index + i, term: res.term }));
+  }
+
+  private track(res: ProposeResult): Promise<{ index: number; result: Result }> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError(`node ${this.id} is stopped`));
+    if (!res.ok) return Promise.reject(this.refusal(res));
+    this.schedulePump();
+    return new Promise((resolve, reject) => {
+      this.pending.set(res.index, { term: res.term, resolve, reject });
+    });
+  }
+
+  private refusal(res: Extract<ProposeResult, { ok: false }>): Error {
+    if (res.reason === 'notLeader') {
+      const lead = this.raw.raft.lead;
+      return new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader: ${res.detail}`);
+    }
+    if (res.reason === 'transferring') {
+      return new NotLeaderError('', '', `node ${this.id} is transferring leadership: ${res.detail}`);
+    }
+    return new ProposalRefusedError(res.detail);
+  }
+
+  /**
+   * Linearizable read barrier (ReadIndex): resolves once this node, still the leader after a
+   * heartbeat round, has applied everything committed before the call. Serve the read afterwards.
+   */
+  readBarrier(): Promise<number> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError(`node ${this.id} is stopped`));
+    const ctx = `${this.id}:${++this.readSeq}`;
+    if (!this.raw.readIndex(ctx)) {
+      const lead = this.raw.raft.lead;
+      return Promise.reject(new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader`));
+    }
+    this.schedulePump();
+    return new Promise((resolve, reject) => this.reads.set(ctx, { resolve, reject }));
+  }
+
+  /** Hand leadership to `to` (or the most caught-up voter) and wait until someone else leads. */
+  async transferLeadership(to?: NodeId, waitMs = 3000): Promise<NodeId> {
+    const st = this.raw.status();
+    if (st.role !== 'leader') throw new NotLeaderError(st.lead, this.addressOf(st.lead, 'peer'), `node ${this.id} is not the leader`);
+    let target = to;
+    if (target === undefined) {
+      let best = -1;
+      for (const [id, pr] of st.progress) {
+        if (id === this.id || pr.learner) continue;
+        if (pr.match > best) {
+          best = pr.match;
+          target = id;
+        }
+      }
+    }
+    if (target === undefined) throw new ProposalRefusedError('no other voter to transfer leadership to');
+    const res = this.raw.transferLeader(target);
+    if (!res.ok) throw this.refusal(res);
+    this.schedulePump();
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      await sleep(Math.min(20, this.tickMs));
+      if (this.role !== 'leader') return this.leader;
+    }
+    throw new ProposalRefusedError(`leadership transfer to ${target} did not finish within ${waitMs} ms`);
+  }
+
+  /**
+   * Add a member: as a learner first, then, once it has caught up with the commit index, promote
+   * it to voter (so a new, empty node never weakens the quorum while it copies the log).
+   */
+  async addMember(id: NodeId, context: Readonly<Record<string, string>>, catchUpMs = 30_000): Promise<void> {
+    if (!context['peer']) throw new ProposalRefusedError(`member ${id} needs a peer address in its context`);
+    await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) });
+    const deadline = Date.now() + catchUpMs;
+    for (;;) {
+      const st = this.raw.status();
+      if (st.role !== 'leader') throw new NotLeaderError(st.lead, this.addressOf(st.lead, 'peer'), 'lost leadership while adding a member');
+      const pr = st.progress.get(id);
+      if (pr !== undefined && pr.match >= st.commit) break;
+      if (Date.now() > deadline) throw new ProposalRefusedError(`learner ${id} did not catch up within ${catchUpMs} ms (match ${pr?.match ?? 0}, commit ${st.commit})`);
+      await sleep(this.tickMs);
+    }
+    await this.proposeConfChange({ type: 'promote', node: id, context: '' });
+  }
+
+  async removeMember(id: NodeId): Promise<void> {
+    await this.proposeConfChange({ type: 'remove', node: id, context: '' });
+  }
+
+  private async proposeConfChange(cc: { type: 'addLearner' | 'promote' | 'remove'; node: NodeId; context: string }): Promise<void> {
+    const res = this.raw.proposeConfChange(cc);
+    await this.track(res);
+  }
+
+  status(): Status {
+    return this.raw.status();
+  }
+
+  membersList(): MemberInfo[] {
+    const cs: ConfState = this.raw.raft.confState();
+    const out: MemberInfo[] = [];
+    for (const id of cs.voters) out.push(this.memberInfo(id, true));
+    for (const id of cs.learners) out.push(this.memberInfo(id, false));
+    return out;
+  }
+
+  private memberInfo(id: NodeId, voter: boolean): MemberInfo {
+    const ctx = this.members.get(id) ?? {};
+    return { id, voter, peerAddress: ctx['peer'] ?? '', context: ctx };
+  }
+
+  /** An address from a member's context ('' if unknown). */
+  addressOf(id: NodeId, key: string): string {
+    if (id === '') return '';
+    return this.members.get(id)?.[key] ?? '';
+  }
+
+  isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  leaderId(): NodeId {
+    return this.leader;
+  }
+
+  currentTerm(): number {
+    return this.term;
+  }
+
+  /** Resolve once this node has applied `index`. */
+  waitApplied(index: number): Promise<void> {
+    if (this.raw.raft.log.applied >= index) return Promise.resolve();
+    return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.failAll(new NodeStoppedError(`node ${this.id} stopped`));
+    while (this.pumping) await sleep(1);
+    await this.transport.close();
+    await this.storage.close();
+  }
+
+  // ------------------------------------------------------------------ the Ready loop
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.pumping || this.stopped) return;
+    this.pumpScheduled = true;
+    // setImmediate lets every message and proposal that is already queued join this Ready.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      while (!this.stopped && this.raw.hasReady()) {
+        const rd = this.raw.ready();
+        await this.handleReady(rd);
+        this.raw.advance(rd);
+        await this.maybeSnapshot();
+      }
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.logger.error({ id: this.id, err: err.message }, 'raft node stopped by a fatal error');
+      this.stopped = true;
+      if (this.ticker !== null) clearInterval(this.ticker);
+      this.failAll(err);
+      this.emit('fatal', err);
+    } finally {
+      this.pumping = false;
+    }
+    if (!this.stopped && this.raw.hasReady()) this.schedulePump();
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null) {
+      await this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync: rd.mustSync });
+    }
+    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot.data);
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);
+    for (const rs of rd.readStates) {
+      const read = this.reads.get(rs.ctx);
+      if (read === undefined) continue;
+      this.reads.delete(rs.ctx);
+      const applied = rd.committedEntries[rd.committedEntries.length - 1]?.index ?? this.raw.raft.log.applied;
+      if (applied >= rs.index) read.resolve(rs.index);
+      else this.readsWaitingApply.push({ index: rs.index, read });
+    }
+    const last = rd.committedEntries[rd.committedEntries.length - 1];
+    if (last !== undefined) this.afterApply(last.index);
+  }
+
+  private installSnapshot(data: Uint8Array): void {
+    const env = packr.unpack(data) as SnapshotEnvelope;
+    this.sm.restore(env.app);
+    this.members.clear();
+    for (const [id, ctx] of Object.entries(env.members)) this.members.set(id, ctx);
+    for (const [id, ctx] of this.members) if (id !== this.id && ctx['peer']) this.transport.setPeer(id, ctx['peer']);
+    this.appliedSinceSnapshot = 0;
+  }
+
+  private applyEntry(e: Entry): void {
+    this.appliedSinceSnapshot++;
+    let result: Result | undefined;
+    if (e.type === 'confChange') {
+      this.applyMembership(e);
+    } else if (e.data.byteLength > 0) {
+      result = this.sm.apply(e);
+    }
+    const p = this.pending.get(e.index);
+    if (p === undefined) return;
+    this.pending.delete(e.index);
+    if (p.term === e.term) p.resolve({ index: e.index, result: result as Result });
+    else p.reject(new OutcomeUnknownError(`entry ${e.index} was replaced by another leader's entry (term ${e.term}, proposed in ${p.term})`));
+  }
+
+  private applyMembership(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    if (cc.type === 'remove') {
+      this.members.delete(cc.node);
+      if (cc.node !== this.id) this.transport.removePeer(cc.node);
+      this.logger.info({ id: this.id, node: cc.node }, 'member removed');
+      return;
+    }
+    if (cc.context !== '') {
+      const ctx = JSON.parse(cc.context) as Record<string, string>;
+      this.members.set(cc.node, ctx);
+      if (cc.node !== this.id && ctx['peer']) this.transport.setPeer(cc.node, ctx['peer']);
+    }
+    this.logger.info({ id: this.id, node: cc.node, change: cc.type }, 'membership changed');
+  }
+
+  private afterApply(index: number): void {
+    for (let i = this.readsWaitingApply.length - 1; i >= 0; i--) {
+      const w = this.readsWaitingApply[i];
+      if (w !== undefined && w.index <= index) {
+        this.readsWaitingApply.splice(i, 1);
+        w.read.resolve(w.index);
+      }
+    }
+    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
+      const w = this.applyWaiters[i];
+      if (w !== undefined && w.index <= index) {
+        this.applyWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+    this.emit('applied', index);
+  }
+
+  private onSoftState(role: Role, lead: NodeId): void {
+    const wasLeader = this.role === 'leader';
+    this.role = role;
+    this.leader = lead;
+    this.term = this.raw.raft.term;
+    if (wasLeader && role !== 'leader') {
+      // Nothing proposed here can be confirmed any more from this node's point of view.
+      const err = new OutcomeUnknownError(`node ${this.id} lost leadership in term ${this.term}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      for (const r of this.reads.values()) r.reject(err);
+      this.reads.clear();
+    }
+    this.logger.info({ id: this.id, role, leader: lead, term: this.term }, 'role changed');
+    this.emit('leader', { role, leader: lead, term: this.term });
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.appliedSinceSnapshot < this.snapshotEntries) return;
+    const applied = this.raw.raft.log.applied;
+    if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
+    const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
+    await this.storage.compact(applied, this.raw.raft.confState(), packr.pack(env), this.keepEntries);
+    this.appliedSinceSnapshot = 0;
+    this.logger.info({ id: this.id, index: applied }, 'snapshot taken, log compacted');
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const r of this.reads.values()) r.reject(err);
+    this.reads.clear();
+    for (const w of this.readsWaitingApply) w.read.reject(err);
+    this.readsWaitingApply.length = 0;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
