@@ -51,6 +51,12 @@ export class RaftLog {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }
 
+  /** The last index that is durable (in Storage, not only in the unstable part). */
+  stableIndex(): number {
+    if (this.unstable.snapshot !== null) return 0;
+    return Math.min(this.unstable.offset - 1, this.storage.lastIndex());
+  }
+
   lastTerm(): number {
     return this.term(this.lastIndex());
   }

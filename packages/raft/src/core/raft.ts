@@ -192,7 +192,7 @@ export class Raft {
     const next = this.log.lastIndex() + 1;
     for (const [id, pr] of this.prs) {
       const fresh = new Progress(next, this.cfg.maxInflightMsgs, pr.isLearner);
-      if (id === this.id) fresh.match = this.log.lastIndex();
+      if (id === this.id) fresh.match = this.log.stableIndex();
       this.prs.set(id, fresh);
     }
   }
@@ -773,13 +773,19 @@ export class Raft {
     let li = this.log.lastIndex();
     const stamped = ents.map((e) => ({ term: this.term, index: ++li, type: e.type, data: e.data }));
     li = this.log.append(stamped);
-    const self = this.prs.get(this.id);
-    if (self !== undefined) self.maybeUpdate(li);
-    // A single voter commits on its own.
-    if (this.maybeCommit()) {
-      // nothing else to do: followers learn it with the next append
-    }
+    // The leader's own copy counts toward the quorum only once it is durable: see onStable.
     return li;
+  }
+
+  /**
+   * The shell made the log durable up to (index, term). On the leader this is its own
+   * acknowledgement, which may complete a quorum.
+   */
+  onStable(index: number, term: number): void {
+    if (this.role !== 'leader' || this.log.term(index) !== term) return;
+    const self = this.prs.get(this.id);
+    if (self === undefined || !self.maybeUpdate(index)) return;
+    if (this.maybeCommit()) this.bcastAppend();
   }
 
   propose(data: Uint8Array): ProposeResult {

@@ -140,8 +140,7 @@ export class RawNode {
     const last = rd.entries[rd.entries.length - 1];
     if (last !== undefined) {
       r.log.unstable.stableTo(last.index, last.term);
-      // The leader counts its own entries once they are durable (they were counted at append,
-      // which is safe because nothing it sends about them leaves before this Ready was persisted).
+      r.onStable(last.index, last.term);
     }
     if (rd.snapshot !== null) {
       r.log.unstable.stableSnapTo(rd.snapshot.meta.index);

@@ -192,6 +192,16 @@ export interface Ready {
   readonly mustSync: boolean;
 }
 
+/**
+ * Messages a leader may send before the Ready that carries them is persisted: they promise
+ * nothing about this node's disk. The leader writes its log in parallel with its followers
+ * (Raft thesis §10.2.1) and counts itself toward a quorum only once its entries are durable.
+ * Everything else (votes, vote requests, append acknowledgements) waits for the persist.
+ */
+export function sendableBeforePersist(m: Message): boolean {
+  return m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap' || m.type === 'timeoutNow';
+}
+
 /** Shape of the state a node recovers from storage at start. */
 export interface InitialState {
   readonly hardState: HardState;

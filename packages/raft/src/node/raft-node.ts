@@ -4,7 +4,7 @@ import { decodeConfChange, type ProposeResult } from '../core/raft';
 import { RawNode, type Status } from '../core/raw-node';
 import { SeededRng, type Rng } from '../core/rng';
 import { silentLogger, type Logger } from '../core/logger';
-import type { ConfState, Entry, NodeId, Ready, Role } from '../core/types';
+import { sendableBeforePersist, type ConfState, type Entry, type Message, type NodeId, type Ready, type Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
 import type { StateMachine } from './state-machine';
@@ -382,10 +382,15 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const m of rd.messages) (sendableBeforePersist(m) ? early : late).push(m);
+    // Followers write the new entries while the leader does: one fsync off the commit path.
+    if (early.length > 0) this.transport.send(early);
     if (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null) {
       await this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync: rd.mustSync });
     }
-    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    if (late.length > 0) this.transport.send(late);
     if (rd.snapshot !== null) this.installSnapshot(rd.snapshot.data);
     for (const e of rd.committedEntries) this.applyEntry(e);
     if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);

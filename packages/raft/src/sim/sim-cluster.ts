@@ -1,7 +1,7 @@
 import { RawNode } from '../core/raw-node';
 import { SeededRng } from '../core/rng';
 import { decodeConfChange } from '../core/raft';
-import type { Entry, HardState, Message, NodeId, Ready } from '../core/types';
+import { sendableBeforePersist, type Entry, type HardState, type Message, type NodeId, type Ready } from '../core/types';
 import { MemoryStorage } from '../storage/memory-storage';
 import { InvariantViolation, Invariants } from './invariants';
 import { SimNetwork, type NetworkFaults } from './sim-network';
@@ -98,6 +98,8 @@ function fnv(s: string): string {
 
 interface SimNode {
   readonly id: NodeId;
+  /** The founding members it was started with: a restart reuses its command line. */
+  readonly peers: readonly NodeId[];
   /** What survives a crash: synced writes only. */
   storage: MemoryStorage;
   /** A hard state written without fsync (commit index only): a crash may lose it. */
@@ -159,7 +161,7 @@ export class SimCluster {
       snapshotChunkBytes: this.rng.pick([8, 64, 4096]),
     });
     this.nodes.set(id, {
-      id, storage, unsyncedHard: null, raw, sm, appliedSinceSnapshot: 0,
+      id, peers, storage, unsyncedHard: null, raw, sm, appliedSinceSnapshot: 0,
       tickPhase: this.rng.int(0, TICK_MS), wasLeaderInTerm: 0,
     });
   }
@@ -172,7 +174,7 @@ export class SimCluster {
 
   private restart(n: SimNode): void {
     this.nodes.delete(n.id);
-    this.start(n.id, n.storage, []);
+    this.start(n.id, n.storage, n.peers);
     this.stats['restarts']!++;
   }
 
@@ -183,13 +185,20 @@ export class SimCluster {
     while (n.raw !== null && n.raw.hasReady()) {
       if (++guard > 1000) throw new InvariantViolation(`${n.id}: Ready loop did not settle`);
       const rd = n.raw.ready();
-      this.persist(n, rd);
-      // Crash after the write but before anything was sent or applied.
+      // As the real shell does: a leader's appends leave before its own write.
+      this.net.send(this.now, rd.messages.filter(sendableBeforePersist));
+      // Crash before the write: what was sent early must not be needed for safety.
       if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
         this.crash(n);
         return;
       }
-      this.net.send(this.now, rd.messages);
+      this.persist(n, rd);
+      // Crash after the write but before anything else was sent or applied.
+      if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
+        this.crash(n);
+        return;
+      }
+      this.net.send(this.now, rd.messages.filter((m) => !sendableBeforePersist(m)));
       this.apply(n, rd);
       n.raw.advance(rd);
       this.afterAdvance(n, rd);
