@@ -16,21 +16,11 @@ import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import { protoDir, raftProto } from '@quorumlock/proto';
 
+import type { Logger } from '../core/logger';
+import { silentLogger } from '../core/logger';
 import type { Message, NodeId } from '../core/types';
 import { decodeMessages, encodeMessages, estimateMessageBytes } from './message-codec';
 import type { Transport } from './transport';
-
-/**
- * The logging surface the transport needs; a pino logger satisfies it. `obj` carries the
- * structured fields, `msg` a sentence that also names the important values, so a plain-text
- * log line is still enough to diagnose a problem.
- */
-export interface TransportLogger {
-  debug(obj: Record<string, unknown>, msg: string): void;
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
 
 /** Reconnection backoff: full jitter, `random(0, min(maxMs, initialMs * 2^(failures-1)))`. */
 export interface BackoffOptions {
@@ -48,8 +38,11 @@ export interface GrpcTransportOptions {
   readonly listenAddress: string;
   /** Peer id to `host:port`. An entry for `selfId` is ignored: a node never sends to itself. */
   readonly peers: Readonly<Record<NodeId, string>>;
-  /** Defaults to a logger that discards everything. */
-  readonly logger?: TransportLogger;
+  /**
+   * pino-compatible; defaults to discarding everything. Messages name the values involved (peer
+   * ids, addresses, cluster ids), so a plain-text log line is enough to diagnose a problem.
+   */
+  readonly logger?: Logger;
   /**
    * Target size of one envelope's payload (default 4 MiB). A flush that encodes larger is split
    * into several envelopes; a single message larger than this still goes out alone, up to the
@@ -114,14 +107,14 @@ const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_QUEUE_MESSAGES = 65_536;
 const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ initialMs: 50, maxMs: 2000 });
 
-const CHANNEL_OPTIONS: grpc.ChannelOptions = Object.freeze({
+// Copied for each client and server: grpc-js keeps the object it is given.
+const CHANNEL_OPTIONS: Readonly<grpc.ChannelOptions> = {
   'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
   // A silently dead peer (partition, frozen process) otherwise holds our writes in TCP buffers
   // until the OS gives up, minutes later. Pings are nearly free on a LAN.
   'grpc.keepalive_time_ms': 5_000,
   'grpc.keepalive_timeout_ms': 5_000,
-  'grpc.keepalive_permit_without_calls': 1,
   // Retries would buffer the stream's messages for replay until the server answers, and replaying
   // Raft messages is pointless: Raft retransmits what still matters itself.
   'grpc.enable_retries': 0,
@@ -130,9 +123,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = Object.freeze({
   'grpc.use_local_subchannel_pool': 1,
   'grpc.initial_reconnect_backoff_ms': 50,
   'grpc.max_reconnect_backoff_ms': 2_000,
-});
+};
 
-const SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
+const SERVER_OPTIONS: Readonly<grpc.ServerOptions> = {
   'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
   // Inbound streams from peers that vanished without a FIN would otherwise live forever.
   'grpc.keepalive_time_ms': 10_000,
@@ -140,16 +133,9 @@ const SERVER_OPTIONS: grpc.ServerOptions = Object.freeze({
   // Leave channelz on ('grpc.enable_channelz' unset): in grpc-js 1.14.7 the server only tracks
   // sessions for forceShutdown() when channelz is enabled, so with it off close() would wait for
   // peers' long-lived streams (until their keepalive gives up) instead of cutting them.
-});
+};
 
 const INSECURE_CHANNEL = grpc.credentials.createInsecure();
-
-const NOOP_LOGGER: TransportLogger = Object.freeze({
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-});
 
 function noop(): void {}
 
@@ -227,7 +213,7 @@ export class GrpcTransport implements Transport {
   private readonly clusterId: string;
   private readonly selfId: NodeId;
   private readonly listenAddress: string;
-  private readonly logger: TransportLogger;
+  private readonly logger: Logger;
   private readonly maxBatchBytes: number;
   private readonly maxQueueBytes: number;
   private readonly maxQueueMessages: number;
@@ -265,7 +251,7 @@ export class GrpcTransport implements Transport {
     this.clusterId = options.clusterId;
     this.selfId = options.selfId;
     this.listenAddress = options.listenAddress;
-    this.logger = options.logger ?? NOOP_LOGGER;
+    this.logger = options.logger ?? silentLogger;
     this.maxBatchBytes = requireInteger('maxBatchBytes', options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, 1, MAX_PAYLOAD_BYTES);
     this.maxQueueBytes = requireInteger('maxQueueBytes', options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES, 1, Number.MAX_SAFE_INTEGER);
     this.maxQueueMessages = requireInteger(
@@ -279,7 +265,10 @@ export class GrpcTransport implements Transport {
     requireInteger('backoff.maxMs', backoff.maxMs, backoff.initialMs, Number.MAX_SAFE_INTEGER);
     this.backoff = { initialMs: backoff.initialMs, maxMs: backoff.maxMs };
     this.proto = loadRaftProto();
-    for (const [id, address] of Object.entries(options.peers)) this.setPeer(id, address);
+    for (const [id, address] of Object.entries(options.peers)) {
+      requireNonEmpty(`address of peer ${id}`, address);
+      this.setPeer(id, address);
+    }
   }
 
   /**
@@ -290,7 +279,7 @@ export class GrpcTransport implements Transport {
   start(): Promise<number> {
     if (this.startPromise !== null) return this.startPromise;
     if (this.closed) return Promise.reject(new TransportError(`transport of ${this.selfId} is closed`));
-    const server = new grpc.Server(SERVER_OPTIONS);
+    const server = new grpc.Server({ ...SERVER_OPTIONS });
     server.addService(this.proto.service, { Send: this.handleSend });
     this.server = server;
     this.startPromise = new Promise<number>((resolve, reject) => {
@@ -340,10 +329,15 @@ export class GrpcTransport implements Transport {
   /**
    * {@inheritDoc Transport.setPeer} A changed address closes the old stream (reporting the peer
    * unreachable if one was open, since messages in it may be lost) and forgets any backoff.
+   * An empty address is logged and ignored: this runs when a membership change is applied, which
+   * must not fail on a bad address.
    */
   setPeer(id: NodeId, address: string): void {
     if (this.closed || id === this.selfId) return;
-    requireNonEmpty(`address of peer ${id}`, address);
+    if (typeof address !== 'string' || address === '') {
+      this.logger.error({ peer: id, address }, `ignoring an empty address for peer ${id}`);
+      return;
+    }
     const link = this.links.get(id);
     if (link === undefined) {
       this.links.set(id, new PeerLink(id, address));
@@ -417,6 +411,10 @@ export class GrpcTransport implements Transport {
         return;
       }
       this.connect(link);
+      if (link.call === null) {
+        this.counters.messagesDropped++;
+        return;
+      }
     }
     const bytes = estimateMessageBytes(message);
     if (link.queue.length >= this.maxQueueMessages || link.queuedBytes + bytes > this.maxQueueBytes) {
@@ -458,28 +456,37 @@ export class GrpcTransport implements Transport {
     const call = link.call;
     if (call === null || link.awaitingDrain || link.queue.length === 0) return;
     const queue = link.queue;
-    if (link.queuedBytes <= this.maxBatchBytes) {
-      const payload = encodeMessages(queue);
-      if (payload.length <= this.maxBatchBytes) {
-        this.write(link, call, payload, queue.length);
-      } else {
-        this.writeSplit(link, call, queue.slice(), payload);
-      }
-    } else {
-      // A long queue (it built up behind a congested stream) is cut by estimated size first,
-      // so that it is not encoded whole and then again at every level of halving.
-      let start = 0;
-      let bytes = 0;
-      for (let i = 0; i < queue.length; i++) {
-        const messageBytes = estimateMessageBytes(queue[i] as Message);
-        if (i > start && bytes + messageBytes > this.maxBatchBytes) {
-          this.writeChunk(link, call, queue.slice(start, i));
-          start = i;
-          bytes = 0;
+    try {
+      if (link.queuedBytes <= this.maxBatchBytes) {
+        const payload = encodeMessages(queue);
+        if (payload.length <= this.maxBatchBytes) {
+          this.write(link, call, payload, queue.length);
+        } else {
+          this.writeSplit(link, call, queue.slice(), payload);
         }
-        bytes += messageBytes;
+      } else {
+        // A long queue (it built up behind a congested stream) is cut by estimated size first,
+        // so that it is not encoded whole and then again at every level of halving.
+        let start = 0;
+        let bytes = 0;
+        for (let i = 0; i < queue.length; i++) {
+          const messageBytes = estimateMessageBytes(queue[i] as Message);
+          if (i > start && bytes + messageBytes > this.maxBatchBytes) {
+            this.writeChunk(link, call, queue.slice(start, i));
+            start = i;
+            bytes = 0;
+          }
+          bytes += messageBytes;
+        }
+        this.writeChunk(link, call, queue.slice(start));
       }
-      this.writeChunk(link, call, queue.slice(start));
+    } catch (err) {
+      // Only a message that msgpack cannot encode (a bug upstream) gets here. This runs from a
+      // timer, where a throw would kill the process, so it is logged loudly and the batch lost.
+      const detail = err instanceof Error ? err.message : String(err);
+      this.counters.messagesDropped += queue.length;
+      this.logger.error({ peer: link.id, messages: queue.length, err: detail }, `cannot encode messages to ${link.id}: ${detail}`);
+      this.reportUnreachableSoon(link);
     }
     queue.length = 0;
     link.queuedBytes = 0;
@@ -527,7 +534,15 @@ export class GrpcTransport implements Transport {
 
   private connect(link: PeerLink): void {
     const { send } = this.proto;
-    const client = new grpc.Client(link.address, INSECURE_CHANNEL, CHANNEL_OPTIONS);
+    let client: grpc.Client;
+    try {
+      client = new grpc.Client(link.address, INSECURE_CHANNEL, { ...CHANNEL_OPTIONS });
+    } catch (err) {
+      // grpc-js throws on a target it cannot parse; send() must not, so treat it as a failed
+      // attempt (logged, backed off, reported) until setPeer supplies a usable address.
+      this.fail(link, `invalid address: ${err instanceof Error ? err.message : String(err)}`, false, true);
+      return;
+    }
     const call: grpc.ClientWritableStream<Envelope> = client.makeClientStreamRequest<Envelope, SendResult>(
       send.path,
       send.requestSerialize,
@@ -567,7 +582,8 @@ export class GrpcTransport implements Transport {
     }
   }
 
-  private fail(link: PeerLink, reason: string, rejected: boolean): void {
+  /** Ends the link's stream after a failure: backoff starts, the peer is reported unreachable. */
+  private fail(link: PeerLink, reason: string, rejected: boolean, deferReport = false): void {
     const droppedMessages = link.queue.length;
     this.teardown(link);
     link.failures++;
@@ -590,8 +606,12 @@ export class GrpcTransport implements Transport {
       // While a peer stays down every retry fails; one warning per outage is enough.
       this.logger.debug(fields, `still cannot reach peer ${link.id} at ${link.address}: ${reason}`);
     }
-    this.counters.unreachableReports++;
-    this.unreachableHandler(link.id);
+    if (deferReport) {
+      this.reportUnreachableSoon(link);
+    } else {
+      this.counters.unreachableReports++;
+      this.unreachableHandler(link.id);
+    }
   }
 
   /** Drops the stream, channel and queue of `link`; the link itself stays. */
@@ -691,6 +711,8 @@ export class GrpcTransport implements Transport {
       return `undecodable payload from "${from}": ${detail}`;
     }
     for (const message of messages) {
+      // The handler may close the transport; nothing is delivered after close() began.
+      if (this.closed) break;
       if (message.from !== from || message.to !== this.selfId) {
         this.counters.messagesRejected++;
         this.logger.warn(

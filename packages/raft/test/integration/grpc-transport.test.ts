@@ -1,7 +1,8 @@
 /**
  * GrpcTransport over real sockets on 127.0.0.1 (port 0): delivery of every message type in order
  * with byte payloads intact; batching of a tick's sends into one envelope (and splitting over
- * maxBatchBytes); rejection of envelopes from another cluster or for another node; resilience to
+ * maxBatchBytes); the capped send queue and real backpressure from a peer that stops reading;
+ * rejection of envelopes from another cluster or for another node; resilience to
  * garbage on the wire (undecodable payloads, invalid messages, invalid protobuf); reconnection
  * after a peer restarts on the same port, with onUnreachable reported; peer management
  * (setPeer/removePeer); and that send never throws. Every transport and raw client is closed in
@@ -17,9 +18,10 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import { protoDir, raftProto } from '@quorumlock/proto';
 import { Packr } from 'msgpackr';
 
-import type { Message, NodeId } from '../../src/core/types';
+import type { Logger } from '../../src/core/logger';
+import type { HeartbeatMessage, Message, NodeId } from '../../src/core/types';
 import { GrpcTransport } from '../../src/transport/grpc-transport';
-import type { GrpcTransportOptions, TransportLogger } from '../../src/transport/grpc-transport';
+import type { GrpcTransportOptions } from '../../src/transport/grpc-transport';
 
 jest.setTimeout(20_000);
 
@@ -49,11 +51,11 @@ afterEach(async () => {
   await Promise.all(transports.splice(0).map((t) => t.close()));
 });
 
-function captureLogger(logs: LogRecord[]): TransportLogger {
+function captureLogger(logs: LogRecord[]): Logger {
   const at =
     (level: LogRecord['level']) =>
-    (obj: Record<string, unknown>, msg: string): void => {
-      logs.push({ level, obj, msg });
+    (obj: object, msg: string): void => {
+      logs.push({ level, obj: obj as Record<string, unknown>, msg });
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
@@ -98,7 +100,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function heartbeat(from: NodeId, to: NodeId, commit: number): Message {
+function heartbeat(from: NodeId, to: NodeId, commit: number): HeartbeatMessage {
   return { type: 'heartbeat', from, to, term: 1, commit, ctx: '' };
 }
 
