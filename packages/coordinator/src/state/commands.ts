@@ -83,6 +83,10 @@ export interface CancelCommand extends Stamped {
   readonly requestId: number;
 }
 
+/**
+ * Sets the resource's fenced value. Any current holder may put (token = its hold); on a
+ * semaphore the holders share one value and the last put in log order wins.
+ */
 export interface PutCommand extends Stamped {
   readonly type: 'put';
   readonly sessionId: string;
@@ -101,7 +105,11 @@ export interface TickCommand extends Stamped {
   readonly type: 'tick';
 }
 
-/** Admin: take a hold away (every hold of `name` when `token` is absent); holders get `lost`. */
+/**
+ * Admin: take a hold away (every hold of `name` when `token` is absent); holders get `lost`
+ * with `reason` (default "revoked by an administrator"). Like an expiry, and unlike a release,
+ * it starts the hold's lock-delay: the revoked holder may still be acting.
+ */
 export interface RevokeCommand extends Stamped {
   readonly type: 'revoke';
   readonly name: string;

@@ -154,8 +154,8 @@ export interface LockSummary {
   readonly name: string;
   readonly capacity: number;
   readonly usedPermits: number;
-  readonly holders: number;
-  readonly waiters: number;
+  readonly holderCount: number;
+  readonly waiterCount: number;
   readonly latestToken: number;
   readonly valueBytes: number;
   /** 0: no lock-delay running. */
@@ -188,8 +188,9 @@ export interface WaiterView {
   readonly deadline: number;
 }
 
+/** A resource in full: its holders in grant order and its queue in serving order. */
 export interface LockDescription extends LockSummary {
-  readonly holdersList: readonly HolderView[];
+  readonly holders: readonly HolderView[];
   readonly queue: readonly WaiterView[];
 }
 

@@ -66,6 +66,7 @@ export interface ApplyMeta {
 const MAX_REASON_BYTES = 1024;
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
+const MIN_TIMER_COMPACT = 4096;
 
 type Timer =
   | { readonly at: number; readonly kind: 'wait'; readonly waiter: Waiter }
@@ -100,6 +101,8 @@ export class LockStateMachine {
   private readonly timers = new TimerHeap<Timer>();
   /** Events of the apply in progress. */
   private events: LockEvent[] = [];
+  /** Heap size at which stale timers are swept out (amortized O(1) per timer). */
+  private timerCompactAt = MIN_TIMER_COMPACT;
 
   constructor(options: LockStateMachineOptions = {}) {
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -141,11 +144,21 @@ export class LockStateMachine {
   /** Replaces the whole state with one from `snapshot()` (of any replica). */
   restore(data: Uint8Array): void {
     this.st = decodeSnapshot(data);
+    this.rebuildTimers();
+  }
+
+  /**
+   * Refills the timer heap from the state: one entry per waiter with a timeout and per running
+   * lock-delay. Run on restore, and whenever stale entries (waiters granted or cancelled before
+   * their timeout) have doubled the heap, so that it stays proportional to the live timers.
+   */
+  private rebuildTimers(): void {
     this.timers.clear();
     for (const r of this.st.resources.values()) {
       if (r.lockDelayUntil > 0) this.timers.push({ at: r.lockDelayUntil, kind: 'delay', name: r.name });
       for (const w of r.queue) if (w.deadline > 0) this.timers.push({ at: w.deadline, kind: 'wait', waiter: w });
     }
+    this.timerCompactAt = Math.max(MIN_TIMER_COMPACT, 2 * this.timers.size);
   }
 
   // ---------------------------------------------------------------- commands
@@ -208,6 +221,7 @@ export class LockStateMachine {
   }
 
   private finish(result: Status): ApplyOutput {
+    if (this.timers.size > this.timerCompactAt) this.rebuildTimers();
     return this.output(this.st.index, result);
   }
 
@@ -843,7 +857,7 @@ export class LockStateMachine {
     const clientName = (id: string): string => this.st.sessions.get(id)?.clientName ?? '';
     return {
       ...this.summary(r),
-      holdersList: r.holders.map((h) => ({
+      holders: r.holders.map((h) => ({
         sessionId: h.sessionId,
         clientName: clientName(h.sessionId),
         requestId: h.requestId,
@@ -977,8 +991,8 @@ export class LockStateMachine {
       name: r.name,
       capacity: r.capacity,
       usedPermits: r.used,
-      holders: r.holders.length,
-      waiters: r.queue.length,
+      holderCount: r.holders.length,
+      waiterCount: r.queue.length,
       latestToken: r.latestToken,
       valueBytes: r.value.byteLength,
       lockDelayUntil: r.lockDelayUntil,

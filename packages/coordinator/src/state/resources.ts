@@ -6,6 +6,10 @@ import type { WaitEdge } from './wait-for-graph';
 /**
  * Queue and grant rules of one resource.
  *
+ * - A resource exists from its first grant or wait until it is idle: no holders, no waiters, no
+ *   value and no lock-delay running. Its capacity is fixed for that lifetime (also while only its
+ *   value keeps it); a request for another capacity fails with FAILED_PRECONDITION.
+ *
  * - A request takes `units` of the capacity: all of it if exclusive, `permits` if shared. It can
  *   be granted when no lock-delay runs and used + units <= capacity.
  * - The queue is ordered by priority (highest first), then arrival. Grants are made only from

@@ -106,3 +106,8 @@ export function tokenOf(out: ApplyOutput): number {
 export function text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
+
+/** Bytes as hex, for exact comparisons of snapshots. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

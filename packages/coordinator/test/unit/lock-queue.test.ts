@@ -53,7 +53,7 @@ describe('mutex grants and FIFO queue', () => {
     d.lock('low2', 1, 'a');
     expect(only(d.lock('high1', 1, 'a', { priority: 5 }), 'queued').position).toBe(1);
     expect(only(d.lock('high2', 1, 'a', { priority: 5 }), 'queued').position).toBe(2);
-    expect(d.machine.describeLock('a')?.holdersList.map((x) => x.sessionId)).toEqual(['h']);
+    expect(d.machine.describeLock('a')?.holders.map((x) => x.sessionId)).toEqual(['h']);
     expect(d.machine.describeLock('a')?.queue.map((w) => w.sessionId)).toEqual(['high1', 'high2', 'low1', 'low2']);
     expect(only(d.release('h', 2, 'a', t), 'granted').sessionId).toBe('high1');
   });
@@ -98,7 +98,7 @@ describe('mutex grants and FIFO queue', () => {
     const r = d.release('x', 2, 'sem', t);
     const tokens = ofType(r, 'granted').map((g) => g.token);
     expect(tokens).toEqual([r.index, r.index + 1, r.index + 2]);
-    expect(d.machine.describeLock('sem')?.holdersList.map((h) => h.grantIndex)).toEqual([r.index, r.index, r.index]);
+    expect(d.machine.describeLock('sem')?.holders.map((h) => h.grantIndex)).toEqual([r.index, r.index, r.index]);
     // The next entry's grant still gets a larger token than all of those.
     d.open('late');
     const next = d.lock('late', 1, 'other');
@@ -116,7 +116,7 @@ describe('mutex grants and FIFO queue', () => {
     expect(ofType(d.lock('a', 1, 's', { capacity: 5, mode: 'shared', permits: 2 }), 'granted')).toHaveLength(1);
     expect(ofType(d.lock('b', 1, 's', { capacity: 5, mode: 'shared', permits: 3 }), 'granted')).toHaveLength(1);
     expect(only(d.lock('c', 1, 's', { capacity: 5, mode: 'shared', permits: 1 }), 'queued').position).toBe(1);
-    expect(d.machine.describeLock('s')).toMatchObject({ capacity: 5, usedPermits: 5, holders: 2, waiters: 1 });
+    expect(d.machine.describeLock('s')).toMatchObject({ capacity: 5, usedPermits: 5, holderCount: 2, waiterCount: 1 });
   });
 
   test('capacity 0 and permits 0 mean 1', () => {
@@ -196,7 +196,7 @@ describe('try-only, cancel, wait timeouts, queue limit', () => {
     const f = only(d.lock('b', 1, 'x', { tryOnly: true }), 'failed');
     expect(f.code).toBe(Code.FAILED_PRECONDITION);
     expect(f.message).toBe(`'x' is held by session a (token ${t}, exclusive)`);
-    expect(d.machine.describeLock('x')?.waiters).toBe(0);
+    expect(d.machine.describeLock('x')?.waiterCount).toBe(0);
     d.release('a', 2, 'x', t);
     expect(ofType(d.lock('b', 2, 'x', { tryOnly: true }), 'granted')).toHaveLength(1);
   });
@@ -270,6 +270,34 @@ describe('try-only, cancel, wait timeouts, queue limit', () => {
     ]);
   });
 
+  test('timeouts due together are processed in enqueue order, whatever the timer heap did', () => {
+    const d = new Driver();
+    for (const s of ['h', 'a', 'b', 'c', 'e']) d.open(s);
+    for (const name of ['x', 'y', 'z', 'w']) d.lock('h', name.charCodeAt(0), name);
+    d.lock('a', 1, 'x', { waitTimeoutMs: 300 });
+    d.lock('b', 1, 'y', { waitTimeoutMs: 300 });
+    d.lock('c', 1, 'z', { waitTimeoutMs: 200 });
+    d.advance(100).lock('e', 1, 'w', { waitTimeoutMs: 200 });
+    const out = d.advance(200).tick();
+    expect(ofType(out, 'failed').map((f) => f.sessionId)).toEqual(['c', 'a', 'b', 'e']);
+  });
+
+  test('timers stay right after thousands of waits with timeouts were granted early', () => {
+    const d = new Driver();
+    d.open('h');
+    const t = tokenOf(d.lock('h', 1, 'big', { capacity: 5000 }));
+    for (let i = 0; i < 5000; i++) {
+      d.open(`w${i}`);
+      d.lock(`w${i}`, 1, 'big', { capacity: 5000, mode: 'shared', waitTimeoutMs: 1_000_000 });
+    }
+    expect(ofType(d.release('h', 2, 'big', t), 'granted')).toHaveLength(5000);
+    expect(d.machine.nextTimerAt()).toBeUndefined();
+    d.open('late');
+    d.lock('late', 1, 'big', { capacity: 5000, mode: 'exclusive', waitTimeoutMs: 50 });
+    expect(d.machine.nextTimerAt()).toBe(d.clock + 50);
+    expect(only(d.advance(50).tick(), 'failed').code).toBe(Code.DEADLINE_EXCEEDED);
+  });
+
   test('a timed-out request resent gets the same DEADLINE_EXCEEDED', () => {
     const d = withSessions('a', 'b');
     d.lock('a', 1, 'x');
@@ -298,6 +326,6 @@ describe('try-only, cancel, wait timeouts, queue limit', () => {
     }
     d.open('late');
     expect(only(d.lock('late', 1, 'x'), 'failed').code).toBe(Code.RESOURCE_EXHAUSTED);
-    expect(d.machine.describeLock('x')?.waiters).toBe(10_000);
+    expect(d.machine.describeLock('x')?.waiterCount).toBe(10_000);
   });
 });

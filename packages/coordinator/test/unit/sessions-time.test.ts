@@ -49,7 +49,7 @@ describe('sessions', () => {
       expect.objectContaining({ type: 'granted', sessionId: 'w2', name: 'b', token: out.index + 1 }),
     ]);
     expect(d.machine.getSession('dead')).toBeUndefined();
-    expect(d.machine.describeLock('c')?.waiters).toBe(0);
+    expect(d.machine.describeLock('c')?.waiterCount).toBe(0);
   });
 
   test('a renewal that raced the expiry proposal wins', () => {
@@ -153,7 +153,7 @@ describe('lock-delay', () => {
 
   test('a hold ended by expiry keeps the resource ungrantable for its lock-delay', () => {
     const { d, expiredAt } = expiredHolder(5000);
-    expect(d.machine.describeLock('x')).toMatchObject({ holders: 0, waiters: 1, lockDelayUntil: expiredAt + 5000 });
+    expect(d.machine.describeLock('x')).toMatchObject({ holderCount: 0, waiterCount: 1, lockDelayUntil: expiredAt + 5000 });
     expect(d.machine.nextTimerAt()).toBe(expiredAt + 5000);
     d.open('t');
     const f = only(d.lock('t', 1, 'x', { tryOnly: true }), 'failed');
@@ -232,7 +232,7 @@ describe('fencing: release, put and the value', () => {
     d.put('a', 2, 'k', t, 'v1');
     d.release('a', 3, 'k', t);
     expect(d.machine.listLocks()).toEqual([
-      { name: 'k', capacity: 1, usedPermits: 0, holders: 0, waiters: 0, latestToken: t, valueBytes: 2, lockDelayUntil: 0 },
+      { name: 'k', capacity: 1, usedPermits: 0, holderCount: 0, waiterCount: 0, latestToken: t, valueBytes: 2, lockDelayUntil: 0 },
     ]);
     expect(d.machine.checkFence('k', t)).toEqual({ current: false, latestToken: t });
     const t2 = tokenOf(d.lock('a', 4, 'k'));
@@ -272,7 +272,7 @@ describe('exactly-once requests', () => {
     const first = d.lock('a', 1, 'x');
     const again = d.lock('a', 1, 'x');
     expect(only(again, 'granted')).toEqual(only(first, 'granted'));
-    expect(d.machine.describeLock('x')?.holders).toBe(1);
+    expect(d.machine.describeLock('x')?.holderCount).toBe(1);
     expect(d.machine.lastToken).toBe(tokenOf(first));
   });
 
@@ -284,9 +284,9 @@ describe('exactly-once requests', () => {
     d.lock('b', 1, 'x');
     d.cancel('a', 1);
     expect(d.lock('b', 1, 'x').events).toEqual([{ type: 'queued', sessionId: 'b', requestId: 1, name: 'x', position: 1 }]);
-    expect(d.machine.describeLock('x')?.waiters).toBe(1);
+    expect(d.machine.describeLock('x')?.waiterCount).toBe(1);
     d.release('h', 2, 'x', t);
-    expect(d.machine.describeLock('x')?.holdersList[0]?.sessionId).toBe('b');
+    expect(d.machine.describeLock('x')?.holders[0]?.sessionId).toBe('b');
   });
 
   test('resent release and put get their first answer and change nothing', () => {
@@ -299,7 +299,7 @@ describe('exactly-once requests', () => {
     const rel = d.release('a', 3, 'x', t);
     tokenOf(d.lock('b', 1, 'x'));
     expect(d.release('a', 3, 'x', t).events).toEqual(rel.events);
-    expect(d.machine.describeLock('x')?.holdersList.map((h) => h.sessionId)).toEqual(['b']);
+    expect(d.machine.describeLock('x')?.holders.map((h) => h.sessionId)).toEqual(['b']);
     expect(text(only(d.lock('b', 1, 'x'), 'granted').value)).toBe('v');
   });
 
