@@ -73,5 +73,10 @@ export function validateConfig(input: RaftConfigInput, logger: Logger): RaftConf
   if (!Number.isSafeInteger(cfg.applied) || cfg.applied < 0) {
     throw new ConfigError(`applied must be a non-negative integer, got ${String(cfg.applied)}`);
   }
+  const seen = new Set<string>();
+  for (const p of cfg.peers) {
+    if (p === '' || seen.has(p)) throw new ConfigError(`peers must be distinct non-empty ids, got ${JSON.stringify(cfg.peers)}`);
+    seen.add(p);
+  }
   return cfg;
 }

@@ -24,6 +24,7 @@ export class Progress {
   /** In snapshot state: the snapshot being sent and the next byte to send. */
   pendingSnapshot: Snapshot | null = null;
   snapshotOffset = 0;
+  snapshotOffsetAtLastHeartbeat = -1;
   /** Match seen at the last heartbeat tick, to notice a stalled pipeline (a lost append). */
   matchAtLastHeartbeat = 0;
   stalledHeartbeats = 0;

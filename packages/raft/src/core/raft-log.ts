@@ -188,7 +188,7 @@ export class RaftLog {
   /** Whether an unapplied committed entry changes membership (no election until it is applied). */
   hasPendingConfChange(): boolean {
     if (this.committed <= this.applied) return false;
-    let lo = this.applied + 1;
+    let lo = Math.max(this.applied + 1, this.firstIndex());
     while (lo <= this.committed) {
       const ents = this.slice(lo, this.committed + 1, 1 << 20);
       for (const e of ents) if (e.type === 'confChange') return true;

@@ -83,6 +83,12 @@ export class Raft {
     const { hardState, confState } = storage.initialState();
     this.log = new RaftLog(storage, cfg.applied);
     this.applyConfState(confState);
+    const snapIndex = storage.snapshot().meta.index;
+    if (this.log.applied > snapIndex) {
+      for (const e of this.log.slice(snapIndex + 1, this.log.applied + 1, Number.MAX_SAFE_INTEGER)) {
+        if (e.type === 'confChange') this.applyConfChange(decodeConfChange(e.data));
+      }
+    }
     if (this.voters.size === 0 && this.learners.size === 0 && storage.lastIndex() === 0 && cfg.peers.length > 0) {
       this.bootstrap(cfg.peers);
     }
@@ -233,6 +239,7 @@ export class Raft {
     this.pendingConfIndex = this.log.lastIndex();
     // The term-start no-op commits the predecessors' entries (only current-term entries count).
     this.appendEntries([{ term: this.term, index: 0, type: 'normal', data: EMPTY }]);
+    this.bcastAppend();
     this.cfg.logger.info({ id: this.id, term: this.term }, 'became leader');
   }
 
@@ -295,7 +302,8 @@ export class Raft {
     for (const [id, pr] of this.prs) {
       if (id === this.id) continue;
       if (pr.state === 'snapshot') {
-        this.sendSnapshotChunk(id, pr);
+        if (pr.snapshotOffset === pr.snapshotOffsetAtLastHeartbeat) this.sendSnapshotChunk(id, pr);
+        pr.snapshotOffsetAtLastHeartbeat = pr.snapshotOffset;
         continue;
       }
       if (pr.match >= last || pr.match !== pr.matchAtLastHeartbeat) {
@@ -306,7 +314,8 @@ export class Raft {
       pr.stalledHeartbeats++;
       if (pr.stalledHeartbeats >= 2) {
         pr.stalledHeartbeats = 0;
-        pr.becomeProbe();
+        if (pr.state === 'replicate') pr.becomeProbe();
+        else pr.probeSent = false;
         this.sendAppend(id);
       }
     }
@@ -551,7 +560,8 @@ export class Raft {
       return;
     }
     let rx = this.snapshotReceive;
-    if (m.offset === 0) {
+    const same = rx !== null && rx.index === m.meta.index && rx.term === m.meta.term && rx.from === m.from;
+    if (m.offset === 0 && !same) {
       rx = { from: m.from, index: m.meta.index, term: m.meta.term, chunks: [], received: 0 };
       this.snapshotReceive = rx;
     }
@@ -662,6 +672,7 @@ export class Raft {
 
   private handleSnapshotResponse(m: SnapshotResponse, pr: Progress): void {
     if (pr.state !== 'snapshot' || pr.pendingSnapshot === null || pr.pendingSnapshot.meta.index !== m.snapIndex) return;
+    if (!m.reject && m.nextOffset <= pr.snapshotOffset) return;
     pr.snapshotOffset = m.reject ? 0 : m.nextOffset;
     this.sendSnapshotChunk(m.from, pr);
   }
