@@ -1,1 +1,5 @@
 export * from './state';
+export { Replica, type ReplicaOptions, type UnstampedCommand, type MemberAddresses } from './replica';
+export { loadConfig, helpText, ConfigError, type ServerConfig } from './config';
+export { createMetrics, type Metrics } from './metrics';
+export { CoordinatorCluster, type CoordinatorClusterOptions, type StatusView } from './testing/coordinator-cluster';

@@ -53,6 +53,11 @@ export interface RaftNodeOptions<Result> {
   readonly stateMachine: StateMachine<Result>;
   /** Founding members and their peer addresses; used to bootstrap an empty store and to find founders. */
   readonly peers: Readonly<Record<NodeId, string>>;
+  /**
+   * Extra context of founding members (e.g. `{ client: 'host:port' }`), merged with their peer
+   * address; members added later bring theirs in the membership entry.
+   */
+  readonly founderContexts?: Readonly<Record<NodeId, Readonly<Record<string, string>>>>;
   /** Milliseconds per Raft tick (default 100: 1 s election timeout with 10 election ticks). */
   readonly tickMs?: number;
   readonly electionTicks?: number;
@@ -119,6 +124,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly members = new Map<NodeId, Record<string, string>>();
   private ticker: NodeJS.Timeout | null = null;
   private pumping = false;
+  private forceSnapshot = false;
   private pumpScheduled = false;
   private stopped = false;
   private readSeq = 0;
@@ -166,7 +172,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const node = new RaftNode<R>(opts, raw);
     for (const [id, ctx] of members) node.members.set(id, ctx);
     for (const [id, addr] of Object.entries(opts.peers)) {
-      if (!node.members.has(id)) node.members.set(id, { peer: addr });
+      if (!node.members.has(id)) node.members.set(id, { ...opts.founderContexts?.[id], peer: addr });
     }
     for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
     opts.transport.onMessage((m) => {
@@ -368,6 +374,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         this.raw.advance(rd);
         await this.maybeSnapshot();
       }
+      if (this.forceSnapshot && !this.stopped) await this.maybeSnapshot();
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.logger.error({ id: this.id, err: err.message }, 'raft node stopped by a fatal error');
@@ -481,8 +488,23 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.emit('leader', { role, leader: lead, term: this.term });
   }
 
+  /**
+   * Snapshot the state machine now and compact the log (an operator's request). Resolves with the
+   * snapshot's index and size; the index is unchanged when nothing was applied since the last one.
+   */
+  async takeSnapshot(): Promise<{ index: number; bytes: number }> {
+    if (this.stopped) throw new NodeStoppedError(`node ${this.id} is stopped`);
+    this.forceSnapshot = true;
+    this.schedulePump();
+    while (this.forceSnapshot && !this.stopped) await sleep(5);
+    const snap = this.storage.snapshot();
+    return { index: snap.meta.index, bytes: snap.data.byteLength };
+  }
+
   private async maybeSnapshot(): Promise<void> {
-    if (this.appliedSinceSnapshot < this.snapshotEntries) return;
+    const forced = this.forceSnapshot;
+    this.forceSnapshot = false;
+    if (!forced && this.appliedSinceSnapshot < this.snapshotEntries) return;
     const applied = this.raw.raft.log.applied;
     if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
     const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };

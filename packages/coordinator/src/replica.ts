@@ -1,0 +1,247 @@
+import { EventEmitter } from 'node:events';
+import {
+  GrpcTransport,
+  LevelStorage,
+  NotLeaderError,
+  RaftNode,
+  type Logger,
+  type NodeId,
+  type StateMachine,
+} from '@quorumlock/raft';
+import { LockStateMachine } from './state/lock-state-machine';
+import { encodeCommand } from './state/codec';
+import type { Command } from './state/commands';
+import type { ApplyOutput } from './state/events';
+import type { LockLimits } from './state/limits';
+import type { Metrics } from './metrics';
+
+/** A command as the server builds it; the leader adds its clock stamp when it proposes. */
+export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
+
+/** A founding member: where its peers and its clients reach it. */
+export interface MemberAddresses {
+  readonly peer: string;
+  readonly client: string;
+}
+
+export interface ReplicaOptions {
+  readonly id: NodeId;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  /** Address the Raft transport binds (host:port). */
+  readonly peerListen: string;
+  /** This node's client address as other nodes should advertise it in redirects. */
+  readonly clientAddress: string;
+  /** Founders (used to bootstrap an empty data dir; ignored when joining). */
+  readonly initialCluster: Readonly<Record<NodeId, MemberAddresses>>;
+  /** Start empty and wait to be added by the leader (AdminService.AddMember). */
+  readonly join: boolean;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly maxClockSkewMs: number;
+  /** Keepalives that arrive within this interval share one `renew` entry. */
+  readonly renewIntervalMs: number;
+  readonly snapshotEntries: number;
+  readonly keepEntries: number;
+  readonly limits?: Partial<LockLimits>;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}
+
+interface RenewWaiter {
+  readonly sessionId: string;
+  readonly resolve: (alive: boolean) => void;
+  readonly reject: (e: Error) => void;
+}
+
+export interface ReplicaEvents {
+  /** Every entry this node applied to the lock machine, in log order. */
+  applied: [out: ApplyOutput];
+  /** Role or leader changed. */
+  leader: [info: { isLeader: boolean; leader: NodeId; term: number }];
+  fatal: [error: Error];
+}
+
+/**
+ * One coordinator node: the lock state machine replicated by a RaftNode over LevelDB and gRPC.
+ * On the leader it also does what only the leader may: stamp commands with its clock, batch
+ * keepalive renewals into one entry per interval, propose expiry of overdue sessions (decided
+ * again at apply time), and propose a `tick` when a wait timeout or lock-delay falls due.
+ */
+export class Replica extends EventEmitter<ReplicaEvents> {
+  readonly sm: LockStateMachine;
+  readonly node: RaftNode<ApplyOutput>;
+  private readonly opts: ReplicaOptions;
+  private renewBatch: RenewWaiter[] = [];
+  private renewTimer: NodeJS.Timeout | null = null;
+  private dutyTimer: NodeJS.Timeout | null = null;
+  private expiring = new Set<string>();
+  private tickInFlight = false;
+  private stopped = false;
+
+  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>) {
+    super();
+    this.opts = opts;
+    this.sm = sm;
+    this.node = node;
+  }
+
+  static async open(opts: ReplicaOptions): Promise<Replica> {
+    const storage = await LevelStorage.open(opts.dataDir);
+    const peers: Record<NodeId, string> = {};
+    const contexts: Record<NodeId, Record<string, string>> = {};
+    for (const [id, a] of Object.entries(opts.initialCluster)) {
+      peers[id] = a.peer;
+      contexts[id] = { peer: a.peer, client: a.client };
+    }
+    const transport = new GrpcTransport({
+      clusterId: opts.clusterId,
+      selfId: opts.id,
+      listenAddress: opts.peerListen,
+      peers,
+      logger: opts.logger,
+    });
+    await transport.start();
+    const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
+    const events = new EventEmitter<Pick<ReplicaEvents, 'applied'>>();
+    // Every apply output reaches the server in log order through this adapter.
+    const machine: StateMachine<ApplyOutput> = {
+      apply: (entry) => {
+        const out = sm.apply(entry);
+        events.emit('applied', out);
+        return out;
+      },
+      snapshot: () => sm.snapshot(),
+      restore: (data) => sm.restore(data),
+    };
+    const node = RaftNode.start<ApplyOutput>({
+      id: opts.id,
+      storage,
+      transport,
+      stateMachine: machine,
+      peers: opts.join ? {} : peers,
+      founderContexts: contexts,
+      tickMs: opts.tickMs,
+      electionTicks: opts.electionTicks,
+      snapshotEntries: opts.snapshotEntries,
+      keepEntries: opts.keepEntries,
+      logger: opts.logger,
+    });
+    const replica = new Replica(opts, sm, node);
+    node.on('leader', (info) => replica.onLeader(info.role === 'leader', info.leader, info.term));
+    node.on('fatal', (e) => replica.emit('fatal', e));
+    events.on('applied', (out) => replica.emit('applied', out));
+    replica.dutyTimer = setInterval(() => replica.leaderDuties(), Math.max(10, Math.floor(opts.tickMs / 2)));
+    return replica;
+  }
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  get clusterId(): string {
+    return this.opts.clusterId;
+  }
+
+  isLeader(): boolean {
+    return this.node.isLeader();
+  }
+
+  /** The leader's client address ('' if no leader is known or it is this node). */
+  leaderClientAddress(): string {
+    const lead = this.node.leaderId();
+    if (lead === '' || lead === this.opts.id) return '';
+    return this.node.addressOf(lead, 'client');
+  }
+
+  /** Propose a command stamped with this leader's clock; resolves with its apply output. */
+  async propose(cmd: UnstampedCommand): Promise<ApplyOutput> {
+    const stamped = { ...cmd, stamp: Date.now() } as Command;
+    this.opts.metrics?.proposals.inc({ type: stamped.type });
+    const { result } = await this.node.propose(encodeCommand(stamped));
+    return result;
+  }
+
+  /** Linearizable read barrier: resolves once this leader applied everything committed before the call. */
+  async readBarrier(): Promise<void> {
+    await this.node.readBarrier();
+  }
+
+  /**
+   * Renew `sessionId` with the next batched `renew` entry. Resolves true once that entry applied
+   * with the session alive (only then may the keepalive be acknowledged), false if the session
+   * no longer exists.
+   */
+  renew(sessionId: string): Promise<boolean> {
+    if (!this.node.isLeader()) {
+      return Promise.reject(new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`));
+    }
+    return new Promise((resolve, reject) => {
+      this.renewBatch.push({ sessionId, resolve, reject });
+      if (this.renewTimer === null) this.renewTimer = setTimeout(() => this.flushRenewals(), this.opts.renewIntervalMs);
+    });
+  }
+
+  private flushRenewals(): void {
+    this.renewTimer = null;
+    const batch = this.renewBatch;
+    this.renewBatch = [];
+    if (batch.length === 0) return;
+    const ids = [...new Set(batch.map((w) => w.sessionId))].sort();
+    this.opts.metrics?.renewBatchSize.observe(ids.length);
+    this.propose({ type: 'renew', sessionIds: ids }).then(
+      (out) => {
+        const gone = new Set<string>();
+        for (const e of out.events) if (e.type === 'renewed') for (const id of e.notFound) gone.add(id);
+        for (const w of batch) w.resolve(!gone.has(w.sessionId));
+      },
+      (e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        for (const w of batch) w.reject(err);
+      },
+    );
+  }
+
+  /** Leader-only timers, checked every half tick: expire overdue sessions, fire due timers. */
+  private leaderDuties(): void {
+    if (this.stopped || !this.node.isLeader()) return;
+    const now = Date.now();
+    const overdue = this.sm.overdueSessions(now).filter((id) => !this.expiring.has(id));
+    if (overdue.length > 0) {
+      for (const id of overdue) this.expiring.add(id);
+      this.propose({ type: 'expireSessions', sessionIds: overdue })
+        .catch(() => undefined)
+        .finally(() => {
+          for (const id of overdue) this.expiring.delete(id);
+        });
+    }
+    const due = this.sm.nextTimerAt();
+    if (due !== undefined && due <= now && !this.tickInFlight) {
+      this.tickInFlight = true;
+      this.propose({ type: 'tick' })
+        .catch(() => undefined)
+        .finally(() => {
+          this.tickInFlight = false;
+        });
+    }
+  }
+
+  private onLeader(isLeader: boolean, leader: NodeId, term: number): void {
+    if (!isLeader) {
+      const err = new NotLeaderError(leader, this.leaderClientAddress(), `node ${this.id} lost leadership in term ${term}`);
+      for (const w of this.renewBatch) w.reject(err);
+      this.renewBatch = [];
+      if (this.renewTimer !== null) clearTimeout(this.renewTimer);
+      this.renewTimer = null;
+    }
+    this.emit('leader', { isLeader, leader, term });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.dutyTimer !== null) clearInterval(this.dutyTimer);
+    if (this.renewTimer !== null) clearTimeout(this.renewTimer);
+    await this.node.stop();
+  }
+}

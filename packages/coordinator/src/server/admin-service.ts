@@ -1,0 +1,212 @@
+import * as grpc from '@grpc/grpc-js';
+import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quorumlock/raft';
+import type { Replica, UnstampedCommand } from '../replica';
+import type { LockDescription, LockSummary } from '../state/events';
+import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+interface MemberStatus {
+  id: string; peerAddress: string; clientAddress: string; role: string; term: number;
+  commitIndex: number; appliedIndex: number; voter: boolean; matchIndex: number;
+}
+
+const wireMode = (m: 'exclusive' | 'shared'): 'EXCLUSIVE' | 'SHARED' => (m === 'shared' ? 'SHARED' : 'EXCLUSIVE');
+
+/**
+ * AdminService: what lockctl shows and does. Reads go through a ReadIndex barrier on the leader,
+ * so they are linearizable; Status is answered by any node from its own view, so an operator can
+ * inspect a cluster that has no leader.
+ */
+export class AdminService {
+  constructor(private readonly replica: Replica) {}
+
+  private toStatusError(e: unknown): StatusError {
+    const r = this.replica;
+    if (e instanceof NotLeaderError || e instanceof OutcomeUnknownError) return notLeader(r.id, r.leaderClientAddress());
+    if (e instanceof ProposalRefusedError) return statusError(grpc.status.FAILED_PRECONDITION, e.message, 'ERR_FAILED_PRECONDITION');
+    return statusError(grpc.status.UNAVAILABLE, e instanceof Error ? e.message : String(e), 'ERR_UNAVAILABLE');
+  }
+
+  /** Run `fn` on the leader after a read barrier; answer followers with a redirect. */
+  private leaderRead<Req, Res>(fn: (req: Req) => Res | StatusError): Unary<Req, Res> {
+    return (call, callback) => {
+      const r = this.replica;
+      if (!r.isLeader()) {
+        callback(notLeader(r.id, r.leaderClientAddress()));
+        return;
+      }
+      r.readBarrier().then(
+        () => {
+          const res = fn(call.request);
+          if (isStatusError(res)) callback(res);
+          else callback(null, res);
+        },
+        (e: unknown) => callback(this.toStatusError(e)),
+      );
+    };
+  }
+
+  private leaderCall<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
+    return (call, callback) => {
+      const r = this.replica;
+      if (!r.isLeader()) {
+        callback(notLeader(r.id, r.leaderClientAddress()));
+        return;
+      }
+      fn(call.request).then(
+        (res) => callback(null, res),
+        (e: unknown) => callback(isStatusError(e) ? e : this.toStatusError(e)),
+      );
+    };
+  }
+
+  private async proposeAdmin(cmd: UnstampedCommand): Promise<import('../state/events').ApplyOutput> {
+    const out = await this.replica.propose(cmd);
+    if (out.status.code !== 0) throw statusError(out.status.code, out.status.message, errorCodeFor(out.status.code));
+    return out;
+  }
+
+  members(): MemberStatus[] {
+    const r = this.replica;
+    const st = r.node.status();
+    return r.node.membersList().map((m) => {
+      const self = m.id === r.id;
+      const pr = st.progress.get(m.id);
+      let role = m.voter ? 'follower' : 'learner';
+      if (m.id === st.lead) role = 'leader';
+      else if (self) role = m.voter ? st.role : 'learner';
+      return {
+        id: m.id,
+        peerAddress: m.peerAddress,
+        clientAddress: m.context['client'] ?? '',
+        role,
+        term: self || m.id === st.lead ? st.term : 0,
+        commitIndex: self ? st.commit : 0,
+        appliedIndex: self ? st.applied : 0,
+        voter: m.voter,
+        matchIndex: pr?.match ?? 0,
+      };
+    });
+  }
+
+  private describe(d: LockDescription | LockSummary, now: number): Record<string, unknown> {
+    const full = 'holders' in d ? d : undefined;
+    return {
+      name: d.name,
+      capacity: d.capacity,
+      valueBytes: d.valueBytes,
+      latestToken: d.latestToken,
+      lockDelayRemainingMs: d.lockDelayUntil > now ? d.lockDelayUntil - now : 0,
+      holders: (full?.holders ?? []).map((h) => ({
+        sessionId: h.sessionId, clientName: h.clientName, token: h.token, mode: wireMode(h.mode), permits: h.permits, ageMs: Math.max(0, now - h.grantedAt),
+      })),
+      waiters: (full?.queue ?? []).map((w) => ({
+        position: w.position, sessionId: w.sessionId, clientName: w.clientName, requestId: w.requestId, mode: wireMode(w.mode),
+        permits: w.permits, priority: w.priority, waitingMs: Math.max(0, now - w.enqueuedAt),
+      })),
+    };
+  }
+
+  readonly handlers = {
+    status: ((_call, callback) => {
+      const r = this.replica;
+      const st = r.node.status();
+      callback(null, {
+        clusterId: r.clusterId,
+        leaderId: st.lead,
+        term: st.term,
+        members: this.members(),
+        answeredBy: r.id,
+        sessions: r.sm.listSessions().length,
+        locks: r.sm.listLocks().length,
+      });
+    }) as Unary<Record<string, never>, unknown>,
+
+    listLocks: this.leaderRead<{ prefix: string; limit: number }, unknown>((req) => {
+      const sm = this.replica.sm;
+      const now = Math.max(sm.now, Date.now());
+      let locks = sm.listLocks(req.prefix);
+      if (req.limit > 0) locks = locks.slice(0, req.limit);
+      return { locks: locks.map((l) => this.describe(sm.describeLock(l.name) ?? l, now)) };
+    }),
+
+    describeLock: this.leaderRead<{ name: string }, unknown>((req) => {
+      if (req.name === '') return statusError(grpc.status.INVALID_ARGUMENT, 'name must not be empty', 'ERR_INVALID_ARGUMENT');
+      const sm = this.replica.sm;
+      const d = sm.describeLock(req.name);
+      if (d === undefined) return statusError(grpc.status.NOT_FOUND, `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`, 'ERR_NOT_FOUND');
+      return this.describe(d, Math.max(sm.now, Date.now()));
+    }),
+
+    listSessions: this.leaderRead<Record<string, never>, unknown>(() => {
+      const sm = this.replica.sm;
+      const now = Math.max(sm.now, Date.now());
+      return {
+        sessions: sm.listSessions().map((s) => ({
+          sessionId: s.sessionId, clientName: s.clientName, ttlMs: s.ttlMs, remainingMs: Math.max(0, s.deadline - now),
+          holds: s.holds.length, waits: s.waits.length,
+        })),
+      };
+    }),
+
+    revoke: this.leaderCall<{ name: string; token: number; reason: string }, unknown>(async (req) => {
+      if (req.name === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'name must not be empty', 'ERR_INVALID_ARGUMENT');
+      // Modes of the holds as they stand before the revoke (the lost events do not carry them).
+      const modes = new Map((this.replica.sm.describeLock(req.name)?.holders ?? []).map((h) => [h.token, wireMode(h.mode)]));
+      const out = await this.proposeAdmin({
+        type: 'revoke', name: req.name, reason: req.reason === '' ? 'revoked by an administrator' : req.reason,
+        ...(req.token > 0 ? { token: req.token } : {}),
+      });
+      const revoked = [];
+      for (const e of out.events) {
+        if (e.type === 'lost') revoked.push({ name: e.name, token: e.token, mode: modes.get(e.token) ?? 'EXCLUSIVE' });
+      }
+      return { revoked };
+    }),
+
+    expireSession: this.leaderCall<{ sessionId: string }, unknown>(async (req) => {
+      if (req.sessionId === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'session_id must not be empty', 'ERR_INVALID_ARGUMENT');
+      const out = await this.proposeAdmin({ type: 'adminExpireSession', sessionId: req.sessionId });
+      return { released: out.events.filter((e) => e.type === 'lost').length };
+    }),
+
+    addMember: this.leaderCall<{ id: string; peerAddress: string; clientAddress: string }, unknown>(async (req) => {
+      for (const [field, v] of [['id', req.id], ['peer_address', req.peerAddress], ['client_address', req.clientAddress]] as const) {
+        if (v === '') throw statusError(grpc.status.INVALID_ARGUMENT, `${field} must not be empty`, 'ERR_INVALID_ARGUMENT');
+      }
+      if (!/^[^:\s]+:\d+$/.test(req.peerAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `peer_address '${req.peerAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
+      if (!/^[^:\s]+:\d+$/.test(req.clientAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `client_address '${req.clientAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
+      await this.replica.node.addMember(req.id, { peer: req.peerAddress, client: req.clientAddress });
+      return { members: this.members() };
+    }),
+
+    removeMember: this.leaderCall<{ id: string }, unknown>(async (req) => {
+      if (req.id === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'id must not be empty', 'ERR_INVALID_ARGUMENT');
+      if (!this.replica.node.membersList().some((m) => m.id === req.id)) {
+        throw statusError(grpc.status.NOT_FOUND, `member ${req.id} is not in the cluster`, 'ERR_NOT_FOUND');
+      }
+      if (req.id === this.replica.id) await this.replica.node.transferLeadership();
+      const node = this.replica.node;
+      if (!node.isLeader()) throw notLeader(this.replica.id, this.replica.leaderClientAddress());
+      await node.removeMember(req.id);
+      return { members: this.members() };
+    }),
+
+    transferLeader: this.leaderCall<{ to: string }, unknown>(async (req) => {
+      const leader = await this.replica.node.transferLeadership(req.to === '' ? undefined : req.to);
+      return { leaderId: leader };
+    }),
+
+    snapshot: ((_call, callback) => {
+      this.replica.node.takeSnapshot().then(
+        (s) => callback(null, s),
+        (e: unknown) => callback(this.toStatusError(e)),
+      );
+    }) as Unary<Record<string, never>, unknown>,
+  };
+}
+
+function isStatusError(x: unknown): x is StatusError {
+  return typeof x === 'object' && x !== null && 'code' in x && 'details' in x && 'metadata' in x;
+}

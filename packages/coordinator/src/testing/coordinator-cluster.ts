@@ -1,0 +1,177 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { freePort } from '@quorumlock/raft';
+import { v1 } from '../server/proto';
+
+export interface CoordinatorClusterOptions {
+  readonly size: number;
+  /** Extra flags for every server, e.g. ['--tick-ms', '50']. */
+  readonly args?: readonly string[];
+  /** Where data dirs and logs go; a fresh temp dir by default (removed by `destroy`). */
+  readonly baseDir?: string;
+  /** Fixed ports: client ports start here, peer ports at +1000 (default: free ports). */
+  readonly basePort?: number;
+  readonly logLevel?: string;
+}
+
+export interface StatusView {
+  leaderId: string;
+  term: number;
+  answeredBy: string;
+  members: { id: string; role: string; clientAddress: string; appliedIndex: number; commitIndex: number }[];
+}
+
+/**
+ * Real quorumlock-server processes on 127.0.0.1, each with its own LevelDB directory and log
+ * file (`<baseDir>/<id>.log`). They are tracked by pid and killed for real.
+ */
+export class CoordinatorCluster {
+  readonly ids: string[];
+  readonly clientPorts = new Map<string, number>();
+  readonly peerPorts = new Map<string, number>();
+  readonly baseDir: string;
+  private readonly procs = new Map<string, ChildProcess>();
+  private readonly admins = new Map<string, grpc.Client>();
+  private readonly ownsDir: boolean;
+
+  private constructor(readonly opts: CoordinatorClusterOptions, baseDir: string, ownsDir: boolean) {
+    this.ids = Array.from({ length: opts.size }, (_, i) => `n${i + 1}`);
+    this.baseDir = baseDir;
+    this.ownsDir = ownsDir;
+  }
+
+  static async create(opts: CoordinatorClusterOptions): Promise<CoordinatorCluster> {
+    const owns = opts.baseDir === undefined;
+    const dir = opts.baseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'quorumlock-'));
+    fs.mkdirSync(dir, { recursive: true });
+    const c = new CoordinatorCluster(opts, dir, owns);
+    for (const [i, id] of c.ids.entries()) {
+      c.clientPorts.set(id, opts.basePort !== undefined ? opts.basePort + i : await freePort());
+      c.peerPorts.set(id, opts.basePort !== undefined ? opts.basePort + 1000 + i : await freePort());
+    }
+    return c;
+  }
+
+  address(id: string): string {
+    return `127.0.0.1:${this.clientPorts.get(id) ?? 0}`;
+  }
+
+  endpoints(): string[] {
+    return this.ids.map((id) => this.address(id));
+  }
+
+  initialCluster(): string {
+    return this.ids.map((id) => `${id}=127.0.0.1:${this.peerPorts.get(id) ?? 0}/${this.address(id)}`).join(',');
+  }
+
+  logFile(id: string): string {
+    return path.join(this.baseDir, `${id}.log`);
+  }
+
+  /** Start (or restart) a node and wait until it serves. */
+  async start(id: string, extra: readonly string[] = []): Promise<void> {
+    const script = path.join(__dirname, '..', 'main.js');
+    const args = [
+      '--id', id,
+      '--data-dir', path.join(this.baseDir, id),
+      '--listen-client', this.address(id),
+      '--listen-peer', `127.0.0.1:${this.peerPorts.get(id) ?? 0}`,
+      '--initial-cluster', this.initialCluster(),
+      '--log-level', this.opts.logLevel ?? 'info',
+      ...(this.opts.args ?? []),
+      ...extra,
+    ];
+    const log = fs.openSync(this.logFile(id), 'a');
+    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'] });
+    fs.closeSync(log);
+    this.procs.set(id, child);
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`server ${id} exited with ${String(code)} before serving; see ${this.logFile(id)}`));
+      child.once('exit', onExit);
+      child.on('message', (m: unknown) => {
+        if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'started') {
+          child.off('exit', onExit);
+          resolve();
+        }
+      });
+    });
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.ids.map((id) => this.start(id)));
+  }
+
+  isRunning(id: string): boolean {
+    const p = this.procs.get(id);
+    return p !== undefined && p.exitCode === null && p.signalCode === null;
+  }
+
+  pid(id: string): number | undefined {
+    return this.procs.get(id)?.pid;
+  }
+
+  async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const p = this.procs.get(id);
+    if (p === undefined || !this.isRunning(id)) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill(signal);
+    await exited;
+  }
+
+  /** SIGSTOP/SIGCONT: freeze a process as a long GC pause or a stalled VM would. */
+  pause(id: string): void {
+    this.procs.get(id)?.kill('SIGSTOP');
+  }
+
+  resume(id: string): void {
+    this.procs.get(id)?.kill('SIGCONT');
+  }
+
+  private admin(id: string): grpc.Client {
+    let c = this.admins.get(id);
+    if (c === undefined) {
+      c = new v1.AdminService(this.address(id), grpc.credentials.createInsecure());
+      this.admins.set(id, c);
+    }
+    return c;
+  }
+
+  /** AdminService.Status as answered by `id` itself. */
+  status(id: string, timeoutMs = 2000): Promise<StatusView> {
+    const c = this.admin(id) as unknown as {
+      status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
+    };
+    return new Promise((resolve, reject) => {
+      c.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+
+  /** Wait until the running nodes agree on one leader; returns its id. */
+  async waitLeader(timeoutMs = 15_000, among: readonly string[] = this.ids): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const live = among.filter((id) => this.isRunning(id));
+      const sts = await Promise.all(live.map((id) => this.status(id, 1000).catch(() => null)));
+      const leaders = new Set(sts.map((s) => s?.leaderId ?? '?'));
+      last = sts.map((s, i) => `${live[i]}:${s ? `leader=${s.leaderId}/t${s.term}` : 'no answer'}`).join(' ');
+      const [only] = [...leaders];
+      if (leaders.size === 1 && only !== undefined && only !== '' && only !== '?' && live.includes(only)) {
+        const self = sts.find((s) => s?.answeredBy === only);
+        if (self?.members.find((m) => m.id === only)?.role === 'leader') return only;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no agreed leader within ${timeoutMs} ms: ${last}`);
+  }
+
+  async destroy(): Promise<void> {
+    for (const c of this.admins.values()) c.close();
+    this.admins.clear();
+    await Promise.all([...this.procs.keys()].map((id) => this.kill(id, 'SIGKILL')));
+    if (this.ownsDir) fs.rmSync(this.baseDir, { recursive: true, force: true });
+  }
+}

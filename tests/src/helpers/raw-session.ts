@@ -1,0 +1,138 @@
+import * as grpc from '@grpc/grpc-js';
+import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+
+/** One AcquireResponse as proto-loader decodes it (`msg` names the field that is set). */
+export interface Response {
+  msg: 'opened' | 'granted' | 'queued' | 'released' | 'lost' | 'failed' | 'keepaliveAck' | 'valuePut';
+  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string }[] };
+  granted?: { requestId: number; name: string; token: number; value: Buffer };
+  queued?: { requestId: number; name: string; position: number };
+  released?: { requestId: number; name: string; token: number };
+  lost?: { name: string; token: number; reason: string };
+  failed?: { requestId: number; code: number; message: string };
+  keepaliveAck?: { seq: number; ttlMs: number };
+  valuePut?: { requestId: number; name: string; token: number };
+}
+
+export interface EndStatus {
+  code: number;
+  details: string;
+  leader: string;
+}
+
+/**
+ * A bare Acquire stream for protocol-level tests of the server: send raw messages, await
+ * responses by predicate, see how the stream ended (status and `quorumlock-leader` trailer).
+ * Deliberately not the SDK, so the server is checked against lock.proto alone.
+ */
+export class RawSession {
+  readonly responses: Response[] = [];
+  ended: EndStatus | null = null;
+  sessionId = '';
+  private readonly client: grpc.Client;
+  private readonly call: grpc.ClientDuplexStream<object, Response>;
+  private readonly waiters: (() => void)[] = [];
+  private seq = 0;
+
+  constructor(readonly address: string) {
+    this.client = new v1.LockService(address, grpc.credentials.createInsecure());
+    const c = this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Response> };
+    this.call = c.acquire();
+    this.call.on('data', (r: Response) => {
+      this.responses.push(r);
+      this.wake();
+    });
+    this.call.on('status', (s: grpc.StatusObject) => {
+      const leader = s.metadata.get('quorumlock-leader')[0];
+      this.ended = { code: s.code, details: s.details, leader: typeof leader === 'string' ? leader : '' };
+      this.wake();
+    });
+    this.call.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(msg: object): void {
+    this.call.write(msg);
+  }
+
+  /** Open a new session (or resume `resumeId`) and wait for `opened`. */
+  async open(ttlMs = 5000, resumeId = '', clientName = 'test'): Promise<NonNullable<Response['opened']>> {
+    this.send({ open: { sessionId: resumeId, ttlMs, clientName } });
+    const r = await this.next((x) => x.msg === 'opened');
+    const o = r.opened;
+    if (o === undefined) throw new Error('opened without body');
+    this.sessionId = o.sessionId;
+    return o;
+  }
+
+  lock(requestId: number, name: string, extra: Record<string, unknown> = {}): void {
+    this.send({ lock: { requestId, name, ...extra } });
+  }
+
+  release(requestId: number, name: string, token: number): void {
+    this.send({ release: { requestId, name, token } });
+  }
+
+  keepalive(): number {
+    this.seq++;
+    this.send({ keepalive: { seq: this.seq } });
+    return this.seq;
+  }
+
+  /** The first response (already received or future) matching `pred`, removed from the buffer. */
+  async next(pred: (r: Response) => boolean, timeoutMs = 10_000): Promise<Response> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.responses.findIndex(pred);
+      if (i >= 0) return this.responses.splice(i, 1)[0] as Response;
+      if (this.ended) throw new Error(`stream ended (${this.ended.code} ${this.ended.details}) before the expected response; got ${JSON.stringify(this.responses)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; responses so far ${JSON.stringify(this.responses)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  granted(requestId: number, timeoutMs?: number): Promise<NonNullable<Response['granted']>> {
+    return this.next((r) => r.msg === 'granted' && r.granted?.requestId === requestId, timeoutMs).then((r) => r.granted as NonNullable<Response['granted']>);
+  }
+
+  failed(requestId: number, timeoutMs?: number): Promise<NonNullable<Response['failed']>> {
+    return this.next((r) => r.msg === 'failed' && r.failed?.requestId === requestId, timeoutMs).then((r) => r.failed as NonNullable<Response['failed']>);
+  }
+
+  /** Wait for the stream to end; returns its status. */
+  async waitEnd(timeoutMs = 10_000): Promise<EndStatus> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.ended === null) {
+      if (Date.now() > deadline) throw new Error('stream did not end');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.ended;
+  }
+
+  /** Keep the session alive every `everyMs` until stopped. */
+  keepAliveEvery(everyMs: number): () => void {
+    const t = setInterval(() => {
+      if (this.ended === null) this.keepalive();
+    }, everyMs);
+    return () => clearInterval(t);
+  }
+
+  cancelStream(): void {
+    this.call.cancel();
+  }
+
+  close(): void {
+    this.call.cancel();
+    this.client.close();
+  }
+}
