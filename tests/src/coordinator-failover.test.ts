@@ -1,0 +1,215 @@
+/**
+ * quorumlock-server under crashes, three real processes killed with SIGKILL: a holder keeps its
+ * lock (same token, no `lost`) across a leader crash; waiters keep their order; a crashed
+ * client's holds come free after its TTL; a client and the leader crashing together free the
+ * holds within TTL + election + skew, not a second TTL; deadlocks are reported; a semaphore
+ * never exceeds its capacity; and a whole-cluster restart keeps locks, tokens and sessions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { RawSession } from './helpers/raw-session';
+
+jest.setTimeout(120_000);
+
+const TICK_MS = 50; // election timeout 500-1000 ms, skew allowance 250 ms
+let cluster: CoordinatorCluster;
+const opened: RawSession[] = [];
+const children: ChildProcess[] = [];
+
+function session(address: string): RawSession {
+  const s = new RawSession(address);
+  opened.push(s);
+  return s;
+}
+
+/** A new stream on the current leader resuming `old`'s session. */
+async function resumeOnLeader(old: RawSession, among?: readonly string[]): Promise<{ s: RawSession; opened: Awaited<ReturnType<RawSession['open']>> }> {
+  const leader = await cluster.waitLeader(15_000, among);
+  const s = session(cluster.address(leader));
+  const o = await s.open(0, old.sessionId);
+  return { s, opened: o };
+}
+
+function startHolder(address: string, name: string, ttlMs: number): Promise<{ child: ChildProcess; token: number; sessionId: string }> {
+  const script = path.join(__dirname, '..', 'dist', 'helpers', 'holder-process.js');
+  const child = spawn(process.execPath, [script, address, name, String(ttlMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /granted (\d+) (\S+)/.exec(out);
+      if (m) resolve({ child, token: Number(m[1]), sessionId: String(m[2]) });
+    });
+    child.once('exit', (code) => reject(new Error(`holder exited with ${String(code)}`)));
+  });
+}
+
+beforeEach(async () => {
+  cluster = await CoordinatorCluster.create({ size: 3, args: ['--tick-ms', String(TICK_MS)] });
+  await cluster.startAll();
+});
+
+afterEach(async () => {
+  for (const s of opened.splice(0)) s.close();
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  await cluster.destroy();
+});
+
+it('a holder keeps its lock across a leader SIGKILL: same token, no lost, releases with it', async () => {
+  const leader = await cluster.waitLeader();
+  const a = session(cluster.address(leader));
+  await a.open(5000);
+  const stop = a.keepAliveEvery(300);
+  a.lock(1, 'pay/42');
+  const g = await a.granted(1);
+  await cluster.kill(leader);
+  stop();
+  const survivors = cluster.ids.filter((id) => id !== leader);
+  const { s, opened: o } = await resumeOnLeader(a, survivors);
+  expect(o.resumed).toBe(true);
+  expect(o.holds).toEqual([expect.objectContaining({ name: 'pay/42', token: g.token })]);
+  s.release(2, 'pay/42', g.token);
+  const rel = await s.next((r) => r.msg === 'released');
+  expect(rel.released?.token).toBe(g.token);
+  expect([...a.responses, ...s.responses].some((r) => r.msg === 'lost')).toBe(false);
+});
+
+it('waiters keep their order across a failover', async () => {
+  const leader = await cluster.waitLeader();
+  const [a, b, c] = [session(cluster.address(leader)), session(cluster.address(leader)), session(cluster.address(leader))] as const;
+  for (const s of [a, b, c]) await s.open(5000);
+  a.lock(1, 'q');
+  const g = await a.granted(1);
+  b.lock(1, 'q');
+  await b.next((r) => r.msg === 'queued');
+  c.lock(1, 'q');
+  await c.next((r) => r.msg === 'queued');
+  await cluster.kill(leader);
+  const survivors = cluster.ids.filter((id) => id !== leader);
+  const ra = await resumeOnLeader(a, survivors);
+  const rb = await resumeOnLeader(b, survivors);
+  const rc = await resumeOnLeader(c, survivors);
+  const qb = await rb.s.next((r) => r.msg === 'queued');
+  const qc = await rc.s.next((r) => r.msg === 'queued');
+  expect(qb.queued?.position).toBe(1);
+  expect(qc.queued?.position).toBe(2);
+  ra.s.release(2, 'q', g.token);
+  const gb = await rb.s.granted(1);
+  expect(gb.token).toBeGreaterThan(g.token);
+  expect(rc.s.responses.some((r) => r.msg === 'granted')).toBe(false);
+  rb.s.release(2, 'q', gb.token);
+  expect((await rc.s.granted(1)).token).toBeGreaterThan(gb.token);
+});
+
+it("a SIGKILLed client's hold is released after its TTL and the next waiter is granted", async () => {
+  const leader = await cluster.waitLeader();
+  const ttl = 1500;
+  const holder = await startHolder(cluster.address(leader), 'job/7', ttl);
+  const w = session(cluster.address(leader));
+  await w.open(5000);
+  const stop = w.keepAliveEvery(300);
+  w.lock(1, 'job/7');
+  await w.next((r) => r.msg === 'queued');
+  const killedAt = Date.now();
+  holder.child.kill('SIGKILL');
+  const g = await w.granted(1, 10_000);
+  const waited = Date.now() - killedAt;
+  stop();
+  expect(g.token).toBeGreaterThan(holder.token);
+  // Not before the TTL (the lease could still be valid), and not much after it.
+  expect(waited).toBeGreaterThanOrEqual(ttl - 400);
+  expect(waited).toBeLessThan(ttl + 1500);
+});
+
+it('a client and the leader SIGKILLed together: the hold frees within TTL + election + skew', async () => {
+  const leader = await cluster.waitLeader();
+  const ttl = 2000;
+  const holder = await startHolder(cluster.address(leader), 'job/9', ttl);
+  const w = session(cluster.address(leader));
+  await w.open(8000);
+  w.lock(1, 'job/9');
+  await w.next((r) => r.msg === 'queued');
+  const killedAt = Date.now();
+  holder.child.kill('SIGKILL');
+  await cluster.kill(leader);
+  const survivors = cluster.ids.filter((id) => id !== leader);
+  const { s } = await resumeOnLeader(w, survivors);
+  const stop = s.keepAliveEvery(300);
+  const g = await s.granted(1, 15_000);
+  const waited = Date.now() - killedAt;
+  stop();
+  expect(g.token).toBeGreaterThan(holder.token);
+  const electionMaxMs = 2 * 10 * TICK_MS;
+  const skewMs = 250;
+  // Bound: TTL + election + skew (+ scheduling slack); a reset-to-full-TTL design would need 2 x TTL.
+  expect(waited).toBeLessThan(ttl + electionMaxMs + skewMs + 700);
+});
+
+it('a two-session deadlock is reported with ABORTED and the cycle', async () => {
+  const leader = await cluster.waitLeader();
+  const a = session(cluster.address(leader));
+  const b = session(cluster.address(leader));
+  await a.open(5000);
+  await b.open(5000);
+  a.lock(1, 'x');
+  await a.granted(1);
+  b.lock(1, 'y');
+  await b.granted(1);
+  a.lock(2, 'y');
+  await a.next((r) => r.msg === 'queued');
+  b.lock(2, 'x');
+  const f = await b.failed(2);
+  expect(f.code).toBe(grpc.status.ABORTED);
+  expect(f.message).toContain(a.sessionId);
+  expect(f.message).toContain(b.sessionId);
+});
+
+it('a capacity-3 semaphore never has a fourth holder under 20 concurrent clients', async () => {
+  const leader = await cluster.waitLeader();
+  const clients = Array.from({ length: 20 }, () => session(cluster.address(leader)));
+  for (const c of clients) await c.open(5000);
+  let holders = 0;
+  let maxHolders = 0;
+  let grants = 0;
+  const tokens: number[] = [];
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < 5; i++) {
+        const rid = i * 2 + 1;
+        c.lock(rid, 'sem', { capacity: 3, mode: 'SHARED' });
+        const g = await c.granted(rid, 30_000);
+        holders++;
+        grants++;
+        tokens.push(g.token);
+        maxHolders = Math.max(maxHolders, holders);
+        await new Promise((r) => setTimeout(r, 5));
+        holders--;
+        c.release(rid + 1, 'sem', g.token);
+        await c.next((r) => r.msg === 'released' && r.released?.requestId === rid + 1);
+      }
+    }),
+  );
+  expect(grants).toBe(100);
+  expect(maxHolders).toBeLessThanOrEqual(3);
+  expect(maxHolders).toBe(3);
+  expect(new Set(tokens).size).toBe(100);
+});
+
+it('SIGKILL all three nodes and restart them: locks, tokens and sessions are all there', async () => {
+  const leader = await cluster.waitLeader();
+  const a = session(cluster.address(leader));
+  await a.open(30_000);
+  a.lock(1, 'durable/1');
+  const g = await a.granted(1);
+  for (const id of cluster.ids) await cluster.kill(id);
+  await cluster.startAll();
+  const { s, opened: o } = await resumeOnLeader(a);
+  expect(o.resumed).toBe(true);
+  expect(o.holds).toEqual([expect.objectContaining({ name: 'durable/1', token: g.token })]);
+  // Tokens keep growing after the restart.
+  s.lock(2, 'durable/2');
+  expect((await s.granted(2)).token).toBeGreaterThan(g.token);
+});
