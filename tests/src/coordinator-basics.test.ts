@@ -147,6 +147,25 @@ describe('quorumlock-server protocol', () => {
     big.send({ put: { requestId: 1, name: 'x', token: 1, value: Buffer.alloc(2 << 20) } });
     expect((await big.waitEnd()).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
 
+    // A fenced value past the documented 64 KiB limit (but within the message limit).
+    const v = session();
+    await v.open();
+    v.lock(1, 'value/big');
+    const vg = await v.granted(1);
+    v.send({ put: { requestId: 2, name: 'value/big', token: vg.token, value: Buffer.alloc(65 * 1024) } });
+    const tooBig = await v.failed(2);
+    expect(tooBig.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(tooBig.message).toContain('65536');
+
+    // A frame that is not a protobuf AcquireRequest at all.
+    const raw = new grpc.Client(cluster.address(leader), grpc.credentials.createInsecure());
+    const garbage = raw.makeBidiStreamRequest('/quorumlock.v1.LockService/Acquire', (b: Buffer) => b, (b: Buffer) => b);
+    const garbageEnd = new Promise<grpc.StatusObject>((resolve) => garbage.on('status', resolve));
+    garbage.on('error', () => undefined);
+    garbage.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]));
+    expect((await garbageEnd).code).not.toBe(grpc.status.OK);
+    raw.close();
+
     // The healthy session is unaffected.
     healthy.lock(2, 'healthy/other');
     await healthy.granted(2);

@@ -349,7 +349,9 @@ describe('delivery', () => {
 describe('addressing', () => {
   test('messages from another cluster are rejected, logged with both ids and never delivered', async () => {
     const b = await startNode('b');
-    const x = await startNode('a', { clusterId: 'other-cluster', peers: { b: b.address } });
+    // A slower backoff than the suite's default, so "backs off" (a handful of attempts in the
+    // window below) and "spins" (one per 5 ms send, ~80) stay far apart even on a loaded machine.
+    const x = await startNode('a', { clusterId: 'other-cluster', peers: { b: b.address }, backoff: { initialMs: 100, maxMs: 1000 } });
 
     x.transport.send([heartbeat('a', 'b', 1), everyMessageType('a', 'b')[0]!]);
 
