@@ -21,6 +21,8 @@ export interface StatusView {
   leaderId: string;
   term: number;
   answeredBy: string;
+  sessions: number;
+  locks: number;
   members: { id: string; role: string; clientAddress: string; appliedIndex: number; commitIndex: number }[];
 }
 
