@@ -213,3 +213,18 @@ it('SIGKILL all three nodes and restart them: locks, tokens and sessions are all
   s.lock(2, 'durable/2');
   expect((await s.granted(2)).token).toBeGreaterThan(g.token);
 });
+
+it('SIGTERM on the leader hands leadership over before it exits', async () => {
+  const leader = await cluster.waitLeader();
+  const before = await cluster.status(leader);
+  const stoppedAt = Date.now();
+  await cluster.kill(leader, 'SIGTERM');
+  const survivors = cluster.ids.filter((id) => id !== leader);
+  const next = await cluster.waitLeader(5000, survivors);
+  const st = await cluster.status(next);
+  expect(next).not.toBe(leader);
+  // A transfer (TimeoutNow) elects the successor in the very next term, with no election timeout
+  // spent waiting for the old leader to be missed.
+  expect(st.term).toBe(before.term + 1);
+  expect(Date.now() - stoppedAt).toBeLessThan(3000);
+});
