@@ -394,12 +394,26 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const m of rd.messages) (sendableBeforePersist(m) ? early : late).push(m);
     // Followers write the new entries while the leader does: one fsync off the commit path.
     if (early.length > 0) this.transport.send(early);
-    if (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null) {
-      await this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync: rd.mustSync });
+    let written: Promise<void> | null = null;
+    if (rd.entries.length > 0 || rd.snapshot !== null || rd.mustSync) {
+      written = this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync: rd.mustSync });
+    } else if (rd.hardState !== null) {
+      // Only the commit index moved: it needs no fsync and nothing waits for it (a lost one is
+      // learned again from the leader). Writes are applied in call order, so it cannot overtake.
+      this.storage.persist({ hardState: rd.hardState, entries: [], snapshot: null }, { sync: false }).catch((e: unknown) => {
+        this.logger.error({ id: this.id, err: e instanceof Error ? e.message : String(e) }, 'writing the commit index failed');
+      });
     }
-    if (late.length > 0) this.transport.send(late);
-    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot.data);
+    if (rd.snapshot !== null) {
+      if (written !== null) await written;
+      written = null;
+      this.installSnapshot(rd.snapshot.data);
+    }
+    // Committed entries are durable on a quorum already: apply them while this Ready's new
+    // entries are still being written, instead of after.
     for (const e of rd.committedEntries) this.applyEntry(e);
+    if (written !== null) await written;
+    if (late.length > 0) this.transport.send(late);
     if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);
     for (const rs of rd.readStates) {
       const read = this.reads.get(rs.ctx);

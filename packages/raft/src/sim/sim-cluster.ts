@@ -185,21 +185,24 @@ export class SimCluster {
     while (n.raw !== null && n.raw.hasReady()) {
       if (++guard > 1000) throw new InvariantViolation(`${n.id}: Ready loop did not settle`);
       const rd = n.raw.ready();
-      // As the real shell does: a leader's appends leave before its own write.
+      // The real shell's order: a leader's appends leave before its own write, and committed
+      // entries are applied while new ones are still being written (unless a snapshot comes first).
       this.net.send(this.now, rd.messages.filter(sendableBeforePersist));
-      // Crash before the write: what was sent early must not be needed for safety.
+      const applyFirst = rd.snapshot === null;
+      if (applyFirst) this.apply(n, rd);
+      // Crash before the write: what was sent or applied early must not be needed for safety.
       if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
         this.crash(n);
         return;
       }
       this.persist(n, rd);
-      // Crash after the write but before anything else was sent or applied.
+      // Crash after the write but before anything else was sent.
       if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
         this.crash(n);
         return;
       }
       this.net.send(this.now, rd.messages.filter((m) => !sendableBeforePersist(m)));
-      this.apply(n, rd);
+      if (!applyFirst) this.apply(n, rd);
       n.raw.advance(rd);
       this.afterAdvance(n, rd);
     }
