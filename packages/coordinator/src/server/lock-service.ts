@@ -80,28 +80,30 @@ class SessionStream {
       case 'keepalive':
         this.keepalive(req.keepalive?.seq ?? 0);
         return;
+      // Requests are proposed in arrival order (that is what orders them in the log) but not
+      // awaited: a session may have many requests replicating at once.
       case 'lock':
-        if (req.lock) await this.request(req.lock.requestId, this.lockCommand(req.lock));
+        if (req.lock) this.request(req.lock.requestId, this.lockCommand(req.lock));
         return;
       case 'release':
         if (req.release) {
-          await this.request(req.release.requestId, {
+          this.request(req.release.requestId, {
             type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token,
           });
         }
         return;
       case 'cancel':
-        if (req.cancel) await this.request(req.cancel.requestId, { type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
+        if (req.cancel) this.request(req.cancel.requestId, { type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
         return;
       case 'put':
         if (req.put) {
-          await this.request(req.put.requestId, {
+          this.request(req.put.requestId, {
             type: 'put', sessionId: this.sessionId, requestId: req.put.requestId, name: req.put.name, token: req.put.token, value: new Uint8Array(req.put.value),
           });
         }
         return;
       case 'close':
-        await this.proposeOrFail({ type: 'closeSession', sessionId: this.sessionId });
+        void this.proposeOrFail({ type: 'closeSession', sessionId: this.sessionId });
         return;
       default:
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put', 'ERR_INVALID_ARGUMENT'));
@@ -149,7 +151,7 @@ class SessionStream {
     );
   }
 
-  private async request(requestId: number, cmd: UnstampedCommand): Promise<void> {
+  private request(requestId: number, cmd: UnstampedCommand): void {
     if (this.inFlight >= this.service.opts.maxInFlightPerStream) {
       this.write({
         failed: {
@@ -161,11 +163,9 @@ class SessionStream {
       return;
     }
     this.inFlight++;
-    try {
-      await this.proposeOrFail(cmd);
-    } finally {
+    void this.proposeOrFail(cmd).finally(() => {
       this.inFlight--;
-    }
+    });
   }
 
   /** Propose; a session-level failure in the result ends the stream with that status. */
