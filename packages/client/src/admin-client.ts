@@ -1,0 +1,174 @@
+/**
+ * AdminClient: the operator API (AdminService) as plain async methods, used by lockctl. Every
+ * call follows leader redirects except `status`, which any node answers from its own view (so an
+ * operator can look at a cluster that has no leader).
+ */
+import { resolveBackoff, type BackoffOptions } from './backoff';
+import { ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
+import { realClock, type Clock } from './clock';
+import { InvalidArgumentError } from './errors';
+import type { LockMode } from './lease';
+import { silentLogger, type Logger } from './logger';
+import { UnaryCaller, type UnaryCallOptions } from './unary';
+import { wire, type AdminMethods, type HolderInfoMsg, type LockInfoMsg, type MemberStatusMsg, type SessionInfoMsg, type StatusResponseMsg, type WaiterInfoMsg } from './wire';
+
+export interface AdminClientOptions {
+  readonly endpoints: readonly string[] | string;
+  readonly tls?: boolean | TlsOptions | undefined;
+  /** Retry backoff for unreachable nodes (defaults as in LockClient: 50 ms .. 2 s, 30 s budget). */
+  readonly backoff?: BackoffOptions | undefined;
+  /** Per-attempt deadline. Default 5000 ms. */
+  readonly callDeadlineMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+  readonly clock?: Clock | undefined;
+  readonly random?: (() => number) | undefined;
+}
+
+export type MemberStatus = MemberStatusMsg;
+export type ClusterStatus = StatusResponseMsg;
+export type SessionInfo = SessionInfoMsg;
+
+export interface HolderInfo extends Omit<HolderInfoMsg, 'mode'> {
+  readonly mode: LockMode;
+}
+export interface WaiterInfo extends Omit<WaiterInfoMsg, 'mode'> {
+  readonly mode: LockMode;
+}
+export interface LockInfo extends Omit<LockInfoMsg, 'holders' | 'waiters'> {
+  readonly holders: readonly HolderInfo[];
+  readonly waiters: readonly WaiterInfo[];
+}
+export interface RevokedHold {
+  readonly name: string;
+  readonly token: number;
+  readonly mode: LockMode;
+}
+
+/** Per-call options. */
+export interface AdminCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly deadlineMs?: number | undefined;
+}
+
+function mode(m: string): LockMode {
+  return m === 'SHARED' ? 'shared' : 'exclusive';
+}
+
+function lockInfo(l: LockInfoMsg): LockInfo {
+  return {
+    ...l,
+    holders: l.holders.map((h) => ({ ...h, mode: mode(h.mode) })),
+    waiters: l.waiters.map((w) => ({ ...w, mode: mode(w.mode) })),
+  };
+}
+
+export class AdminClient {
+  readonly endpoints: readonly string[];
+  private readonly pool: ChannelPool;
+  private readonly unary: UnaryCaller;
+
+  constructor(options: AdminClientOptions) {
+    this.endpoints = parseEndpoints(options.endpoints);
+    let backoff: BackoffOptions;
+    try {
+      backoff = resolveBackoff(options.backoff);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    this.pool = new ChannelPool(credentialsFor(options.tls));
+    wire();
+    this.unary = new UnaryCaller({
+      endpoints: this.endpoints,
+      pool: this.pool,
+      backoff,
+      clock: options.clock ?? realClock,
+      random: options.random ?? Math.random,
+      logger: options.logger ?? silentLogger,
+      deadlineMs: options.callDeadlineMs ?? 5000,
+      context: 'admin',
+    });
+  }
+
+  /** The node that answered the last redirect-following call (the leader, as far as we know). */
+  get knownLeader(): string | undefined {
+    return this.unary.knownLeader;
+  }
+
+  /**
+   * Cluster status from one node's point of view (any node answers; `target` picks one).
+   * For the leader's view, call it on the leader's address (`leaderStatus`).
+   */
+  status(options: AdminCallOptions & { readonly target?: string | undefined } = {}): Promise<ClusterStatus> {
+    return this.call('Status', {}, { ...callOptions(options), followRedirect: false, ...(options.target === undefined ? {} : { target: options.target }) });
+  }
+
+  /**
+   * Status as the leader sees it (roles, match indexes): asks any node, then the leader it names.
+   */
+  async leaderStatus(options: AdminCallOptions = {}): Promise<ClusterStatus> {
+    const first = await this.status(options);
+    const leader = first.members.find((m) => m.id === first.leaderId);
+    if (leader === undefined || leader.id === first.answeredBy || leader.clientAddress === '') return first;
+    try {
+      return await this.call('Status', {}, { ...callOptions(options), followRedirect: false, target: leader.clientAddress, singleAttempt: true });
+    } catch {
+      return first; // the leader is unreachable from here: the first view is still informative
+    }
+  }
+
+  async listLocks(options: AdminCallOptions & { readonly prefix?: string | undefined; readonly limit?: number | undefined } = {}): Promise<LockInfo[]> {
+    const res = await this.call('ListLocks', { prefix: options.prefix ?? '', limit: options.limit ?? 0 }, callOptions(options));
+    return res.locks.map(lockInfo);
+  }
+
+  async describeLock(name: string, options: AdminCallOptions = {}): Promise<LockInfo> {
+    return lockInfo(await this.call('DescribeLock', { name }, callOptions(options)));
+  }
+
+  async listSessions(options: AdminCallOptions = {}): Promise<SessionInfo[]> {
+    return [...(await this.call('ListSessions', {}, callOptions(options))).sessions];
+  }
+
+  /** Revokes every hold of `name`, or only `token`. Holders get `lost` with `reason`. */
+  async revoke(name: string, options: AdminCallOptions & { readonly token?: number | undefined; readonly reason?: string | undefined } = {}): Promise<RevokedHold[]> {
+    const res = await this.call('Revoke', { name, token: options.token ?? 0, reason: options.reason ?? '' }, callOptions(options));
+    return res.revoked.map((h) => ({ name: h.name, token: h.token, mode: mode(h.mode) }));
+  }
+
+  /** Expires a session now; returns how many holds it released. */
+  async expireSession(sessionId: string, options: AdminCallOptions = {}): Promise<number> {
+    return (await this.call('ExpireSession', { sessionId }, callOptions(options))).released;
+  }
+
+  async addMember(id: string, peerAddress: string, clientAddress: string, options: AdminCallOptions = {}): Promise<MemberStatus[]> {
+    return [...(await this.call('AddMember', { id, peerAddress, clientAddress }, callOptions(options))).members];
+  }
+
+  async removeMember(id: string, options: AdminCallOptions = {}): Promise<MemberStatus[]> {
+    return [...(await this.call('RemoveMember', { id }, callOptions(options))).members];
+  }
+
+  /** Moves leadership to `to`, or to the most caught-up voter; returns the new leader's id. */
+  async transferLeader(to = '', options: AdminCallOptions = {}): Promise<string> {
+    return (await this.call('TransferLeader', { to }, callOptions(options))).leaderId;
+  }
+
+  /** Makes the leader take a snapshot now (and compact its log). */
+  async snapshot(options: AdminCallOptions = {}): Promise<{ index: number; bytes: number }> {
+    const res = await this.call('Snapshot', {}, { deadlineMs: 30_000, ...callOptions(options) });
+    return { index: res.index, bytes: res.bytes };
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  private call<K extends keyof AdminMethods>(method: K, request: AdminMethods[K][0], options: UnaryCallOptions): Promise<AdminMethods[K][1]> {
+    const codec = wire().admin[method];
+    return this.unary.call(codec, request, options);
+  }
+}
+
+function callOptions(o: AdminCallOptions): UnaryCallOptions {
+  return { ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.deadlineMs === undefined ? {} : { deadlineMs: o.deadlineMs }) };
+}

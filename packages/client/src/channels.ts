@@ -1,0 +1,111 @@
+/**
+ * gRPC plumbing shared by LockClient and AdminClient: endpoint parsing, the leader hint carried
+ * by UNAVAILABLE answers, and one channel per address (reused across reconnects and redirects).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from './errors';
+
+/** The trailer a follower sets on UNAVAILABLE: the leader's client address. */
+export const LEADER_METADATA_KEY = 'quorumlock-leader';
+/** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
+export const ERROR_CODE_METADATA_KEY = 'x-lock-error-code';
+
+/** TLS settings: `true` uses the system roots; PEM buffers otherwise. */
+export interface TlsOptions {
+  readonly rootCerts?: Buffer | undefined;
+  readonly privateKey?: Buffer | undefined;
+  readonly certChain?: Buffer | undefined;
+}
+
+/** `host:port`, `[v6]:port`: the shape every endpoint must have. */
+const ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/;
+
+/** Checks one `host:port`; returns the reason it is not one, or undefined. */
+export function endpointProblem(endpoint: string): string | undefined {
+  const m = ENDPOINT.exec(endpoint);
+  if (m === null) return `'${endpoint}' is not host:port`;
+  const port = Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) return `'${endpoint}' has port ${m[2]}, outside 1..65535`;
+  return undefined;
+}
+
+/**
+ * Normalizes a list of endpoints (an array, or a comma-separated string): trims, drops empty
+ * items and duplicates. Throws InvalidArgumentError naming the first bad one.
+ */
+export function parseEndpoints(input: string | readonly string[]): string[] {
+  const items = (typeof input === 'string' ? input.split(',') : [...input]).map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError('no endpoints given: pass at least one host:port of a coordinator');
+  for (const e of items) {
+    const problem = endpointProblem(e);
+    if (problem !== undefined) throw new InvalidArgumentError(`endpoint ${problem} (expected e.g. 127.0.0.1:6001)`);
+  }
+  return [...new Set(items)];
+}
+
+/** The leader hint in trailers, or undefined when absent or malformed. */
+export function leaderHint(metadata: grpc.Metadata | undefined): string | undefined {
+  const v = metadata?.get(LEADER_METADATA_KEY)[0];
+  const s = typeof v === 'string' ? v.trim() : v instanceof Buffer ? v.toString('utf8').trim() : '';
+  return s !== '' && endpointProblem(s) === undefined ? s : undefined;
+}
+
+/** The `x-lock-error-code` trailer, if any. */
+export function errorCodeHint(metadata: grpc.Metadata | undefined): string | undefined {
+  const v = metadata?.get(ERROR_CODE_METADATA_KEY)[0];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** The endpoint after `current` in `endpoints` (the first when `current` is not listed). */
+export function nextEndpoint(endpoints: readonly string[], current: string | undefined): string {
+  const i = current === undefined ? -1 : endpoints.indexOf(current);
+  const next = endpoints[(i + 1) % endpoints.length];
+  if (next === undefined) throw new Error('invariant: the endpoint list is empty');
+  return next;
+}
+
+export function credentialsFor(tls: boolean | TlsOptions | undefined): grpc.ChannelCredentials {
+  if (tls === undefined || tls === false) return grpc.credentials.createInsecure();
+  if (tls === true) return grpc.credentials.createSsl();
+  return grpc.credentials.createSsl(tls.rootCerts ?? null, tls.privateKey ?? null, tls.certChain ?? null);
+}
+
+/**
+ * Channel options: grpc-js's own reconnect backoff is kept short (100 ms .. 2 s) because the SDK
+ * runs its own jittered backoff on top, and a channel stuck in a long TRANSIENT_FAILURE backoff
+ * would fail every call to a node that has already come back.
+ */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2000,
+  'grpc.enable_retries': 0,
+};
+
+/** One grpc.Client per address. The owner closes it. */
+export class ChannelPool {
+  private readonly clients = new Map<string, grpc.Client>();
+  private closed = false;
+
+  constructor(private readonly credentials: grpc.ChannelCredentials) {}
+
+  get(address: string): grpc.Client {
+    if (this.closed) throw new Error('invariant: channel pool used after close');
+    let c = this.clients.get(address);
+    if (c === undefined) {
+      c = new grpc.Client(address, this.credentials, CHANNEL_OPTIONS);
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** grpc-js details without their empty trailing "Resolution note:" (noise in messages for people). */
+export function cleanDetails(details: string): string {
+  return details.replace(/\s*Resolution note:\s*$/, '').trim();
+}

@@ -1,0 +1,141 @@
+/**
+ * Unary calls with leader discovery: UNAVAILABLE with a `quorumlock-leader` trailer goes straight
+ * to that address (up to a few hops in a row, so two confused followers cannot bounce a call
+ * forever); UNAVAILABLE without one, or a node that does not answer within the per-call deadline,
+ * moves on to the next endpoint after a jittered backoff. When the backoff budget is spent the
+ * call rejects with ClusterUnavailableError. Every other status is the server's answer and maps to
+ * a typed LockError at once.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Backoff, type BackoffOptions } from './backoff';
+import { ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint } from './channels';
+import type { Clock } from './clock';
+import { ClusterUnavailableError, errorFromStatus, grpcCodeName, LockCancelledError, type LockError, type RequestContext } from './errors';
+import type { Logger } from './logger';
+import { sleep } from './sleep';
+import type { MethodCodec } from './wire';
+
+/** Most redirects followed back to back before the backoff applies again. */
+export const MAX_REDIRECTS_IN_A_ROW = 3;
+
+export interface UnaryCallOptions {
+  /** Per-attempt deadline in ms. */
+  readonly deadlineMs?: number;
+  /** Stops retrying (rejects with LockCancelledError). */
+  readonly signal?: AbortSignal;
+  /** `false`: any node's answer will do (AdminService.Status). Default true. */
+  readonly followRedirect?: boolean;
+  /** Try this address first (e.g. a specific node for `status`). */
+  readonly target?: string;
+  /** One try at `target` (or the first endpoint) only: no redirects, no retries. */
+  readonly singleAttempt?: boolean;
+}
+
+export interface UnaryCallerOptions {
+  readonly endpoints: readonly string[];
+  readonly pool: ChannelPool;
+  readonly backoff: BackoffOptions;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger;
+  /** Default per-attempt deadline. */
+  readonly deadlineMs: number;
+  readonly context: RequestContext;
+}
+
+interface Failure {
+  readonly code: number;
+  readonly message: string;
+  readonly leader: string | undefined;
+  readonly errorCode: string | undefined;
+}
+
+type OnceResult<Res> = { readonly ok: true; readonly value: Res } | { readonly ok: false; readonly failure: Failure };
+
+export class UnaryCaller {
+  /** The node that last answered a redirect-following call: the leader, as far as we know. */
+  private leader: string | undefined;
+
+  constructor(private readonly o: UnaryCallerOptions) {}
+
+  /** The address that answered last (the leader, for calls that follow redirects). */
+  get knownLeader(): string | undefined {
+    return this.leader;
+  }
+
+  async call<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res> {
+    const backoff = new Backoff(this.o.backoff, () => this.o.clock.now(), this.o.random);
+    const follow = options.followRedirect !== false;
+    const first = options.target ?? (follow ? this.leader : undefined) ?? this.o.endpoints[0];
+    if (first === undefined) throw new Error('invariant: no endpoints');
+    let target: string = first;
+    let redirects = 0;
+    let lastError = '';
+    for (;;) {
+      if (options.signal?.aborted === true) throw new LockCancelledError(`${codec.path} was cancelled by the caller's signal`);
+      const result: OnceResult<Res> = await this.once(codec, request, target, options.deadlineMs ?? this.o.deadlineMs);
+      if (result.ok) {
+        if (follow) this.leader = target;
+        return result.value;
+      }
+      const f: Failure = result.failure;
+      const retryable = f.code === grpc.status.UNAVAILABLE || f.code === grpc.status.DEADLINE_EXCEEDED;
+      if (!retryable) throw this.toError(f);
+      if (options.singleAttempt === true) {
+        throw new ClusterUnavailableError([target], follow ? 'leader' : 'node', `${grpcCodeName(f.code)} ${f.message}`, { grpcCode: f.code });
+      }
+      lastError = `${target}: ${grpcCodeName(f.code)} ${f.message}`;
+      if (this.leader === target) this.leader = undefined;
+      if (follow && f.leader !== undefined && f.leader !== target && redirects < MAX_REDIRECTS_IN_A_ROW) {
+        this.o.logger.debug({ from: target, to: f.leader, method: codec.path }, 'following the leader hint');
+        redirects++;
+        target = f.leader;
+        continue;
+      }
+      redirects = 0;
+      target = follow && f.leader !== undefined && f.leader !== target ? f.leader : nextEndpoint(this.o.endpoints, target);
+      const delay = backoff.next();
+      if (delay === undefined) {
+        throw new ClusterUnavailableError(
+          this.o.endpoints,
+          follow ? 'leader' : 'node',
+          `gave up after ${Math.round(backoff.elapsedMs())} ms and ${backoff.attempts + 1} attempts; last error: ${lastError}`,
+          { grpcCode: f.code },
+        );
+      }
+      this.o.logger.debug({ method: codec.path, next: target, delayMs: delay, error: lastError }, 'retrying');
+      await sleep(this.o.clock, delay, options.signal);
+    }
+  }
+
+  private toError(f: Failure): LockError {
+    return errorFromStatus(f.code, f.message, this.o.context, f.errorCode);
+  }
+
+  private once<Req, Res>(
+    codec: MethodCodec<Req, Res>,
+    request: Req,
+    target: string,
+    deadlineMs: number,
+  ): Promise<OnceResult<Res>> {
+    return new Promise((resolve) => {
+      const client = this.o.pool.get(target);
+      client.makeUnaryRequest(
+        codec.path,
+        codec.requestSerialize,
+        codec.responseDeserialize,
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, value) => {
+          if (err === null && value !== undefined) return resolve({ ok: true, value });
+          const e = err ?? { code: grpc.status.INTERNAL, details: 'empty response', metadata: new grpc.Metadata() };
+          resolve({
+            ok: false,
+            failure: { code: e.code, message: cleanDetails(e.details ?? ''), leader: leaderHint(e.metadata), errorCode: errorCodeHint(e.metadata) },
+          });
+        },
+      );
+    });
+  }
+}
