@@ -83,7 +83,10 @@ export interface AcquireOptions {
   readonly capacity?: number | undefined;
   /** Permits this hold takes (default 1). */
   readonly permits?: number | undefined;
-  /** Default 'exclusive'. */
+  /**
+   * Default 'exclusive' on a mutex (capacity 1) and 'shared' on a semaphore (capacity > 1), so
+   * `acquire('gpu', { capacity: 4 })` takes one of 4 slots; 'exclusive' takes the whole resource.
+   */
   readonly mode?: LockMode | undefined;
   /** Higher is served first; FIFO among equals. Default 0. */
   readonly priority?: number | undefined;
@@ -576,7 +579,8 @@ export function lockRequest(name: string, o: AcquireOptions, tryOnly: boolean): 
   const permits = o.permits ?? 1;
   checkInteger('permits', permits, 0, UINT32_MAX);
   if (permits > Math.max(1, capacity)) throw new InvalidArgumentError(`permits ${permits} exceeds capacity ${capacity} of '${name}'`);
-  const mode = o.mode ?? 'exclusive';
+  // On a semaphore the natural request is one of its N slots; exclusive would take all of them.
+  const mode = o.mode ?? (capacity > 1 ? 'shared' : 'exclusive');
   if (mode !== 'exclusive' && mode !== 'shared') throw new InvalidArgumentError(`mode ${JSON.stringify(mode)} must be 'exclusive' or 'shared'`);
   const priority = o.priority ?? 0;
   checkInteger('priority', priority, INT32_MIN, INT32_MAX);
