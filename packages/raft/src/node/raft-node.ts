@@ -122,6 +122,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly reads = new Map<string, PendingRead>();
   private readonly readsWaitingApply: { index: number; read: PendingRead }[] = [];
   private readonly members = new Map<NodeId, Record<string, string>>();
+  private readonly localPeers: Readonly<Record<NodeId, string>>;
   private ticker: NodeJS.Timeout | null = null;
   private pumping = false;
   private forceSnapshot = false;
@@ -145,6 +146,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.tickMs = opts.tickMs ?? 100;
     this.snapshotEntries = opts.snapshotEntries ?? 10_000;
     this.keepEntries = opts.keepEntries ?? 1_000;
+    this.localPeers = opts.peers;
   }
 
   /** Recover from storage (restoring the state machine from the latest snapshot) and start ticking. */
@@ -172,7 +174,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const node = new RaftNode<R>(opts, raw);
     for (const [id, ctx] of members) node.members.set(id, ctx);
     for (const [id, addr] of Object.entries(opts.peers)) {
-      if (!node.members.has(id)) node.members.set(id, { ...opts.founderContexts?.[id], peer: addr });
+      node.members.set(id, { ...node.members.get(id), ...opts.founderContexts?.[id], peer: addr });
     }
     for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
     opts.transport.onMessage((m) => {
@@ -432,6 +434,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.sm.restore(env.app);
     this.members.clear();
     for (const [id, ctx] of Object.entries(env.members)) this.members.set(id, ctx);
+    this.applyLocalAddresses();
     for (const [id, ctx] of this.members) if (id !== this.id && ctx['peer']) this.transport.setPeer(id, ctx['peer']);
     this.appliedSinceSnapshot = 0;
   }
@@ -451,6 +454,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     else p.reject(new OutcomeUnknownError(`entry ${e.index} was replaced by another leader's entry (term ${e.term}, proposed in ${p.term})`));
   }
 
+  /**
+   * How this node reaches a founding member is its own configuration's business (the leader's
+   * snapshot carries the leader's view): the local `peers` win over replicated contexts.
+   */
+  private applyLocalAddresses(): void {
+    for (const [id, addr] of Object.entries(this.localPeers)) {
+      const ctx = this.members.get(id);
+      if (ctx !== undefined) this.members.set(id, { ...ctx, peer: addr });
+    }
+  }
+
   private applyMembership(e: Entry): void {
     const cc = decodeConfChange(e.data);
     if (cc.type === 'remove') {
@@ -461,6 +475,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
     if (cc.context !== '') {
       const ctx = JSON.parse(cc.context) as Record<string, string>;
+      const local = this.localPeers[cc.node];
+      if (local !== undefined) ctx['peer'] = local;
       this.members.set(cc.node, ctx);
       if (cc.node !== this.id && ctx['peer']) this.transport.setPeer(cc.node, ctx['peer']);
     }
