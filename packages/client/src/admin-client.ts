@@ -15,6 +15,11 @@ import { wire, type AdminMethods, type HolderInfoMsg, type LockInfoMsg, type Mem
 export interface AdminClientOptions {
   readonly endpoints: readonly string[] | string;
   readonly tls?: boolean | TlsOptions | undefined;
+  /**
+   * Dial another address than the one a node advertises (an endpoint or a redirect target):
+   * `{ '10.0.0.1:6001': '127.0.0.1:16001' }` for a cluster reached through NAT or a proxy.
+   */
+  readonly dialMap?: Readonly<Record<string, string>> | undefined;
   /** Retry backoff for unreachable nodes (defaults as in LockClient: 50 ms .. 2 s, 30 s budget). */
   readonly backoff?: BackoffOptions | undefined;
   /** Per-attempt deadline. Default 5000 ms. */
@@ -75,7 +80,7 @@ export class AdminClient {
     } catch (err) {
       throw new InvalidArgumentError((err as Error).message);
     }
-    this.pool = new ChannelPool(credentialsFor(options.tls));
+    this.pool = new ChannelPool(credentialsFor(options.tls), options.dialMap);
     wire();
     this.unary = new UnaryCaller({
       endpoints: this.endpoints,

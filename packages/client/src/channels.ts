@@ -81,18 +81,25 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.enable_retries': 0,
 };
 
-/** One grpc.Client per address. The owner closes it. */
+/**
+ * One grpc.Client per address. The owner closes it. `dialMap` sends a node's advertised address
+ * (an endpoint, or a leader named in a redirect) to another address to dial, for clients that
+ * reach the cluster through NAT, a sidecar or a proxy.
+ */
 export class ChannelPool {
   private readonly clients = new Map<string, grpc.Client>();
   private closed = false;
 
-  constructor(private readonly credentials: grpc.ChannelCredentials) {}
+  constructor(
+    private readonly credentials: grpc.ChannelCredentials,
+    private readonly dialMap: Readonly<Record<string, string>> = {},
+  ) {}
 
   get(address: string): grpc.Client {
     if (this.closed) throw new Error('invariant: channel pool used after close');
     let c = this.clients.get(address);
     if (c === undefined) {
-      c = new grpc.Client(address, this.credentials, CHANNEL_OPTIONS);
+      c = new grpc.Client(this.dialMap[address] ?? address, this.credentials, CHANNEL_OPTIONS);
       this.clients.set(address, c);
     }
     return c;

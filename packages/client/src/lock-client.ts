@@ -51,6 +51,11 @@ export interface LockClientOptions {
   readonly clientName?: string | undefined;
   /** `true` for TLS with the system roots, or PEM buffers. Default plaintext. */
   readonly tls?: boolean | TlsOptions | undefined;
+  /**
+   * Dial another address than the one a node advertises (an endpoint or a redirect target):
+   * `{ '10.0.0.1:6001': '127.0.0.1:16001' }` for a cluster reached through NAT or a proxy.
+   */
+  readonly dialMap?: Readonly<Record<string, string>> | undefined;
   /** Keepalive interval as a fraction of the TTL. Default 1/3. Must be in (0, 0.5]. */
   readonly keepaliveFraction?: number | undefined;
   /**
@@ -199,7 +204,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger;
     const random = options.random ?? Math.random;
-    const pool = new ChannelPool(credentialsFor(options.tls));
+    const pool = new ChannelPool(credentialsFor(options.tls), options.dialMap);
     this.gate = new NameGate(this.clock);
     wire(); // load lock.proto now: a broken install fails in the constructor, not in the first call
     this.session = new Session({
