@@ -11,6 +11,7 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'sim', testMatch: ['<rootDir>/packages/*/test/sim/**/*.test.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/src/**/*.test.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/src/**/*.test.ts'], testPathIgnorePatterns: ['/chaos\\.test\\.ts$'] },
+    { ...base, displayName: 'chaos', testMatch: ['<rootDir>/tests/src/chaos.test.ts'] },
   ],
 };

@@ -121,6 +121,37 @@ export class AdminClient {
     }
   }
 
+  /**
+   * Status as node `address` (a client address) sees it itself: one attempt, no retries and no
+   * redirects, so a node that is down fails fast instead of being answered for by another.
+   */
+  memberStatus(address: string, options: AdminCallOptions = {}): Promise<ClusterStatus> {
+    return this.call('Status', {}, { ...callOptions(options), followRedirect: false, target: address, singleAttempt: true });
+  }
+
+  /**
+   * The leader's view (`leaderStatus`) with every other member's term, commit and applied index
+   * and role as that member reports them (the leader only knows their match index). A member
+   * that does not answer is shown with role `unreachable`.
+   */
+  async clusterStatus(options: AdminCallOptions = {}): Promise<ClusterStatus> {
+    const s = await this.leaderStatus(options);
+    const members = await Promise.all(
+      s.members.map(async (m): Promise<MemberStatus> => {
+        if (m.id === s.answeredBy || m.clientAddress === '') return m;
+        try {
+          const own = await this.memberStatus(m.clientAddress, { deadlineMs: 1000, ...callOptions(options) });
+          const me = own.members.find((x) => x.id === m.id);
+          if (own.answeredBy !== m.id || me === undefined) return m;
+          return { ...m, role: me.role || m.role, term: me.term, commitIndex: me.commitIndex, appliedIndex: me.appliedIndex };
+        } catch {
+          return { ...m, role: 'unreachable' };
+        }
+      }),
+    );
+    return { ...s, members };
+  }
+
   async listLocks(options: AdminCallOptions & { readonly prefix?: string | undefined; readonly limit?: number | undefined } = {}): Promise<LockInfo[]> {
     const res = await this.call('ListLocks', { prefix: options.prefix ?? '', limit: options.limit ?? 0 }, callOptions(options));
     return res.locks.map(lockInfo);
@@ -145,8 +176,13 @@ export class AdminClient {
     return (await this.call('ExpireSession', { sessionId }, callOptions(options))).released;
   }
 
+  /**
+   * Adds node `id` as a learner and resolves once it caught up and was promoted to voter. The
+   * server waits up to 30 s for the catch-up, so the per-attempt deadline defaults to 40 s
+   * (a shorter one would give up, and a retry would then find the node already a learner).
+   */
   async addMember(id: string, peerAddress: string, clientAddress: string, options: AdminCallOptions = {}): Promise<MemberStatus[]> {
-    return [...(await this.call('AddMember', { id, peerAddress, clientAddress }, callOptions(options))).members];
+    return [...(await this.call('AddMember', { id, peerAddress, clientAddress }, { deadlineMs: 40_000, ...callOptions(options) })).members];
   }
 
   async removeMember(id: string, options: AdminCallOptions = {}): Promise<MemberStatus[]> {

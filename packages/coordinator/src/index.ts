@@ -3,3 +3,4 @@ export { Replica, type ReplicaOptions, type UnstampedCommand, type MemberAddress
 export { loadConfig, helpText, ConfigError, type ServerConfig } from './config';
 export { createMetrics, type Metrics } from './metrics';
 export { CoordinatorCluster, type CoordinatorClusterOptions, type StatusView } from './testing/coordinator-cluster';
+export { FaultProxy, type FaultMode, type Direction, type FaultProxyStats } from './testing/fault-proxy';

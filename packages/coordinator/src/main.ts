@@ -20,7 +20,9 @@ async function run(cfg: ServerConfig): Promise<void> {
     clusterId: cfg.clusterId,
     peerListen: cfg.listenPeer,
     clientAddress: cfg.advertiseClient,
-    initialCluster: cfg.join ? {} : cfg.initialCluster,
+    // When joining, the listed members are not founders of this log (Raft starts empty), but the
+    // transport needs their addresses to answer the leader that adds this node.
+    initialCluster: cfg.initialCluster,
     join: cfg.join,
     tickMs: cfg.tickMs,
     electionTicks: cfg.electionTicks,

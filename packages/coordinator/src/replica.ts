@@ -32,7 +32,10 @@ export interface ReplicaOptions {
   readonly peerListen: string;
   /** This node's client address as other nodes should advertise it in redirects. */
   readonly clientAddress: string;
-  /** Founders (used to bootstrap an empty data dir; ignored when joining). */
+  /**
+   * Founders: they bootstrap an empty data dir. When joining, the existing members: not founders
+   * of this node's log, but the transport needs their addresses to answer the leader.
+   */
   readonly initialCluster: Readonly<Record<NodeId, MemberAddresses>>;
   /** Start empty and wait to be added by the leader (AdminService.AddMember). */
   readonly join: boolean;
@@ -151,7 +154,16 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   leaderClientAddress(): string {
     const lead = this.node.leaderId();
     if (lead === '' || lead === this.opts.id) return '';
-    return this.node.addressOf(lead, 'client');
+    return this.node.addressOf(lead, 'client') || this.localAddresses(lead).client;
+  }
+
+  /**
+   * How this node's own configuration (--initial-cluster) reaches `id` ('' when it does not list
+   * it). The founders' addresses are not in the replicated log (the bootstrap entries carry no
+   * context), so a node that joined later knows them only from here.
+   */
+  localAddresses(id: NodeId): MemberAddresses {
+    return this.opts.initialCluster[id] ?? { peer: '', client: '' };
   }
 
   /** Propose a command stamped with this leader's clock; resolves with its apply output. */

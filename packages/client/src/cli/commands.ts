@@ -158,7 +158,7 @@ export async function runAdminCommand(
   };
   switch (command) {
     case 'status':
-      return formatStatus(await admin.leaderStatus());
+      return formatStatus(await admin.clusterStatus());
     case 'locks': {
       const prefix = str('prefix');
       const limit = num('limit');
@@ -180,7 +180,7 @@ export async function runAdminCommand(
       return { json: { sessionId: id, released }, text: `session ${id} expired; ${released} hold${released === 1 ? '' : 's'} released\n` };
     }
     case 'members': {
-      const s = await admin.leaderStatus();
+      const s = await admin.clusterStatus();
       return { json: s.members, text: formatMembers(s.members, s) };
     }
     case 'members add': {

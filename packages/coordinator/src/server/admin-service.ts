@@ -78,8 +78,8 @@ export class AdminService {
       else if (self) role = m.voter ? st.role : 'learner';
       return {
         id: m.id,
-        peerAddress: m.peerAddress,
-        clientAddress: m.context['client'] ?? '',
+        peerAddress: m.peerAddress || r.localAddresses(m.id).peer,
+        clientAddress: m.context['client'] || r.localAddresses(m.id).client,
         role,
         term: self || m.id === st.lead ? st.term : 0,
         commitIndex: self ? st.commit : 0,
@@ -198,12 +198,8 @@ export class AdminService {
       return { leaderId: leader };
     }),
 
-    snapshot: ((_call, callback) => {
-      this.replica.node.takeSnapshot().then(
-        (s) => callback(null, s),
-        (e: unknown) => callback(this.toStatusError(e)),
-      );
-    }) as Unary<Record<string, never>, unknown>,
+    // The leader's snapshot (as lockctl promises): a follower redirects, like every call but Status.
+    snapshot: this.leaderCall<Record<string, never>, unknown>(() => this.replica.node.takeSnapshot()),
   };
 }
 

@@ -15,6 +15,11 @@ export interface CoordinatorClusterOptions {
   /** Fixed ports: client ports start here, peer ports at +1000 (default: free ports). */
   readonly basePort?: number;
   readonly logLevel?: string;
+  /**
+   * The address node `from` dials to reach node `to`'s peer port (default: `to`'s own). The
+   * chaos suite puts a proxy on every directed link this way.
+   */
+  readonly peerRoute?: (from: string, to: string) => string;
 }
 
 export interface StatusView {
@@ -65,8 +70,16 @@ export class CoordinatorCluster {
     return this.ids.map((id) => this.address(id));
   }
 
-  initialCluster(): string {
-    return this.ids.map((id) => `${id}=127.0.0.1:${this.peerPorts.get(id) ?? 0}/${this.address(id)}`).join(',');
+  peerAddress(id: string): string {
+    return `127.0.0.1:${this.peerPorts.get(id) ?? 0}`;
+  }
+
+  /** The founding members as node `from` is told to reach them. */
+  initialCluster(from?: string): string {
+    const route = this.opts.peerRoute;
+    return this.ids
+      .map((id) => `${id}=${from !== undefined && route !== undefined && id !== from ? route(from, id) : this.peerAddress(id)}/${this.address(id)}`)
+      .join(',');
   }
 
   logFile(id: string): string {
@@ -81,7 +94,7 @@ export class CoordinatorCluster {
       '--data-dir', path.join(this.baseDir, id),
       '--listen-client', this.address(id),
       '--listen-peer', `127.0.0.1:${this.peerPorts.get(id) ?? 0}`,
-      '--initial-cluster', this.initialCluster(),
+      '--initial-cluster', this.initialCluster(id),
       '--log-level', this.opts.logLevel ?? 'info',
       ...(this.opts.args ?? []),
       ...extra,

@@ -17,6 +17,21 @@ describe('properties of random command sequences', () => {
     );
   });
 
+  test('regression: a resend answered in the entry that granted it (seeds -2020978219, -1722552729)', () => {
+    // A lock-delay timer granted a queued request, and a resend of that request in the same
+    // entry was answered with the same grant; the checker once mistook the answer for a new grant.
+    for (const seed of [-2020978219, -1722552729]) {
+      for (const arb of [steps, focusedSteps]) {
+        fc.assert(
+          fc.property(arb, (plan) => {
+            runChecked(plan);
+          }),
+          { numRuns: 300, seed },
+        );
+      }
+    }
+  });
+
   test('the same invariants under heavy contention on one semaphore', () => {
     fc.assert(
       fc.property(focusedSteps, (plan) => {

@@ -255,7 +255,10 @@ export function runChecked(plan: Step[]): { log: RaftEntryLike[]; outputs: Apply
     for (const e of out.events) {
       if (e.type !== 'granted') continue;
       const owner = `${key(e.sessionId, e.requestId)}:${e.name}`;
-      if (e.token > lastTokenBefore) {
+      // A resend answered in the same entry that granted it repeats that grant (same token):
+      // it is an answer, not a new grant.
+      const replayOfThisEntry = grantOwner.get(e.token) === owner;
+      if (e.token > lastTokenBefore && !replayOfThisEntry) {
         assert(e.token > previous, `token ${e.token} not above ${previous}`);
         assert(e.token >= out.index, `token ${e.token} below entry index ${out.index}`);
         assert(!grantOwner.has(e.token), `token ${e.token} granted twice`);

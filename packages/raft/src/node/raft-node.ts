@@ -125,7 +125,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly localPeers: Readonly<Record<NodeId, string>>;
   private ticker: NodeJS.Timeout | null = null;
   private pumping = false;
-  private forceSnapshot = false;
+  /** Callers of takeSnapshot, answered once the snapshot they asked for is durable. */
+  private readonly snapshotWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pumpScheduled = false;
   private stopped = false;
   private readSeq = 0;
@@ -376,7 +377,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         this.raw.advance(rd);
         await this.maybeSnapshot();
       }
-      if (this.forceSnapshot && !this.stopped) await this.maybeSnapshot();
+      if (this.snapshotWaiters.length > 0 && !this.stopped) await this.maybeSnapshot();
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.logger.error({ id: this.id, err: err.message }, 'raft node stopped by a fatal error');
@@ -524,26 +525,38 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    */
   async takeSnapshot(): Promise<{ index: number; bytes: number }> {
     if (this.stopped) throw new NodeStoppedError(`node ${this.id} is stopped`);
-    this.forceSnapshot = true;
+    const done = new Promise<void>((resolve, reject) => this.snapshotWaiters.push({ resolve, reject }));
     this.schedulePump();
-    while (this.forceSnapshot && !this.stopped) await sleep(5);
+    await done;
     const snap = this.storage.snapshot();
     return { index: snap.meta.index, bytes: snap.data.byteLength };
   }
 
   private async maybeSnapshot(): Promise<void> {
-    const forced = this.forceSnapshot;
-    this.forceSnapshot = false;
-    if (!forced && this.appliedSinceSnapshot < this.snapshotEntries) return;
-    const applied = this.raw.raft.log.applied;
-    if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
-    const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
-    await this.storage.compact(applied, this.raw.raft.confState(), packr.pack(env), this.keepEntries);
-    this.appliedSinceSnapshot = 0;
-    this.logger.info({ id: this.id, index: applied }, 'snapshot taken, log compacted');
+    // Only the callers waiting now are answered by this snapshot; later ones get the next.
+    const waiters = this.snapshotWaiters.splice(0);
+    let failure: Error | null = null;
+    try {
+      if (waiters.length === 0 && this.appliedSinceSnapshot < this.snapshotEntries) return;
+      const applied = this.raw.raft.log.applied;
+      if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
+      const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
+      await this.storage.compact(applied, this.raw.raft.confState(), packr.pack(env), this.keepEntries);
+      this.appliedSinceSnapshot = 0;
+      this.logger.info({ id: this.id, index: applied }, 'snapshot taken, log compacted');
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      for (const w of waiters) {
+        if (failure === null) w.resolve();
+        else w.reject(failure);
+      }
+    }
   }
 
   private failAll(err: Error): void {
+    for (const w of this.snapshotWaiters.splice(0)) w.reject(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     for (const r of this.reads.values()) r.reject(err);

@@ -1,0 +1,226 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AdminClient } from '@quorumlock/client';
+import type { CoordinatorCluster, FaultMode, FaultProxy } from '@quorumlock/coordinator';
+import type { SeededRng } from '@quorumlock/raft';
+
+/** The kinds of fault the nemesis injects. */
+export type FaultKind =
+  | 'killLeader'
+  | 'killFollower'
+  | 'pauseLeaderShort'
+  | 'pauseLeaderLong'
+  | 'isolateLeader'
+  | 'splitMinority'
+  | 'oneWayLoss'
+  | 'slowLinks'
+  | 'isolateWorker'
+  | 'killWorker'
+  | 'removeReAdd';
+
+export const ALL_FAULTS: readonly FaultKind[] = [
+  'killLeader', 'killFollower', 'pauseLeaderShort', 'pauseLeaderLong', 'isolateLeader', 'splitMinority',
+  'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'removeReAdd',
+];
+
+/** One injected fault, as the report shows it. */
+export interface FaultRecord {
+  readonly kind: FaultKind;
+  readonly at: number;
+  healedAt: number;
+  readonly detail: string;
+  /** Workers whose links or process this fault touched (excuses their session expiry). */
+  readonly workers: readonly string[];
+}
+
+export interface NemesisHooks {
+  /** Directed peer link proxies: `${from}>${to}`. */
+  readonly peerProxies: ReadonlyMap<string, FaultProxy>;
+  /** A worker's client proxies. */
+  workerProxies(worker: string): readonly FaultProxy[];
+  runningWorkers(): string[];
+  /** SIGKILL a worker (recording the time) and start a replacement under a new id. */
+  killWorker(worker: string): Promise<void>;
+  /** Timing of the cluster, for fault durations. */
+  readonly electionTimeoutMs: number;
+  readonly ttlMs: number;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Injects one fault at a time, chosen and timed by a seeded PRNG, and heals it before the next;
+ * every fault is logged with its times. The schedule of choices replays for a seed; the cluster's
+ * reactions are real processes and so vary run to run.
+ */
+export class Nemesis {
+  readonly log: FaultRecord[] = [];
+  private admin: AdminClient;
+
+  constructor(
+    private readonly cluster: CoordinatorCluster,
+    private readonly rng: SeededRng,
+    private readonly hooks: NemesisHooks,
+    private readonly say: (s: string) => void,
+    private readonly kinds: readonly FaultKind[] = ALL_FAULTS,
+  ) {
+    this.admin = new AdminClient({ endpoints: cluster.endpoints() });
+  }
+
+  private async leader(): Promise<string | null> {
+    try {
+      return await this.cluster.waitLeader(8000, this.cluster.ids.filter((id) => this.cluster.isRunning(id)));
+    } catch {
+      return null;
+    }
+  }
+
+  private setLinks(pred: (from: string, to: string) => boolean, mode: FaultMode | 'drop' | 'pass'): void {
+    for (const [key, proxy] of this.hooks.peerProxies) {
+      const [from, to] = key.split('>') as [string, string];
+      if (pred(from, to)) proxy.setMode(mode);
+    }
+  }
+
+  private healLinks(): void {
+    for (const p of this.hooks.peerProxies.values()) p.setMode('pass');
+  }
+
+  /** Inject faults until `until` (ms, monotonic); returns after the last one healed. */
+  async run(until: number): Promise<void> {
+    while (now() < until) {
+      await sleep(this.rng.int(1500, 3500));
+      if (now() >= until) break;
+      const kind = this.rng.pick(this.kinds);
+      try {
+        await this.inject(kind);
+      } catch (e) {
+        this.say(`nemesis: ${kind} could not run: ${e instanceof Error ? e.message : String(e)}`);
+        this.healLinks();
+      }
+    }
+  }
+
+  private record(kind: FaultKind, detail: string, workers: readonly string[] = []): FaultRecord {
+    const r: FaultRecord = { kind, at: now(), healedAt: 0, detail, workers };
+    this.log.push(r);
+    this.say(`nemesis: ${kind} ${detail}`);
+    return r;
+  }
+
+  private healed(r: FaultRecord): void {
+    r.healedAt = now();
+    this.say(`nemesis: healed ${r.kind} after ${Math.round(r.healedAt - r.at)} ms`);
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    const { electionTimeoutMs: election, ttlMs } = this.hooks;
+    const ids = this.cluster.ids;
+    switch (kind) {
+      case 'killLeader':
+      case 'killFollower': {
+        const leader = await this.leader();
+        if (leader === null) return;
+        const target = kind === 'killLeader' ? leader : this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
+        const r = this.record(kind, `SIGKILL ${target}`);
+        await this.cluster.kill(target);
+        await sleep(this.rng.int(500, 3000));
+        await this.cluster.start(target);
+        this.healed(r);
+        return;
+      }
+      case 'pauseLeaderShort':
+      case 'pauseLeaderLong': {
+        const leader = await this.leader();
+        if (leader === null) return;
+        // Short: below the election timeout (nobody should notice). Long: past the TTL.
+        const ms = kind === 'pauseLeaderShort' ? Math.floor(election * 0.5) : ttlMs + this.rng.int(500, 1500);
+        const r = this.record(kind, `SIGSTOP ${leader} for ${ms} ms`);
+        this.cluster.pause(leader);
+        await sleep(ms);
+        this.cluster.resume(leader);
+        this.healed(r);
+        return;
+      }
+      case 'isolateLeader': {
+        const leader = await this.leader();
+        if (leader === null) return;
+        const r = this.record(kind, `drop every peer link of ${leader}`);
+        this.setLinks((f, t) => f === leader || t === leader, 'drop');
+        await sleep(this.rng.int(2000, 4000));
+        this.healLinks();
+        this.healed(r);
+        return;
+      }
+      case 'splitMinority': {
+        const shuffled = ids.slice().sort(() => this.rng.next() - 0.5);
+        const minority = new Set(shuffled.slice(0, Math.floor((ids.length - 1) / 2)));
+        const r = this.record(kind, `partition {${[...minority].join(',')}} | {${ids.filter((id) => !minority.has(id)).join(',')}}`);
+        this.setLinks((f, t) => minority.has(f) !== minority.has(t), 'drop');
+        await sleep(this.rng.int(2000, 4000));
+        this.healLinks();
+        this.healed(r);
+        return;
+      }
+      case 'oneWayLoss': {
+        const leader = await this.leader();
+        if (leader === null) return;
+        const to = this.rng.pick(ids.filter((id) => id !== leader));
+        const r = this.record(kind, `drop ${leader} -> ${to} only`);
+        this.setLinks((f, t) => f === leader && t === to, 'drop');
+        await sleep(this.rng.int(2000, 4000));
+        this.healLinks();
+        this.healed(r);
+        return;
+      }
+      case 'slowLinks': {
+        const delayMs = this.rng.int(20, 120);
+        const r = this.record(kind, `delay every peer link by ${delayMs} ms`);
+        this.setLinks(() => true, { kind: 'delay', ms: delayMs });
+        await sleep(this.rng.int(2000, 4000));
+        this.healLinks();
+        this.healed(r);
+        return;
+      }
+      case 'isolateWorker': {
+        const workers = this.hooks.runningWorkers();
+        if (workers.length === 0) return;
+        const w = this.rng.pick(workers);
+        const ms = ttlMs + this.rng.int(500, 2000);
+        const r = this.record(kind, `drop every client link of ${w} for ${ms} ms`, [w]);
+        for (const p of this.hooks.workerProxies(w)) p.setMode('drop');
+        await sleep(ms);
+        for (const p of this.hooks.workerProxies(w)) p.setMode('pass');
+        this.healed(r);
+        return;
+      }
+      case 'killWorker': {
+        const workers = this.hooks.runningWorkers();
+        if (workers.length === 0) return;
+        const w = this.rng.pick(workers);
+        const r = this.record(kind, `SIGKILL worker ${w} (replaced by a new one)`, [w]);
+        await this.hooks.killWorker(w);
+        this.healed(r);
+        return;
+      }
+      case 'removeReAdd': {
+        const leader = await this.leader();
+        if (leader === null) return;
+        const target = this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
+        const r = this.record(kind, `remove ${target}, wipe it, re-add it as a new learner`);
+        await this.cluster.kill(target);
+        await this.admin.removeMember(target);
+        fs.rmSync(path.join(this.cluster.baseDir, target), { recursive: true, force: true });
+        await this.cluster.start(target, ['--join']);
+        await this.admin.addMember(target, this.cluster.peerAddress(target), this.cluster.address(target));
+        this.healed(r);
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    this.admin.close();
+  }
+}

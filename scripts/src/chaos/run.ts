@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+/**
+ * `pnpm chaos -- --duration S --seed N [--nodes 3|5] [--workers K] [--faults a,b] [--keep DIR]`:
+ * the fault suite. A real cluster behind a proxy on every directed peer link, K SDK workers each
+ * behind their own client proxies, a protected store, and a seeded nemesis. Afterwards the
+ * recorded history is checked (capacity by the workers' own validity windows, token order,
+ * releases, linearizability per resource, the store's fencing, expiries, recovery times) and a
+ * report is printed; the last line is one JSON object. Exits 1 on any violation.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkAll, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
+import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
+import { SeededRng } from '@quorumlock/raft';
+import { ALL_FAULTS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
+import { ProtectedStore } from './protected-store';
+import type { ResourceSpec, WorkerConfig } from './worker';
+
+const TICK_MS = 50;
+const ELECTION_TICKS = 10;
+const TTL_MS = 2000;
+const SKEW_MS = 250;
+const ELECTION_MAX_MS = 2 * TICK_MS * ELECTION_TICKS;
+/** A crashed worker's holds must come free within TTL + this (failover, skew, batching, slack). */
+const FREE_SLACK_MS = ELECTION_MAX_MS + SKEW_MS + 1500;
+/** After a fault heals, grants must resume within this bound. */
+const RESUME_BOUND_MS = 6_000;
+
+const RESOURCES: readonly ResourceSpec[] = [
+  { name: 'acct/1', capacity: 1, fenced: true, sharedRate: 0 },
+  { name: 'acct/2', capacity: 1, fenced: true, sharedRate: 0 },
+  { name: 'acct/3', capacity: 1, fenced: true, sharedRate: 0 },
+  { name: 'pool', capacity: 3, fenced: false, sharedRate: 1 },
+  { name: 'config', capacity: 4, fenced: true, sharedRate: 0.7 },
+];
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface ExtraViolation {
+  readonly kind: string;
+  readonly message: string;
+}
+
+interface WorkerProc {
+  readonly id: string;
+  readonly child: ChildProcess;
+  readonly proxies: FaultProxy[];
+  killedAt: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+    options: {
+      duration: { type: 'string', default: '60' },
+      seed: { type: 'string', default: '1' },
+      nodes: { type: 'string', default: '3' },
+      workers: { type: 'string', default: '6' },
+      faults: { type: 'string', default: ALL_FAULTS.join(',') },
+      keep: { type: 'string' },
+    },
+  });
+  const durationS = Number(values.duration);
+  const seed = Number(values.seed);
+  const nodes = Number(values.nodes);
+  const workerCount = Number(values.workers);
+  if (!(durationS > 0)) throw new Error(`--duration must be a positive number of seconds, got '${values.duration}'`);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
+  if (nodes !== 3 && nodes !== 5) throw new Error(`--nodes must be 3 or 5, got '${values.nodes}'`);
+  if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new Error(`--workers must be a positive integer, got '${values.workers}'`);
+  const kinds = values.faults.split(',').filter((k) => k !== '') as FaultKind[];
+  for (const k of kinds) if (!ALL_FAULTS.includes(k)) throw new Error(`--faults: unknown fault '${k}'; known: ${ALL_FAULTS.join(', ')}`);
+
+  const dir = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'quorumlock-chaos-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = now();
+  const say = (s: string): void => void process.stdout.write(`[${((now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}\n`);
+  const rng = new SeededRng(seed);
+  say(`seed ${seed}, ${nodes} nodes, ${workerCount} workers, ${durationS} s, faults: ${kinds.join(', ')}; data in ${dir}`);
+
+  // Proxies on every directed peer link, created before the nodes so their configs can name them.
+  const peerProxies = new Map<string, FaultProxy>();
+  const route = (from: string, to: string): string => peerProxies.get(`${from}>${to}`)?.address ?? '';
+  const cluster = await CoordinatorCluster.create({
+    size: nodes,
+    baseDir: path.join(dir, 'cluster'),
+    logLevel: 'warn',
+    args: ['--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS), '--max-clock-skew-ms', String(SKEW_MS), '--snapshot-entries', '2000', '--keep-entries', '200'],
+    peerRoute: route,
+  });
+  for (const from of cluster.ids) {
+    for (const to of cluster.ids) {
+      if (from === to) continue;
+      const target = cluster.peerAddress(to);
+      const p = new FaultProxy(target);
+      await p.start();
+      peerProxies.set(`${from}>${to}`, p);
+    }
+  }
+  const store = new ProtectedStore();
+  await store.start();
+  const workers = new Map<string, WorkerProc>();
+  const finished: WorkerProc[] = [];
+  let workerSeq = 0;
+  const historyDir = path.join(dir, 'history');
+  fs.mkdirSync(historyDir, { recursive: true });
+
+  const startWorker = async (): Promise<void> => {
+    const id = `w${++workerSeq}`;
+    const proxies: FaultProxy[] = [];
+    const dialMap: Record<string, string> = {};
+    for (const n of cluster.ids) {
+      const a = cluster.address(n);
+      const p = new FaultProxy(a);
+      await p.start();
+      proxies.push(p);
+      dialMap[a] = p.address;
+    }
+    const cfg: WorkerConfig = {
+      id,
+      seed: seed * 1000 + workerSeq,
+      endpoints: cluster.endpoints(),
+      dialMap,
+      storeUrl: store.url,
+      historyFile: path.join(historyDir, `${id}.jsonl`),
+      ttlMs: TTL_MS,
+      resources: RESOURCES,
+      waitTimeoutMs: 8000,
+    };
+    const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    workers.set(id, { id, child, proxies, killedAt: 0 });
+  };
+
+  let nemesis: Nemesis | null = null;
+  try {
+    await cluster.startAll();
+    const leader = await cluster.waitLeader(20_000);
+    say(`cluster up, leader ${leader}`);
+    for (let i = 0; i < workerCount; i++) await startWorker();
+    nemesis = new Nemesis(cluster, rng, {
+      peerProxies,
+      workerProxies: (w) => workers.get(w)?.proxies ?? [],
+      runningWorkers: () => [...workers.keys()],
+      killWorker: async (w) => {
+        const wp = workers.get(w);
+        if (wp === undefined) return;
+        workers.delete(w);
+        wp.killedAt = now();
+        wp.child.kill('SIGKILL');
+        finished.push(wp);
+        await startWorker();
+      },
+      electionTimeoutMs: TICK_MS * ELECTION_TICKS,
+      ttlMs: TTL_MS,
+    }, say, kinds);
+    await nemesis.run(t0 + durationS * 1000);
+
+    // Heal everything, let the cluster settle, then stop the workers cleanly.
+    for (const p of peerProxies.values()) p.setMode('pass');
+    for (const w of workers.values()) for (const p of w.proxies) p.setMode('pass');
+    for (const id of cluster.ids) if (!cluster.isRunning(id)) await cluster.start(id);
+    // Long enough after the last heal to judge recovery against its bound.
+    await sleep(RESUME_BOUND_MS + 1000);
+    say('stopping workers');
+    await Promise.all(
+      [...workers.values()].map(async (w) => {
+        const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+        w.child.kill('SIGTERM');
+        const t = setTimeout(() => w.child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(t);
+        finished.push(w);
+      }),
+    );
+  } finally {
+    nemesis?.close();
+    for (const w of workers.values()) w.child.kill('SIGKILL');
+    await cluster.destroy();
+    for (const p of peerProxies.values()) await p.close();
+    for (const w of [...workers.values(), ...finished]) for (const p of w.proxies) await p.close();
+    await store.close();
+  }
+
+  const faults = nemesis?.log ?? [];
+  fs.writeFileSync(path.join(dir, 'faults.json'), JSON.stringify(faults, null, 1));
+  fs.writeFileSync(path.join(dir, 'store.json'), JSON.stringify(store.writes));
+  const result = analyse(historyDir, finished, faults, store, say);
+  process.stdout.write(result.report);
+  if (values.keep === undefined && result.violations === 0) fs.rmSync(dir, { recursive: true, force: true });
+  else say(`history kept in ${dir}`);
+  process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+  process.exitCode = result.violations === 0 ? 0 : 1;
+}
+
+interface Analysis {
+  readonly report: string;
+  readonly violations: number;
+  readonly summary: Record<string, unknown>;
+}
+
+function analyse(historyDir: string, procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, say: (s: string) => void): Analysis {
+  const events: HistoryEvent[] = [];
+  const validity: Validity[] = [];
+  const expiries: { process: string; time: number }[] = [];
+  const killedAt = new Map(procs.filter((p) => p.killedAt > 0).map((p) => [p.id, p.killedAt]));
+  let end = 0;
+  for (const f of fs.readdirSync(historyDir)) {
+    for (const line of fs.readFileSync(path.join(historyDir, f), 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // a line torn by SIGKILL
+      }
+      const time = Number(rec['time'] ?? rec['grantedAt'] ?? 0);
+      end = Math.max(end, time);
+      if (rec['kind'] === 'event') {
+        const { kind: _k, ...ev } = rec;
+        events.push(ev as unknown as HistoryEvent);
+      } else if (rec['kind'] === 'validity') {
+        const { kind: _k, ...v } = rec;
+        validity.push(v as unknown as Validity);
+      } else if (rec['kind'] === 'sessionExpired') {
+        expiries.push({ process: String(rec['process']), time });
+      }
+    }
+  }
+  // A worker SIGKILLed while holding trusted its grants until the moment it died.
+  const closed = new Set(validity.map((v) => `${v.process}|${v.token}`));
+  for (const e of events) {
+    if (e.f !== 'acquire' || e.type !== 'ok') continue;
+    if (closed.has(`${e.process}|${e.value.token}`)) continue;
+    const k = killedAt.get(e.process);
+    validity.push({
+      process: e.process, resource: e.resource, token: e.value.token, grantedAt: e.time,
+      validUntil: k ?? end, end: k !== undefined ? 'crash' : 'open', mode: e.value.mode, permits: e.value.permits, capacity: e.value.capacity,
+    });
+  }
+  const history: History = { events, validity };
+  const checked = checkAll(history);
+  const extra: ExtraViolation[] = [];
+
+  // The protected store: accepted values of a resource go up by one each time (no lost update),
+  // and it never accepted a token lower than one already granted for that resource before.
+  const grants = events.filter((e): e is Extract<HistoryEvent, { f: 'acquire'; type: 'ok' }> => e.f === 'acquire' && e.type === 'ok');
+  const byResource = new Map<string, typeof store.writes>();
+  for (const w of store.writes) byResource.set(w.resource, [...(byResource.get(w.resource) ?? []), w]);
+  let storeAccepted = 0;
+  let storeRejected = 0;
+  for (const [resource, writes] of byResource) {
+    let last = 0;
+    for (const w of writes) {
+      if (!w.accepted) {
+        storeRejected++;
+        continue;
+      }
+      storeAccepted++;
+      if (w.value !== last + 1) extra.push({ kind: 'lostUpdate', message: `store ${resource}: ${w.process} wrote ${w.value} after ${last} (token ${w.token})` });
+      last = w.value;
+      const newer = grants.find((g) => g.resource === resource && g.value.token > w.token && g.value.mode === 'exclusive' && g.time < w.time);
+      if (newer !== undefined) {
+        extra.push({ kind: 'staleWriteAccepted', message: `store ${resource}: accepted token ${w.token} from ${w.process} after token ${newer.value.token} was granted to ${newer.process}` });
+      }
+    }
+  }
+
+  // Expiries: a session may expire only while something kept its client from a live majority.
+  const windowMs = TTL_MS + ELECTION_MAX_MS + 1000;
+  for (const x of expiries) {
+    const excused = faults.some((f) => f.at <= x.time && (f.healedAt === 0 ? Infinity : f.healedAt) >= x.time - windowMs);
+    if (!excused) extra.push({ kind: 'unexcusedExpiry', message: `session of ${x.process} expired at ${Math.round(x.time)} with no fault in the ${windowMs} ms before` });
+  }
+
+  // A crashed worker's holds come free within TTL + failover: the next grant of each resource it held.
+  let worstFreeMs = 0;
+  let crashedHolds = 0;
+  for (const [proc, k] of killedAt) {
+    const held = validity.filter((v) => v.process === proc && v.end === 'crash');
+    crashedHolds += held.length;
+    for (const v of held) {
+      const next = grants.filter((g) => g.resource === v.resource && g.process !== proc && g.time > k).sort((a, b) => a.time - b.time)[0];
+      if (next === undefined) continue;
+      const waitedSince = Math.max(k, ...events.filter((e) => e.f === 'acquire' && e.type === 'invoke' && e.process === next.process && e.resource === v.resource && e.time <= next.time).map((e) => e.time).slice(-1));
+      const ms = next.time - k;
+      if (waitedSince <= k + 1) worstFreeMs = Math.max(worstFreeMs, ms);
+      if (waitedSince <= k + 1 && ms > TTL_MS + FREE_SLACK_MS) {
+        extra.push({ kind: 'slowRelease', message: `${v.resource} held by crashed ${proc} was granted again after ${Math.round(ms)} ms (bound ${TTL_MS + FREE_SLACK_MS})` });
+      }
+    }
+  }
+
+  // Recovery: after each fault heals, the first grant anywhere.
+  let maxUnavailableMs = 0;
+  const unavailable: string[] = [];
+  for (const f of faults) {
+    if (f.healedAt === 0) continue;
+    const next = grants.find((g) => g.time >= f.healedAt);
+    const ms = next === undefined ? Infinity : next.time - f.healedAt;
+    maxUnavailableMs = Math.max(maxUnavailableMs, ms);
+    unavailable.push(`  ${f.kind.padEnd(17)} ${f.detail}: first grant ${Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never'} after healing`);
+    if (ms > RESUME_BOUND_MS) extra.push({ kind: 'slowRecovery', message: `no grant within ${RESUME_BOUND_MS} ms after ${f.kind} (${f.detail}) healed` });
+  }
+
+  const byKind = new Map<string, number>();
+  for (const f of faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+  const violations = checked.counts.violations + extra.length;
+  const lines = [
+    '',
+    formatReport(checked),
+    '',
+    `Faults injected: ${faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `Protected store: ${storeAccepted} writes accepted, ${storeRejected} refused as stale`,
+    `Session expiries: ${expiries.length}`,
+    `Workers killed while holding: ${crashedHolds} holds; worst time until such a hold was granted to a waiter: ${crashedHolds > 0 ? `${Math.round(worstFreeMs)} ms` : 'n/a'} (bound TTL ${TTL_MS} + ${FREE_SLACK_MS} ms)`,
+    `Unavailability after each fault (bound ${RESUME_BOUND_MS} ms):`,
+    ...unavailable,
+    ...(extra.length > 0 ? ['', 'Further violations:', ...extra.map((v) => `  [${v.kind}] ${v.message}`)] : []),
+    '',
+    violations === 0 ? 'No violations.' : `${violations} VIOLATIONS`,
+    '',
+  ];
+  if (checked.ok === 'unknown') say('warning: the linearizability search ran out of budget on some resource; see the report');
+  return {
+    report: lines.join('\n'),
+    violations,
+    summary: {
+      operations: checked.counts.operations,
+      grants: checked.counts.grants,
+      faults: faults.length,
+      violations,
+      maxUnavailableMs: Number.isFinite(maxUnavailableMs) ? Math.round(maxUnavailableMs) : null,
+      storeWritesAccepted: storeAccepted,
+      storeWritesRefused: storeRejected,
+      sessionExpiries: expiries.length,
+      crashedHolds,
+      worstCrashedHoldFreeMs: crashedHolds > 0 ? Math.round(worstFreeMs) : null,
+      linearizability: checked.ok === 'unknown' ? 'unknown' : checked.counts.violationsByKind.notLinearizable ? 'violation' : 'ok',
+    },
+  };
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`chaos: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(2);
+});

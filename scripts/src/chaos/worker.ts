@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+/**
+ * One worker of the fault suite: a LockClient (one session) reaching the cluster only through its
+ * own proxies (`dialMap`), looping: pick a resource, acquire, work under the lock, release. On a
+ * mutex it reads a counter from the protected store and writes it back incremented, with its
+ * fencing token. Every operation is appended to a JSONL history (synchronously, so a SIGKILL
+ * loses at most the operation in flight), with the validity window the worker itself trusted.
+ *
+ * argv[2] is a JSON config (see WorkerConfig). SIGTERM: finish the current operation, release,
+ * close the session, exit 0.
+ */
+import * as fs from 'node:fs';
+import { LockClient, LockLostError, type Lease } from '@quorumlock/client';
+import { SeededRng } from '@quorumlock/raft';
+
+export interface ResourceSpec {
+  readonly name: string;
+  readonly capacity: number;
+  /** Protected by the store: read-increment-write under an exclusive hold. */
+  readonly fenced: boolean;
+  /** Probability of asking for a shared hold (only when capacity > 1). */
+  readonly sharedRate: number;
+}
+
+export interface WorkerConfig {
+  readonly id: string;
+  readonly seed: number;
+  readonly endpoints: readonly string[];
+  readonly dialMap: Readonly<Record<string, string>>;
+  readonly storeUrl: string;
+  readonly historyFile: string;
+  readonly ttlMs: number;
+  readonly resources: readonly ResourceSpec[];
+  readonly waitTimeoutMs: number;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Answers the cluster decided (the request was never granted); anything else may have been. */
+const DEFINITE_FAILURES = new Set(['ERR_DEADLINE', 'ERR_DEADLOCK', 'ERR_INVALID_ARGUMENT', 'ERR_FAILED_PRECONDITION', 'ERR_CANCELLED', 'ERR_RESOURCE_EXHAUSTED', 'ERR_LOCK_HELD']);
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+  const rng = new SeededRng(cfg.seed);
+  const fd = fs.openSync(cfg.historyFile, 'a');
+  const log = (rec: object): void => {
+    fs.writeSync(fd, `${JSON.stringify(rec)}\n`);
+  };
+  const client = new LockClient({
+    endpoints: [...cfg.endpoints],
+    dialMap: cfg.dialMap,
+    ttlMs: cfg.ttlMs,
+    clientName: cfg.id,
+    backoff: { initialMs: 50, maxMs: 1000, budgetMs: 60_000 },
+  });
+  client.on('sessionExpired', ({ reason }) => log({ kind: 'sessionExpired', process: cfg.id, time: now(), reason }));
+  client.on('resumed', () => log({ kind: 'resumed', process: cfg.id, time: now() }));
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+  });
+  let op = 0;
+  log({ kind: 'start', process: cfg.id, time: now(), pid: process.pid });
+
+  while (!stopping) {
+    const res = rng.pick(cfg.resources);
+    const shared = res.capacity > 1 && rng.chance(res.sharedRate);
+    const mode = shared ? 'shared' : 'exclusive';
+    const id = `${cfg.id}:${++op}`;
+    const request = { mode, permits: 1, capacity: res.capacity };
+    log({ kind: 'event', f: 'acquire', type: 'invoke', process: cfg.id, resource: res.name, time: now(), id, value: request });
+    let lease: Lease;
+    try {
+      lease = await client.acquire(res.name, { capacity: res.capacity, mode, waitTimeoutMs: cfg.waitTimeoutMs });
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      // A timeout or refusal was decided by the cluster; anything else leaves the outcome open.
+      const definite = DEFINITE_FAILURES.has(code);
+      log({ kind: 'event', f: 'acquire', type: definite ? 'fail' : 'info', process: cfg.id, resource: res.name, time: now(), id, value: { error: `${code} ${e instanceof Error ? e.message : String(e)}` } });
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    const grantedAt = now();
+    log({ kind: 'event', f: 'acquire', type: 'ok', process: cfg.id, resource: res.name, time: grantedAt, id, value: { ...request, token: lease.token } });
+    let signalAt = Infinity;
+    lease.signal.addEventListener('abort', () => {
+      signalAt = now();
+    });
+
+    // Work under the lock.
+    try {
+      if (res.fenced && mode === 'exclusive') {
+        const read = (await (await fetch(`${cfg.storeUrl}/read?resource=${encodeURIComponent(res.name)}`)).json()) as { value: number };
+        await new Promise((r) => setTimeout(r, rng.int(0, 30)));
+        lease.assertValid();
+        const w = await fetch(`${cfg.storeUrl}/write`, {
+          method: 'POST',
+          body: JSON.stringify({ resource: res.name, token: lease.token, value: read.value + 1, process: cfg.id }),
+        });
+        log({ kind: 'store', process: cfg.id, resource: res.name, time: now(), token: lease.token, accepted: w.status === 200, value: read.value + 1 });
+      } else {
+        await new Promise((r) => setTimeout(r, rng.int(5, 40)));
+      }
+      if (rng.chance(0.2)) {
+        const fid = `${id}:fence`;
+        log({ kind: 'event', f: 'checkFence', type: 'invoke', process: `${cfg.id}/fence`, resource: res.name, time: now(), id: fid, value: { token: lease.token } });
+        try {
+          const fc = await client.checkFence(res.name, lease.token);
+          log({ kind: 'event', f: 'checkFence', type: 'ok', process: `${cfg.id}/fence`, resource: res.name, time: now(), id: fid, value: fc });
+        } catch (e) {
+          log({ kind: 'event', f: 'checkFence', type: 'info', process: `${cfg.id}/fence`, resource: res.name, time: now(), id: fid, value: { error: e instanceof Error ? e.message : String(e) } });
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof LockLostError)) log({ kind: 'note', process: cfg.id, time: now(), note: `work failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+
+    const rid = `${id}:release`;
+    const releaseAt = now();
+    const validUntil = Math.min(releaseAt, signalAt);
+    log({ kind: 'validity', process: cfg.id, resource: res.name, token: lease.token, grantedAt, validUntil, end: signalAt < releaseAt ? 'signal' : 'release', mode, permits: 1, capacity: res.capacity });
+    if (lease.signal.aborted) {
+      // A lost lease is ended by the SDK itself (in the background, or never if the session
+      // expired); release() is then a local no-op, so recording it as a release operation would
+      // claim a release that did not happen at this time. The hold may end any time after the
+      // validity window, which is how the checkers treat a grant without a release.
+      await lease.release().catch(() => undefined);
+      log({ kind: 'note', process: cfg.id, time: now(), note: `lease ${lease.token} on ${res.name} lost before release` });
+      continue;
+    }
+    log({ kind: 'event', f: 'release', type: 'invoke', process: cfg.id, resource: res.name, time: releaseAt, id: rid, value: { token: lease.token } });
+    try {
+      await lease.release();
+      log({ kind: 'event', f: 'release', type: 'ok', process: cfg.id, resource: res.name, time: now(), id: rid, value: { token: lease.token } });
+    } catch (e) {
+      log({ kind: 'event', f: 'release', type: 'info', process: cfg.id, resource: res.name, time: now(), id: rid, value: { error: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+  await client.close().catch(() => undefined);
+  log({ kind: 'stop', process: cfg.id, time: now() });
+  fs.closeSync(fd);
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`chaos worker: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
