@@ -22,6 +22,8 @@ export interface SimOptions {
   readonly transferRate: number;
   /** Take a snapshot once this many entries were applied since the last one. */
   readonly snapshotEvery: number;
+  /** Upper bound of a Ready's write time (0: writes complete at once). */
+  readonly diskLatencyMs: number;
 }
 
 export interface SimResult {
@@ -58,6 +60,7 @@ export function swarmOptions(seed: number, nodes: 3 | 5, safetyMs = 4000, livene
     membershipRate: r.pick([0, 0.0005, 0.002]),
     transferRate: r.pick([0, 0.0005, 0.002]),
     snapshotEvery: r.pick([5, 20, 1000]),
+    diskLatencyMs: r.pick([0, 1, 3, 8]),
   };
 }
 
@@ -107,6 +110,8 @@ interface SimNode {
   raw: RawNode | null;
   sm: ChainMachine;
   appliedSinceSnapshot: number;
+  /** A Ready whose write is in progress (the shell handles one Ready at a time). */
+  writing: { rd: Ready; applyFirst: boolean; doneAt: number } | null;
   tickPhase: number;
   wasLeaderInTerm: number;
 }
@@ -161,7 +166,7 @@ export class SimCluster {
       snapshotChunkBytes: this.rng.pick([8, 64, 4096]),
     });
     this.nodes.set(id, {
-      id, peers, storage, unsyncedHard: null, raw, sm, appliedSinceSnapshot: 0,
+      id, peers, storage, unsyncedHard: null, raw, sm, appliedSinceSnapshot: 0, writing: null,
       tickPhase: this.rng.int(0, TICK_MS), wasLeaderInTerm: 0,
     });
   }
@@ -169,6 +174,7 @@ export class SimCluster {
   private crash(n: SimNode): void {
     n.raw = null;
     n.unsyncedHard = null;
+    n.writing = null;
     this.stats['crashes']!++;
   }
 
@@ -180,39 +186,61 @@ export class SimCluster {
 
   // ------------------------------------------------------------------ driving a node
 
+  /**
+   * Drive a node's Readies as the real shell does: a leader's appends leave before its own
+   * write, committed entries are applied while new ones are being written (unless a snapshot
+   * comes first), and the write itself takes `diskLatencyMs`. Meanwhile the node keeps stepping
+   * messages and ticks but produces no new Ready; a crash before the write completes loses it.
+   */
   private processReady(n: SimNode): void {
     let guard = 0;
-    while (n.raw !== null && n.raw.hasReady()) {
+    while (n.raw !== null && n.writing === null && n.raw.hasReady()) {
       if (++guard > 1000) throw new InvariantViolation(`${n.id}: Ready loop did not settle`);
       const rd = n.raw.ready();
-      // The real shell's order: a leader's appends leave before its own write, and committed
-      // entries are applied while new ones are still being written (unless a snapshot comes first).
       this.net.send(this.now, rd.messages.filter(sendableBeforePersist));
       const applyFirst = rd.snapshot === null;
       if (applyFirst) this.apply(n, rd);
+      this.registerEntries(n, rd);
       // Crash before the write: what was sent or applied early must not be needed for safety.
       if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
         this.crash(n);
         return;
       }
-      this.persist(n, rd);
-      // Crash after the write but before anything else was sent.
-      if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
-        this.crash(n);
+      const writes = rd.entries.length > 0 || rd.snapshot !== null || rd.mustSync;
+      if (writes && this.opts.diskLatencyMs > 0) {
+        n.writing = { rd, applyFirst, doneAt: this.now + this.rng.int(0, this.opts.diskLatencyMs + 1) };
         return;
       }
-      this.net.send(this.now, rd.messages.filter((m) => !sendableBeforePersist(m)));
-      if (!applyFirst) this.apply(n, rd);
-      n.raw.advance(rd);
-      this.afterAdvance(n, rd);
+      this.finishReady(n, rd, applyFirst);
     }
   }
 
-  private persist(n: SimNode, rd: Ready): void {
+  /** The Ready's write completed: make it durable, send what had to wait for it, advance. */
+  private finishReady(n: SimNode, rd: Ready, applyFirst: boolean): void {
     const raw = n.raw;
     if (raw === null) return;
-    if (rd.snapshot !== null) this.stats['snapshotsInstalled']!++;
-    // Log matching is checked on what becomes durable, against the durable predecessor.
+    // Crash while the write is in flight: it is lost, though its early messages were sent and
+    // answers to them may already have arrived.
+    if (this.faultsOn && n.writing === null && this.opts.diskLatencyMs > 0 && this.rng.chance(this.opts.crashRate * 0.2)) {
+      this.crash(n);
+      return;
+    }
+    this.write(n, rd);
+    // Crash after the write but before anything else was sent.
+    if (this.faultsOn && this.rng.chance(this.opts.crashRate * 0.2)) {
+      this.crash(n);
+      return;
+    }
+    this.net.send(this.now, rd.messages.filter((m) => !sendableBeforePersist(m)));
+    if (!applyFirst) this.apply(n, rd);
+    raw.advance(rd);
+    this.afterAdvance(n, rd);
+  }
+
+  /** Log matching holds for every log, durable or not: register entries as they are handed out. */
+  private registerEntries(n: SimNode, rd: Ready): void {
+    const raw = n.raw;
+    if (raw === null) return;
     let prevTerm: number | undefined;
     for (const e of rd.entries) {
       if (prevTerm === undefined) {
@@ -223,6 +251,10 @@ export class SimCluster {
       this.inv.entryPersisted(n.id, e, prevTerm);
       prevTerm = e.term;
     }
+  }
+
+  private write(n: SimNode, rd: Ready): void {
+    if (rd.snapshot !== null) this.stats['snapshotsInstalled']!++;
     if (rd.mustSync) {
       const hard = rd.hardState ?? n.unsyncedHard;
       n.storage.persistSync({ hardState: hard, entries: rd.entries, snapshot: rd.snapshot });
@@ -399,6 +431,14 @@ export class SimCluster {
   /** One simulated millisecond: deliver what is due, tick who is due, let the nemesis act. */
   private stepMs(faults: boolean): void {
     this.now++;
+    for (const n of [...this.nodes.values()]) {
+      const w = n.writing;
+      if (w !== null && w.doneAt <= this.now) {
+        n.writing = null;
+        this.finishReady(n, w.rd, w.applyFirst);
+        this.processReady(n);
+      }
+    }
     for (const m of this.net.due(this.now)) this.deliver(m);
     for (const n of [...this.nodes.values()]) {
       if (n.raw !== null && this.now % TICK_MS === n.tickPhase) {
