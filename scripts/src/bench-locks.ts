@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench:locks [-- --rounds N --seconds S --skip-10k]`: a 3-node quorumlock cluster of real
+ * `pnpm bench:locks [-- --rounds N --seconds S --skip-10k --profile DIR]`: a 3-node quorumlock cluster of real
  * processes (default settings, fsync on) and benchmark clients in separate processes speaking
  * lock.proto over streams. Figures are medians over rounds, measured side by side in one run:
  * - pairsPerSec{1,16,64}, pairP50Ms1, pairP99Ms64: acquire+release pairs, each session on its
@@ -77,13 +77,24 @@ async function pairsRound(workers: Worker[], address: string, sessions: number, 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2).filter((a) => a !== '--'),
-    options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, 'skip-10k': { type: 'boolean', default: false } },
+    options: {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '3' },
+      'skip-10k': { type: 'boolean', default: false },
+      // Write a V8 CPU profile of every server process into this directory (for finding hot spots).
+      profile: { type: 'string' },
+    },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got '${values.seconds}'`);
-  const cluster = await CoordinatorCluster.create({ size: 3, logLevel: 'warn' });
+  const profile = values.profile;
+  const cluster = await CoordinatorCluster.create({
+    size: 3,
+    logLevel: 'warn',
+    ...(profile !== undefined ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] } : {}),
+  });
   const workers = [spawnWorker(), spawnWorker(), spawnWorker(), spawnWorker()];
   try {
     await cluster.startAll();
@@ -127,6 +138,12 @@ async function main(): Promise<void> {
       await Promise.all(workers.map((w) => w.run({ kind: 'stopKeepalive' })));
     }
 
+    if (profile !== undefined) {
+      // A profile is written when a process exits normally: SIGTERM every node, no failover run.
+      for (const id of cluster.ids) await cluster.kill(id, 'SIGTERM');
+      log(`CPU profiles written to ${path.resolve(profile)} (the failover run is skipped when profiling)`);
+      return;
+    }
     leader = await cluster.waitLeader();
     await workers[1]!.run({ kind: 'hold', address: cluster.address(leader), name: 'bench/failover' });
     const fo = workers[1]!.run<{ keepaliveMs: number; acquireMs: number }>({ kind: 'failover', endpoints: cluster.endpoints(), name: 'bench/failover' });

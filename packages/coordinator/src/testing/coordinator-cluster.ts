@@ -20,6 +20,8 @@ export interface CoordinatorClusterOptions {
    * chaos suite puts a proxy on every directed link this way.
    */
   readonly peerRoute?: (from: string, to: string) => string;
+  /** Node flags for the server processes, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
+  readonly execArgv?: readonly string[];
 }
 
 export interface StatusView {
@@ -100,7 +102,7 @@ export class CoordinatorCluster {
       ...extra,
     ];
     const log = fs.openSync(this.logFile(id), 'a');
-    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'] });
+    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? [])] });
     fs.closeSync(log);
     this.procs.set(id, child);
     await new Promise<void>((resolve, reject) => {
