@@ -586,11 +586,10 @@ export class Raft {
     const snap: Snapshot = { meta: m.meta, data };
     // Only what the snapshot vouches for may be reported as matching: after a fast-forward our
     // log past the snapshot index may still hold another leader's uncommitted entries.
-    let match = this.log.committed;
-    if (this.restore(snap)) {
-      match = this.log.lastIndex();
-      this.cfg.logger.info({ id: this.id, index: snap.meta.index, term: snap.meta.term }, 'installed snapshot');
-    }
+    const installed = this.restore(snap);
+    // After a fast-forward the commit index is the snapshot's index, whose entry matches.
+    const match = installed ? this.log.lastIndex() : this.log.committed;
+    if (installed) this.cfg.logger.info({ id: this.id, index: snap.meta.index, term: snap.meta.term }, 'installed snapshot');
     this.send({ type: 'appResp', from: this.id, to: m.from, term: this.term, index: match, reject: false, hintIndex: 0, hintTerm: 0 });
   }
 

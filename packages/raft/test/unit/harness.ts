@@ -130,6 +130,8 @@ export class Cluster {
   private readonly isolated = new Set<NodeId>();
   private readonly cuts = new Set<string>();
   private filters: Filter[] = [];
+  /** Called with each Ready `processReady` takes, before the node handles it (for contract checks). */
+  onReady: ((node: TestNode, rd: Ready) => void) | null = null;
   private readonly seed: number;
   private readonly config: NodeConfig;
   private readonly nodeConfig: Readonly<Record<NodeId, Partial<NodeConfig>>>;
@@ -226,12 +228,9 @@ export class Cluster {
     let count = 0;
     while (n.raw.hasReady()) {
       if (++count > 1000) throw new Error(`${id}: Ready loop did not settle`);
-      n.handle(n.raw.ready(), (msgs) => {
-        for (const m of msgs) {
-          this.sent.push(m);
-          this.queue.push(m);
-        }
-      });
+      const rd = n.raw.ready();
+      this.onReady?.(n, rd);
+      n.handle(rd, (msgs) => this.enqueue(msgs));
     }
     return count;
   }
@@ -240,6 +239,23 @@ export class Cluster {
     let count = 0;
     for (const id of this.nodes.keys()) count += this.processReady(id);
     return count;
+  }
+
+  /** Put messages on the network as if a node sent them (for tests that drive a Ready by hand). */
+  enqueue(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      this.sent.push(m);
+      this.queue.push(m);
+    }
+  }
+
+  /** Take the queued messages matching `pred` off the network, undelivered (the rest keep their order). */
+  take(pred: Filter): Message[] {
+    const keep: Message[] = [];
+    const take: Message[] = [];
+    for (const m of this.queue.splice(0)) (pred(m) ? take : keep).push(m);
+    this.queue.push(...keep);
+    return take;
   }
 
   /** Deliver one queued message (FIFO); false when the queue is empty. */
@@ -260,10 +276,7 @@ export class Cluster {
    * process Readies. Returns how many were taken off the queue.
    */
   deliverWhere(pred: Filter): number {
-    const keep: Message[] = [];
-    const take: Message[] = [];
-    for (const m of this.queue.splice(0)) (pred(m) ? take : keep).push(m);
-    this.queue.push(...keep);
+    const take = this.take(pred);
     for (const m of take) {
       if (this.blocked(m)) {
         this.dropped.push(m);
@@ -410,12 +423,13 @@ export function confChanges(ents: readonly Entry[]): string[] {
 
 /**
  * A MemoryStorage as a founder of `peers` would have it (the bootstrap membership entries at
- * term 1, committed), followed by entries with the given `terms`, and a hard state at `term`.
+ * term 1, committed), followed by entries with the given `terms`, and a hard state at `term`
+ * (with commit index `commit`, by default just the membership entries).
  */
-export function storageWithLog(peers: readonly NodeId[], terms: readonly number[], term = Math.max(1, ...terms), vote: NodeId = ''): MemoryStorage {
+export function storageWithLog(peers: readonly NodeId[], terms: readonly number[], term = Math.max(1, ...terms), vote: NodeId = '', commit = peers.length): MemoryStorage {
   const ents: Entry[] = peers.map((node, i) => ({ term: 1, index: i + 1, type: 'confChange', data: encodeConfChange({ type: 'addVoter', node, context: '' }) }));
   terms.forEach((t, i) => ents.push({ term: t, index: peers.length + i + 1, type: 'normal', data: bytes(`t${t}-${peers.length + i + 1}`) }));
   const s = new MemoryStorage();
-  s.persistSync({ hardState: { term, vote, commit: peers.length }, entries: ents, snapshot: null });
+  s.persistSync({ hardState: { term, vote, commit }, entries: ents, snapshot: null });
   return s;
 }
