@@ -139,13 +139,19 @@ it(`(a) a holder cut off by a black hole: its signal fires before the next waite
   }
 });
 
+/**
+ * The pause cases use a longer TTL: a busy holder sends no keepalives, so with a short TTL its
+ * lease could run out on its own before the (possibly loaded) test manages to SIGSTOP it.
+ */
+const PAUSE_TTL_MS = 3000;
+
 describe('(b) a holder SIGSTOPped past its TTL, then SIGCONTed', () => {
   /** A holder agent (direct connection) holding `a` and `w`, and a waiter queued on `a`. */
   async function setup(prefix: string): Promise<{ holder: Agent; a: string; w: string; holderToken: number; waiting: Promise<{ token: number }> }> {
     const holder = new Agent('paused-holder');
     const a = `${prefix}/asserted`;
     const w = `${prefix}/watched`;
-    await holder.call({ op: 'connect', endpoints: cluster.endpoints(), ttlMs: TTL_MS, clientName: 'paused-holder' });
+    await holder.call({ op: 'connect', endpoints: cluster.endpoints(), ttlMs: PAUSE_TTL_MS, clientName: 'paused-holder' });
     const { token } = await holder.call<{ token: number }>({ op: 'acquire', name: a });
     await holder.call({ op: 'acquire', name: w });
     const waiter = new LockClient({ endpoints: cluster.endpoints(), ttlMs: 10_000, clientName: 'waiter' });
