@@ -14,3 +14,4 @@ export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
 export { KvCluster, freePort, type KvClusterOptions } from './demo/kv-cluster';
 export type { KvNodeStatus } from './demo/kv-node';
+export { ProcessGroup } from './demo/process-group';

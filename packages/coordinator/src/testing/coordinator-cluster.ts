@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { freePort } from '@quorumlock/raft';
+import { ProcessGroup, freePort } from '@quorumlock/raft';
 import { v1 } from '../server/proto';
 
 export interface CoordinatorClusterOptions {
@@ -42,7 +42,7 @@ export class CoordinatorCluster {
   readonly clientPorts = new Map<string, number>();
   readonly peerPorts = new Map<string, number>();
   readonly baseDir: string;
-  private readonly procs = new Map<string, ChildProcess>();
+  private readonly procs = new ProcessGroup();
   private readonly admins = new Map<string, grpc.Client>();
   private readonly ownsDir: boolean;
 
@@ -104,7 +104,7 @@ export class CoordinatorCluster {
     const log = fs.openSync(this.logFile(id), 'a');
     const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? [])] });
     fs.closeSync(log);
-    this.procs.set(id, child);
+    this.procs.add(id, child);
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`server ${id} exited with ${String(code)} before serving; see ${this.logFile(id)}`));
       child.once('exit', onExit);
@@ -122,20 +122,15 @@ export class CoordinatorCluster {
   }
 
   isRunning(id: string): boolean {
-    const p = this.procs.get(id);
-    return p !== undefined && p.exitCode === null && p.signalCode === null;
+    return this.procs.isRunning(id);
   }
 
   pid(id: string): number | undefined {
-    return this.procs.get(id)?.pid;
+    return this.procs.pid(id);
   }
 
-  async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const p = this.procs.get(id);
-    if (p === undefined || !this.isRunning(id)) return;
-    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-    p.kill(signal);
-    await exited;
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.procs.kill(id, signal);
   }
 
   /** SIGSTOP/SIGCONT: freeze a process as a long GC pause or a stalled VM would. */
@@ -188,7 +183,7 @@ export class CoordinatorCluster {
   async destroy(): Promise<void> {
     for (const c of this.admins.values()) c.close();
     this.admins.clear();
-    await Promise.all([...this.procs.keys()].map((id) => this.kill(id, 'SIGKILL')));
+    await this.procs.killAll('SIGKILL');
     if (this.ownsDir) fs.rmSync(this.baseDir, { recursive: true, force: true });
   }
 }

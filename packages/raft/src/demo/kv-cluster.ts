@@ -1,9 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KvNodeRequest, KvNodeStatus } from './kv-node';
+import { ProcessGroup } from './process-group';
 
 type Reply = { rid: number; ok: true; result: unknown } | { rid: number; ok: false; error: string; leader: string };
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -42,7 +43,7 @@ export class KvCluster {
   readonly ids: string[];
   readonly ports = new Map<string, number>();
   readonly baseDir: string;
-  private readonly procs = new Map<string, ChildProcess>();
+  private readonly procs = new ProcessGroup();
   private readonly waiters = new Map<number, (r: Reply) => void>();
   private rid = 1;
   private readonly ownsDir: boolean;
@@ -81,7 +82,7 @@ export class KvCluster {
     if (extra.join) args.push('--join');
     if (this.opts.quiet ?? true) args.push('--quiet');
     const child = fork(script, args, { stdio: ['ignore', 'ignore', this.opts.showLogs ? 'inherit' : 'ignore', 'ipc'] });
-    this.procs.set(id, child);
+    this.procs.add(id, child);
     const started = new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`node ${id} exited with ${String(code)} before starting`));
       child.once('exit', onExit);
@@ -107,21 +108,16 @@ export class KvCluster {
   }
 
   isRunning(id: string): boolean {
-    const p = this.procs.get(id);
-    return p !== undefined && p.exitCode === null && p.signalCode === null;
+    return this.procs.isRunning(id);
   }
 
   pid(id: string): number | undefined {
-    return this.procs.get(id)?.pid;
+    return this.procs.pid(id);
   }
 
   /** SIGKILL: no shutdown code runs, unsynced writes are lost as in a power cut of the process. */
-  async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const p = this.procs.get(id);
-    if (p === undefined || !this.isRunning(id)) return;
-    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-    p.kill(signal);
-    await exited;
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.procs.kill(id, signal);
   }
 
   call<T = unknown>(id: string, req: KvCall, timeoutMs = 10_000): Promise<T> {
@@ -175,7 +171,7 @@ export class KvCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(this.ids.concat([...this.procs.keys()]).map((id) => this.kill(id, 'SIGKILL')));
+    await this.procs.killAll('SIGKILL');
     if (this.ownsDir) fs.rmSync(this.baseDir, { recursive: true, force: true });
   }
 }
