@@ -139,11 +139,8 @@ it(`(a) a holder cut off by a black hole: its signal fires before the next waite
   }
 });
 
-/**
- * The pause cases use a longer TTL: a busy holder sends no keepalives, so with a short TTL its
- * lease could run out on its own before the (possibly loaded) test manages to SIGSTOP it.
- */
-const PAUSE_TTL_MS = 3000;
+/** The pause cases use a longer TTL than the minimum, for slack on a loaded machine. */
+const PAUSE_TTL_MS = 2000;
 
 describe('(b) a holder SIGSTOPped past its TTL, then SIGCONTed', () => {
   /** A holder agent (direct connection) holding `a` and `w`, and a waiter queued on `a`. */
@@ -163,10 +160,19 @@ describe('(b) a holder SIGSTOPped past its TTL, then SIGCONTed', () => {
     return { holder, a, w, holderToken: token, waiting };
   }
 
-  /** Stops the holder until the waiter has the lock, then resumes it and returns its report. */
-  async function pauseUntilGranted(holder: Agent, waiting: Promise<{ token: number }>): Promise<{ report: ProbeReport; waiterToken: number; grantedAt: number; midPauseAt: number }> {
-    holder.signal('SIGSTOP');
-    const stoppedAt = now();
+  /**
+   * Stops the holder (or, with `selfStopped`, waits for the holder's own `stopping <time>` line)
+   * until the waiter has the lock, then resumes it and returns its report.
+   */
+  async function pauseUntilGranted(holder: Agent, waiting: Promise<{ token: number }>, selfStopped = false): Promise<{ report: ProbeReport; waiterToken: number; grantedAt: number; midPauseAt: number }> {
+    let stoppedAt: number;
+    if (selfStopped) {
+      const line = await holder.waitLinePrefix('stopping ');
+      stoppedAt = Number(line.slice('stopping '.length));
+    } else {
+      holder.signal('SIGSTOP');
+      stoppedAt = now();
+    }
     const g = await waiting; // the server expires the stopped holder's session, then grants
     const grantedAt = now();
     holder.signal('SIGCONT');
@@ -211,7 +217,7 @@ describe('(b) a holder SIGSTOPped past its TTL, then SIGCONTed', () => {
     // the `busy` line it writes synchronously instead.
     const answered = holder.call({ op: 'busyProbe', assertName: a, watchName: w, maxMs: 30_000 });
     await holder.waitLine('busy'); // from now on nothing asynchronous runs in the holder
-    const { report, waiterToken, midPauseAt } = await pauseUntilGranted(holder, waiting);
+    const { report, waiterToken, midPauseAt } = await pauseUntilGranted(holder, waiting, true);
     await answered;
     console.log(`pause case (busy holder): ${JSON.stringify(report)}`);
     expectRefused(report, holderToken, waiterToken, midPauseAt);

@@ -94,6 +94,11 @@ export class Agent {
     await this.waitFor(() => (this.lines.includes(line) ? true : undefined), timeoutMs, `line '${line}'`);
   }
 
+  /** The first stdout line starting with `prefix`. */
+  waitLinePrefix(prefix: string, timeoutMs = 20_000): Promise<string> {
+    return this.waitFor(() => this.lines.find((l) => l.startsWith(prefix)), timeoutMs, `line starting '${prefix}'`);
+  }
+
   private async waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
