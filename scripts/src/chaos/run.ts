@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       ttlMs: TTL_MS,
       resources: RESOURCES,
       waitTimeoutMs: 8000,
+      longHoldRate: 0.15,
     };
     const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     workers.set(id, { id, child, proxies, killedAt: 0 });

@@ -32,6 +32,8 @@ export interface WorkerConfig {
   readonly ttlMs: number;
   readonly resources: readonly ResourceSpec[];
   readonly waitTimeoutMs: number;
+  /** Share of holds kept for 0.5-4 s (past the TTL), writing every ~200 ms. */
+  readonly longHoldRate: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -87,20 +89,27 @@ async function main(): Promise<void> {
       signalAt = now();
     });
 
-    // Work under the lock.
+    // Work under the lock: usually a few ms, sometimes longer than the TTL (a batch job), so
+    // that a lease bug has a window to show in. Every store write is preceded by assertValid().
+    const longHold = rng.chance(cfg.longHoldRate);
+    const holdUntil = now() + (longHold ? rng.int(500, 4000) : 0);
     try {
-      if (res.fenced && mode === 'exclusive') {
-        const read = (await (await fetch(`${cfg.storeUrl}/read?resource=${encodeURIComponent(res.name)}`)).json()) as { value: number };
-        await new Promise((r) => setTimeout(r, rng.int(0, 30)));
-        lease.assertValid();
-        const w = await fetch(`${cfg.storeUrl}/write`, {
-          method: 'POST',
-          body: JSON.stringify({ resource: res.name, token: lease.token, value: read.value + 1, process: cfg.id }),
-        });
-        log({ kind: 'store', process: cfg.id, resource: res.name, time: now(), token: lease.token, accepted: w.status === 200, value: read.value + 1 });
-      } else {
-        await new Promise((r) => setTimeout(r, rng.int(5, 40)));
-      }
+      do {
+        if (res.fenced && mode === 'exclusive') {
+          const read = (await (await fetch(`${cfg.storeUrl}/read?resource=${encodeURIComponent(res.name)}`)).json()) as { value: number };
+          await new Promise((r) => setTimeout(r, rng.int(0, 30)));
+          lease.assertValid();
+          const w = await fetch(`${cfg.storeUrl}/write`, {
+            method: 'POST',
+            body: JSON.stringify({ resource: res.name, token: lease.token, value: read.value + 1, process: cfg.id }),
+          });
+          log({ kind: 'store', process: cfg.id, resource: res.name, time: now(), token: lease.token, accepted: w.status === 200, value: read.value + 1 });
+        } else {
+          await new Promise((r) => setTimeout(r, rng.int(5, 40)));
+          lease.assertValid();
+        }
+        if (longHold) await new Promise((r) => setTimeout(r, 200));
+      } while (now() < holdUntil);
       if (rng.chance(0.2)) {
         const fid = `${id}:fence`;
         log({ kind: 'event', f: 'checkFence', type: 'invoke', process: `${cfg.id}/fence`, resource: res.name, time: now(), id: fid, value: { token: lease.token } });
