@@ -11,6 +11,7 @@ export type FaultKind =
   | 'pauseLeaderShort'
   | 'pauseLeaderLong'
   | 'isolateLeader'
+  | 'isolateLeaderWithClient'
   | 'splitMinority'
   | 'oneWayLoss'
   | 'slowLinks'
@@ -19,7 +20,7 @@ export type FaultKind =
   | 'removeReAdd';
 
 export const ALL_FAULTS: readonly FaultKind[] = [
-  'killLeader', 'killFollower', 'pauseLeaderShort', 'pauseLeaderLong', 'isolateLeader', 'splitMinority',
+  'killLeader', 'killFollower', 'pauseLeaderShort', 'pauseLeaderLong', 'isolateLeader', 'isolateLeaderWithClient', 'splitMinority',
   'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'removeReAdd',
 ];
 
@@ -150,6 +151,24 @@ export class Nemesis {
         this.setLinks((f, t) => f === leader || t === leader, 'drop');
         await sleep(this.rng.int(2000, 4000));
         this.healLinks();
+        this.healed(r);
+        return;
+      }
+      case 'isolateLeaderWithClient': {
+        // The leader loses its peers while one worker can reach only that stale leader (same
+        // zone): the worker must stop trusting its holds before the majority expires its session.
+        const leader = await this.leader();
+        const workers = this.hooks.runningWorkers();
+        if (leader === null || workers.length === 0) return;
+        const w = this.rng.pick(workers);
+        const others = ids.map((id) => ids.indexOf(id)).filter((i) => ids[i] !== leader);
+        const r = this.record(kind, `drop every peer link of ${leader}; ${w} reaches only ${leader}`, [w]);
+        this.setLinks((f, t) => f === leader || t === leader, 'drop');
+        const proxies = this.hooks.workerProxies(w);
+        for (const i of others) proxies[i]?.setMode('drop');
+        await sleep(this.rng.int(2500, 4000));
+        this.healLinks();
+        for (const p of proxies) p.setMode('pass');
         this.healed(r);
         return;
       }
