@@ -47,7 +47,11 @@ export interface NemesisHooks {
   readonly ttlMs: number;
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * CLOCK_MONOTONIC, one clock for every process of the run (performance.timeOrigin is fixed per
+ * process at start and can differ between processes by a millisecond or two).
+ */
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -12,7 +12,11 @@ export interface StoreWrite {
   readonly maxTokenBefore: number;
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * CLOCK_MONOTONIC, one clock for every process of the run (performance.timeOrigin is fixed per
+ * process at start and can differ between processes by a millisecond or two).
+ */
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * The "protected store" of the fault suite: a counter per resource that accepts a write only with

@@ -32,11 +32,15 @@ export interface WorkerConfig {
   readonly ttlMs: number;
   readonly resources: readonly ResourceSpec[];
   readonly waitTimeoutMs: number;
-  /** Share of holds kept for 0.5-4 s (past the TTL), writing every ~200 ms. */
+  /** Share of holds kept for 0.5-6 s (past the TTL), writing every ~200 ms. */
   readonly longHoldRate: number;
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * CLOCK_MONOTONIC, one clock for every process of the run (performance.timeOrigin is fixed per
+ * process at start and can differ between processes by a millisecond or two).
+ */
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** Answers the cluster decided (the request was never granted); anything else may have been. */
 const DEFINITE_FAILURES = new Set(['ERR_DEADLINE', 'ERR_DEADLOCK', 'ERR_INVALID_ARGUMENT', 'ERR_FAILED_PRECONDITION', 'ERR_CANCELLED', 'ERR_RESOURCE_EXHAUSTED', 'ERR_LOCK_HELD']);
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
     // Work under the lock: usually a few ms, sometimes longer than the TTL (a batch job), so
     // that a lease bug has a window to show in. Every store write is preceded by assertValid().
     const longHold = rng.chance(cfg.longHoldRate);
-    const holdUntil = now() + (longHold ? rng.int(500, 4000) : 0);
+    const holdUntil = now() + (longHold ? rng.int(500, 6000) : 0);
     try {
       do {
         if (res.fenced && mode === 'exclusive') {
