@@ -538,22 +538,21 @@ function stepLock(s: LockState, input: LockInput, mutex: boolean, forgetsIdle: b
   }
 }
 
-/**
- * A fenced mutex: acquire(token) is legal iff nobody holds it and the token exceeds every
- * earlier one; release(token) iff `token` holds it; checkFence(token) answers whether `token`
- * holds it and the latest token granted; expire(grant) ends that grant's hold.
- */
-export class FencedMutexModel implements SequentialModel<LockState, LockInput> {
-  readonly name = 'FencedMutexModel';
+/** The lock models differ only in whether an acquire must find the resource free. */
+abstract class LockModelBase implements SequentialModel<LockState, LockInput> {
+  abstract readonly name: string;
   private readonly forgetsIdle: boolean;
-  constructor(options: LockModelOptions = {}) {
+  constructor(
+    private readonly mutex: boolean,
+    options: LockModelOptions,
+  ) {
     this.forgetsIdle = options.forgetsIdle ?? true;
   }
   init(): LockState {
     return INITIAL;
   }
   step(state: LockState, input: LockInput): LockState | undefined {
-    return stepLock(state, input, true, this.forgetsIdle);
+    return stepLock(state, input, this.mutex, this.forgetsIdle);
   }
   key(state: LockState): string {
     return lockKey(state);
@@ -567,30 +566,26 @@ export class FencedMutexModel implements SequentialModel<LockState, LockInput> {
 }
 
 /**
+ * A fenced mutex: acquire(token) is legal iff nobody holds it and the token exceeds every
+ * earlier one; release(token) iff `token` holds it; checkFence(token) answers whether `token`
+ * holds it and the latest token granted; expire(grant) ends that grant's hold.
+ */
+export class FencedMutexModel extends LockModelBase {
+  readonly name = 'FencedMutexModel';
+  constructor(options: LockModelOptions = {}) {
+    super(true, options);
+  }
+}
+
+/**
  * A fenced semaphore: acquire is legal iff its units (the whole capacity when exclusive, its
  * permits when shared) fit beside the current holders, its capacity matches theirs, and its
  * token exceeds every earlier one; release, checkFence and expire as for the mutex.
  */
-export class SemaphoreModel implements SequentialModel<LockState, LockInput> {
+export class SemaphoreModel extends LockModelBase {
   readonly name = 'SemaphoreModel';
-  private readonly forgetsIdle: boolean;
   constructor(options: LockModelOptions = {}) {
-    this.forgetsIdle = options.forgetsIdle ?? true;
-  }
-  init(): LockState {
-    return INITIAL;
-  }
-  step(state: LockState, input: LockInput): LockState | undefined {
-    return stepLock(state, input, false, this.forgetsIdle);
-  }
-  key(state: LockState): string {
-    return lockKey(state);
-  }
-  describe(state: LockState): string {
-    return describeLock(state);
-  }
-  isDead(state: LockState, input: LockInput): boolean {
-    return isDeadLock(state, input);
+    super(false, options);
   }
 }
 
