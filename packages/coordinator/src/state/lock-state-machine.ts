@@ -512,7 +512,11 @@ export class LockStateMachine {
     return undefined;
   }
 
-  private release(c: ReleaseCommand): Status {
+  /**
+   * What a release and a put check first: the session, the request id, a replay of an earlier
+   * answer, then name and token. Returns the session to go on with, or the answer.
+   */
+  private tokenRequest(c: { sessionId: string; requestId: number; name: string; token: number }): Session | Status {
     const s = this.st.sessions.get(c.sessionId);
     if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId));
     const badId = checkRequestId(c.requestId);
@@ -521,6 +525,12 @@ export class LockStateMachine {
     if (replayed !== undefined) return replayed;
     const invalid = this.checkName(c.name) ?? checkToken(c.token);
     if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid);
+    return s;
+  }
+
+  private release(c: ReleaseCommand): Status {
+    const s = this.tokenRequest(c);
+    if ('code' in s) return s;
     const stale = this.checkHold(s, c.name, c.token);
     if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
 
@@ -533,14 +543,8 @@ export class LockStateMachine {
   }
 
   private put(c: PutCommand): Status {
-    const s = this.st.sessions.get(c.sessionId);
-    if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId));
-    const badId = checkRequestId(c.requestId);
-    if (badId !== undefined) return this.failUnrecorded(s.id, c.requestId, badId);
-    const replayed = this.replay(s, c.requestId);
-    if (replayed !== undefined) return replayed;
-    const invalid = this.checkName(c.name) ?? checkToken(c.token);
-    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid);
+    const s = this.tokenRequest(c);
+    if ('code' in s) return s;
     if (!(c.value instanceof Uint8Array)) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, 'value is not bytes');
     if (c.value.byteLength > this.limits.maxValueBytes) {
       return this.fail(
