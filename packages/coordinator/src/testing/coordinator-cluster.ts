@@ -117,8 +117,26 @@ export class CoordinatorCluster {
     });
   }
 
-  async startAll(): Promise<void> {
-    await Promise.all(this.ids.map((id) => this.start(id)));
+  /**
+   * Start every node of a new cluster. A free port is only free until someone binds it (another
+   * test process may take it first), so when a node dies before serving, everything is stopped
+   * and started again on fresh ports with empty data directories.
+   */
+  async startAll(attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await Promise.all(this.ids.map((id) => this.start(id)));
+        return;
+      } catch (e) {
+        if (attempt >= attempts || this.opts.basePort !== undefined) throw e;
+        await this.procs.killAll('SIGKILL');
+        for (const id of this.ids) {
+          fs.rmSync(path.join(this.baseDir, id), { recursive: true, force: true });
+          this.clientPorts.set(id, await freePort());
+          this.peerPorts.set(id, await freePort());
+        }
+      }
+    }
   }
 
   isRunning(id: string): boolean {
