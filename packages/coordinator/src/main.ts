@@ -9,6 +9,7 @@ import pino from 'pino';
 import { ConfigError, helpText, loadConfig, type ServerConfig } from './config';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
+import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
 
 async function run(cfg: ServerConfig): Promise<void> {
@@ -33,6 +34,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     logger,
     metrics,
   });
+  attachAuditLog(replica, logger);
   metrics.setProbe(() => {
     const st = replica.node.status();
     return {

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { ApplyOutput, LockEvent, SessionView } from '../state/events';
+
+/** What the audit log needs of a Replica. */
+export interface AuditSource {
+  on(event: 'applied', listener: (out: ApplyOutput) => void): unknown;
+  isLeader(): boolean;
+  readonly sm: { getSession(sessionId: string): SessionView | undefined };
+}
+
+/**
+ * The lock machine's decisions as log lines, so that an operator (or the fault suite) can answer
+ * "who held this lock with token N, and when did that session end?" from the logs alone.
+ *
+ * A session's end is logged at `info` by the leader only (one line per cluster, as Consul logs
+ * an invalidated session); the rest of the lifecycle (opened, granted, released, lost, closed)
+ * is logged at `debug` by every node, each line with the Raft index that decided it, so lines
+ * from several nodes' logs deduplicate by `index`. Nothing is subscribed when neither level is
+ * enabled, so a quiet server pays nothing.
+ */
+export function attachAuditLog(replica: AuditSource, logger: Logger): void {
+  const debug = logger.isLevelEnabled('debug');
+  if (!debug && !logger.isLevelEnabled('info')) return;
+  // A session's client name is gone from the machine once the session ended, so remember it
+  // from the first event that names the session while it still exists.
+  const names = new Map<string, string>();
+  const nameOf = (sessionId: string): string => {
+    let name = names.get(sessionId);
+    if (name !== undefined) return name;
+    const session = replica.sm.getSession(sessionId);
+    if (session === undefined) return '';
+    names.set(sessionId, session.clientName);
+    return session.clientName;
+  };
+  replica.on('applied', (out) => {
+    for (const e of out.events) {
+      const line = describe(e, out.index, nameOf);
+      if (line === undefined) continue;
+      if (e.type === 'sessionExpired') {
+        if (replica.isLeader()) logger.info(line.fields, line.msg);
+        else if (debug) logger.debug(line.fields, line.msg);
+      } else if (debug) {
+        logger.debug(line.fields, line.msg);
+      }
+      if (e.type === 'sessionExpired' || e.type === 'sessionClosed') names.delete(e.sessionId);
+    }
+  });
+}
+
+interface AuditLine {
+  readonly fields: Record<string, unknown>;
+  readonly msg: string;
+}
+
+function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => string): AuditLine | undefined {
+  switch (e.type) {
+    case 'sessionOpened':
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), ttlMs: e.ttlMs, resumed: e.resumed },
+        msg: e.resumed ? 'session resumed' : 'session opened',
+      };
+    case 'granted':
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), request: e.requestId, lock: e.name, token: e.token, mode: e.mode, permits: e.permits },
+        msg: 'lock granted',
+      };
+    case 'released':
+      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), request: e.requestId, lock: e.name, token: e.token }, msg: 'lock released' };
+    case 'lost':
+      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason }, msg: 'hold ended' };
+    case 'sessionExpired':
+      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason }, msg: 'session expired' };
+    case 'sessionClosed':
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), released: e.released.map((h) => `${h.name}#${h.token}`) },
+        msg: 'session closed',
+      };
+    default:
+      // Queue positions, failures, values and renewals are answers to one client, not changes of
+      // ownership; the client sees them.
+      return undefined;
+  }
+}
