@@ -1,4 +1,5 @@
 import { checkCapacity, checkHistoryWellFormed, checkReleases, checkTokens, type TokenCheckOptions } from './checkers';
+import { checkClusterGrants, type ClusterGrant } from './cluster-grants';
 import {
   type History,
   type OpFunction,
@@ -17,6 +18,8 @@ export interface CheckAllOptions extends ReportLimits {
   readonly tokens?: Omit<TokenCheckOptions, keyof ReportLimits>;
   /** `false` skips the linearizability search (the other checkers still run). */
   readonly linearizability?: Omit<LinearizabilityOptions, keyof ReportLimits> | false;
+  /** The cluster's own record of its grants; when given, the histories are cross-checked against it. */
+  readonly clusterGrants?: { readonly grants: readonly ClusterGrant[]; readonly unrecordedClients?: readonly string[] };
 }
 
 /** Per-resource figures for the report. */
@@ -67,6 +70,7 @@ export interface CheckAllResult {
     readonly tokens: CheckResult;
     readonly releases: CheckResult;
     readonly linearizability: LinearizabilityResult | undefined;
+    readonly clusterGrants: CheckResult | undefined;
   };
   /** The detailed violations of every checker, in time order. */
   readonly violations: readonly Violation[];
@@ -88,7 +92,10 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
   const tokens = checkTokens(h, { ...options.tokens, ...limits });
   const releases = checkReleases(h, limits);
   const linearizability = options.linearizability === false ? undefined : checkLinearizability(h, { ...options.linearizability, ...limits });
-  const all: CheckResult[] = [historyCheck, capacity, tokens, releases, ...(linearizability === undefined ? [] : [linearizability])];
+  const cg = options.clusterGrants;
+  const clusterGrants =
+    cg === undefined ? undefined : checkClusterGrants(h, cg.grants, { ...limits, ...(cg.unrecordedClients === undefined ? {} : { unrecordedClients: cg.unrecordedClients }) });
+  const all: CheckResult[] = [historyCheck, capacity, tokens, releases, ...(linearizability === undefined ? [] : [linearizability]), ...(clusterGrants === undefined ? [] : [clusterGrants])];
 
   const violationsByKind: Partial<Record<ViolationKind, number>> = {};
   const violations: Violation[] = [];
@@ -146,7 +153,7 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
       linearizabilitySteps: linearizability?.steps ?? 0,
     },
     resources,
-    checkers: { history: historyCheck, capacity, tokens, releases, linearizability },
+    checkers: { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants },
     violations,
     warnings,
     startTime: h.startTime,
@@ -244,6 +251,7 @@ export function formatReport(result: CheckAllResult, options: FormatOptions = {}
     lin,
     lin === undefined ? '' : `${lin.linearizable === 'unknown' ? ', UNDECIDED on some resources' : ''} (${lin.steps} search steps)`,
   );
+  checker("grants match the cluster's log", result.checkers.clusterGrants);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
 
   const max = options.maxViolations ?? 20;

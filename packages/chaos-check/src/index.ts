@@ -6,4 +6,5 @@ export * from './history';
 export * from './violation';
 export * from './checkers';
 export * from './linearizability';
+export * from './cluster-grants';
 export * from './check-all';

@@ -17,10 +17,14 @@ export type ViolationKind =
   /** No order of the operations fits the sequential lock model. */
   | 'notLinearizable'
   /** The recording itself is inconsistent (unpaired or mismatched events). */
-  | 'malformedHistory';
+  | 'malformedHistory'
+  /** The cluster's log shows a grant to a client that asked for nothing that could receive it. */
+  | 'unrequestedGrant'
+  /** A client recorded a grant that no coordinator's log shows. */
+  | 'grantNotDecided';
 
 /** The checkers, by name. */
-export type CheckerName = 'history' | 'capacity' | 'tokens' | 'releases' | 'linearizability';
+export type CheckerName = 'history' | 'capacity' | 'tokens' | 'releases' | 'linearizability' | 'clusterGrants';
 
 /** One violation, with the part of the history that shows it. */
 export interface Violation {

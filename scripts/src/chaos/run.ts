@@ -12,10 +12,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkAll, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
+import { checkAll, type ClusterGrant, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
 import { LockClient } from '@quorumlock/client';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
 import { SeededRng } from '@quorumlock/raft';
+import { readClusterGrants } from './cluster-log';
 import { ALL_FAULTS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
 import { ProtectedStore } from './protected-store';
 import type { ResourceSpec, WorkerConfig } from './worker';
@@ -30,6 +31,8 @@ const ELECTION_MAX_MS = 2 * TICK_MS * ELECTION_TICKS;
 const FREE_SLACK_MS = ELECTION_MAX_MS + SKEW_MS + 1500;
 /** After a fault heals, grants must resume within this bound. */
 const RESUME_BOUND_MS = 6_000;
+/** The availability probe's client name; its grants are not in the workers' histories. */
+const PROBE_CLIENT = 'availability-probe';
 
 const RESOURCES: readonly ResourceSpec[] = [
   { name: 'acct/1', capacity: 1, fenced: true, sharedRate: 0 },
@@ -94,7 +97,8 @@ async function main(): Promise<void> {
   const cluster = await CoordinatorCluster.create({
     size: nodes,
     baseDir: path.join(dir, 'cluster'),
-    logLevel: 'warn',
+    // debug: the audit log of every grant, which the histories are cross-checked against.
+    logLevel: 'debug',
     // A cluster id of its own: another run on this host can never join its peer links.
     args: ['--cluster-id', `chaos-${seed}-${process.pid}`, '--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS), '--max-clock-skew-ms', String(SKEW_MS), '--snapshot-entries', '2000', '--keep-entries', '200'],
     peerRoute: route,
@@ -199,7 +203,7 @@ async function main(): Promise<void> {
   const faults = nemesis?.log ?? [];
   fs.writeFileSync(path.join(dir, 'faults.json'), JSON.stringify(faults, null, 1));
   fs.writeFileSync(path.join(dir, 'store.json'), JSON.stringify(store.writes));
-  const result = analyse(historyDir, finished, faults, store, probe?.successes ?? [], say);
+  const result = analyse(historyDir, readClusterGrants(path.join(dir, 'cluster')), finished, faults, store, probe?.successes ?? [], say);
   process.stdout.write(result.report);
   if (values.keep === undefined && result.violations === 0) fs.rmSync(dir, { recursive: true, force: true });
   else say(`history kept in ${dir}`);
@@ -224,7 +228,7 @@ interface Probe {
  * each round trip succeeded.
  */
 function startProbe(endpoints: readonly string[]): Probe {
-  const client = new LockClient({ endpoints: [...endpoints], ttlMs: TTL_MS, clientName: 'availability-probe', backoff: { initialMs: 20, maxMs: 200, budgetMs: 600_000 } });
+  const client = new LockClient({ endpoints: [...endpoints], ttlMs: TTL_MS, clientName: PROBE_CLIENT, backoff: { initialMs: 20, maxMs: 200, budgetMs: 600_000 } });
   const successes: number[] = [];
   let stopped = false;
   const loop = (async (): Promise<void> => {
@@ -249,7 +253,7 @@ function startProbe(endpoints: readonly string[]): Probe {
   };
 }
 
-function analyse(historyDir: string, procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, probeOk: readonly number[], say: (s: string) => void): Analysis {
+function analyse(historyDir: string, clusterGrants: readonly ClusterGrant[], procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, probeOk: readonly number[], say: (s: string) => void): Analysis {
   const events: HistoryEvent[] = [];
   const validity: Validity[] = [];
   const expiries: { process: string; time: number }[] = [];
@@ -289,7 +293,7 @@ function analyse(historyDir: string, procs: readonly WorkerProc[], faults: reado
     });
   }
   const history: History = { events, validity };
-  const checked = checkAll(history);
+  const checked = checkAll(history, { clusterGrants: { grants: clusterGrants, unrecordedClients: [PROBE_CLIENT] } });
   const extra: ExtraViolation[] = [];
 
   // The protected store: accepted values of a resource go up by one each time (no lost update),
@@ -343,6 +347,15 @@ function analyse(historyDir: string, procs: readonly WorkerProc[], faults: reado
     }
   }
 
+  // The same under repeated leader changes, measured by the nemesis against the leader's view.
+  const amidElections = faults.filter((f) => f.freedAfterMs !== undefined).map((f) => f.freedAfterMs ?? 0);
+  for (const f of faults) {
+    if (f.freedAfterMs === undefined || f.freedAfterMs <= TTL_MS + FREE_SLACK_MS) continue;
+    const took = Number.isFinite(f.freedAfterMs) ? `after ${Math.round(f.freedAfterMs)} ms` : 'never';
+    extra.push({ kind: 'slowRelease', message: `${f.detail}: the holds came free ${took} (bound ${TTL_MS + FREE_SLACK_MS})` });
+  }
+  const worstAmidElections = amidElections.length > 0 ? Math.max(...amidElections) : undefined;
+
   // Recovery: after each fault heals, the probe's first successful acquire+release.
   let maxUnavailableMs = 0;
   const unavailable: string[] = [];
@@ -366,6 +379,7 @@ function analyse(historyDir: string, procs: readonly WorkerProc[], faults: reado
     `Protected store: ${storeAccepted} writes accepted, ${storeRejected} refused as stale`,
     `Session expiries: ${expiries.length}`,
     `Workers killed while holding: ${crashedHolds} holds; worst time until such a hold was granted to a waiter: ${crashedHolds > 0 ? `${Math.round(worstFreeMs)} ms` : 'n/a'} (bound TTL ${TTL_MS} + ${FREE_SLACK_MS} ms)`,
+    `Workers killed while holding, with leadership moved every ${TTL_MS / 4} ms: ${amidElections.length} kills; worst time until their holds were gone: ${worstAmidElections === undefined ? 'n/a' : Number.isFinite(worstAmidElections) ? `${Math.round(worstAmidElections)} ms` : 'never'} (bound ${TTL_MS + FREE_SLACK_MS} ms)`,
     `Unavailability after each fault, measured by a probe client acquiring every 100 ms (bound ${RESUME_BOUND_MS} ms):`,
     ...unavailable,
     ...(extra.length > 0 ? ['', 'Further violations:', ...extra.map((v) => `  [${v.kind}] ${v.message}`)] : []),
@@ -388,6 +402,7 @@ function analyse(historyDir: string, procs: readonly WorkerProc[], faults: reado
       sessionExpiries: expiries.length,
       crashedHolds,
       worstCrashedHoldFreeMs: crashedHolds > 0 ? Math.round(worstFreeMs) : null,
+      worstFreeAmidElectionsMs: worstAmidElections === undefined || !Number.isFinite(worstAmidElections) ? null : Math.round(worstAmidElections),
       linearizability: checked.ok === 'unknown' ? 'unknown' : checked.counts.violationsByKind.notLinearizable ? 'violation' : 'ok',
     },
   };
