@@ -17,11 +17,12 @@ export type FaultKind =
   | 'slowLinks'
   | 'isolateWorker'
   | 'killWorker'
+  | 'killHolderAmidElections'
   | 'removeReAdd';
 
 export const ALL_FAULTS: readonly FaultKind[] = [
   'killLeader', 'killFollower', 'pauseLeaderShort', 'pauseLeaderLong', 'isolateLeader', 'isolateLeaderWithClient', 'splitMinority',
-  'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'removeReAdd',
+  'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'killHolderAmidElections', 'removeReAdd',
 ];
 
 /** One injected fault, as the report shows it. */
@@ -32,6 +33,11 @@ export interface FaultRecord {
   readonly detail: string;
   /** Workers whose links or process this fault touched (excuses their session expiry). */
   readonly workers: readonly string[];
+  /**
+   * killHolderAmidElections: milliseconds from the kill until the last of the dead worker's
+   * holds was gone from the leader's view (Infinity: still there when the nemesis gave up).
+   */
+  freedAfterMs?: number;
 }
 
 export interface NemesisHooks {
@@ -224,6 +230,46 @@ export class Nemesis {
         const w = this.rng.pick(workers);
         const r = this.record(kind, `SIGKILL worker ${w} (replaced by a new one)`, [w]);
         await this.hooks.killWorker(w);
+        this.healed(r);
+        return;
+      }
+      case 'killHolderAmidElections': {
+        // etcd #9888 in a test: a crashed client's holds must come free within its TTL (plus
+        // failover) even while leadership keeps moving, i.e. a new leader must not restart the
+        // lease clocks of sessions it inherits. Elections every ~ttl/4 put several in one TTL.
+        const running = new Set(this.hooks.runningWorkers());
+        const locks = await this.admin.listLocks();
+        const holders = [...new Set(locks.flatMap((l) => l.holders.map((h) => h.clientName)).filter((c) => running.has(c)))].sort();
+        if (holders.length === 0) return;
+        const w = this.rng.pick(holders);
+        const held = locks.flatMap((l) => l.holders.filter((h) => h.clientName === w).map((h) => ({ name: l.name, session: h.sessionId, token: h.token })));
+        const r = this.record(kind, `SIGKILL worker ${w} holding ${held.map((h) => `${h.name}#${h.token}`).join(', ')}, leadership moved every ${Math.round(ttlMs / 4)} ms`, [w]);
+        const killedAt = now();
+        await this.hooks.killWorker(w);
+        const pending = new Map(held.map((h) => [h.name, h]));
+        const giveUpAt = killedAt + 3 * ttlMs;
+        let nextTransfer = killedAt + ttlMs / 8;
+        let transfers = 0;
+        let freedAt = Infinity;
+        while (now() < giveUpAt) {
+          if (now() >= nextTransfer && transfers < 6) {
+            transfers++;
+            nextTransfer = now() + ttlMs / 4;
+            await this.admin.transferLeader('', { deadlineMs: 2000 }).catch(() => undefined);
+          }
+          for (const [name, h] of pending) {
+            const info = await this.admin.describeLock(name, { deadlineMs: 1000 }).catch((e: unknown) => ((e as { code?: string }).code === 'ERR_NOT_FOUND' ? null : undefined));
+            if (info === undefined) continue; // unknown right now (e.g. mid-election): ask again
+            if (info === null || !info.holders.some((x) => x.sessionId === h.session && x.token === h.token)) pending.delete(name);
+          }
+          if (pending.size === 0) {
+            freedAt = now();
+            break;
+          }
+          await sleep(50);
+        }
+        r.freedAfterMs = freedAt - killedAt;
+        this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${3 * ttlMs} ms`} (${transfers} leader transfers)`);
         this.healed(r);
         return;
       }
