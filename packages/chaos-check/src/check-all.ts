@@ -1,5 +1,5 @@
 import { checkCapacity, checkHistoryWellFormed, checkReleases, checkTokens, type TokenCheckOptions } from './checkers';
-import { checkClusterGrants, type ClusterGrant } from './cluster-grants';
+import { checkClusterGrants, type ClusterGrant, type ClusterSessionEnd } from './cluster-grants';
 import {
   type History,
   type OpFunction,
@@ -19,7 +19,11 @@ export interface CheckAllOptions extends ReportLimits {
   /** `false` skips the linearizability search (the other checkers still run). */
   readonly linearizability?: Omit<LinearizabilityOptions, keyof ReportLimits> | false;
   /** The cluster's own record of its grants; when given, the histories are cross-checked against it. */
-  readonly clusterGrants?: { readonly grants: readonly ClusterGrant[]; readonly unrecordedClients?: readonly string[] };
+  readonly clusterGrants?: {
+    readonly grants: readonly ClusterGrant[];
+    readonly unrecordedClients?: readonly string[];
+    readonly sessionEnds?: readonly ClusterSessionEnd[];
+  };
 }
 
 /** Per-resource figures for the report. */
@@ -94,7 +98,13 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
   const linearizability = options.linearizability === false ? undefined : checkLinearizability(h, { ...options.linearizability, ...limits });
   const cg = options.clusterGrants;
   const clusterGrants =
-    cg === undefined ? undefined : checkClusterGrants(h, cg.grants, { ...limits, ...(cg.unrecordedClients === undefined ? {} : { unrecordedClients: cg.unrecordedClients }) });
+    cg === undefined
+      ? undefined
+      : checkClusterGrants(h, cg.grants, {
+          ...limits,
+          ...(cg.unrecordedClients === undefined ? {} : { unrecordedClients: cg.unrecordedClients }),
+          ...(cg.sessionEnds === undefined ? {} : { sessionEnds: cg.sessionEnds }),
+        });
   const all: CheckResult[] = [historyCheck, capacity, tokens, releases, ...(linearizability === undefined ? [] : [linearizability]), ...(clusterGrants === undefined ? [] : [clusterGrants])];
 
   const violationsByKind: Partial<Record<ViolationKind, number>> = {};

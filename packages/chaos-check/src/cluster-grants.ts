@@ -14,6 +14,14 @@ export interface ClusterGrant {
   readonly session: string;
 }
 
+/** A session's end as the cluster decided it (expired, or closed by its client). */
+export interface ClusterSessionEnd {
+  /** The Raft index of the entry that ended it. */
+  readonly index: number;
+  readonly session: string;
+  readonly client: string;
+}
+
 /** Options of {@link checkClusterGrants}. */
 export interface ClusterGrantOptions extends ReportLimits {
   /**
@@ -21,6 +29,8 @@ export interface ClusterGrantOptions extends ReportLimits {
    * grants are neither required to be recorded nor reported.
    */
   readonly unrecordedClients?: readonly string[];
+  /** Session ends from the same log: no session may be granted anything after its end. */
+  readonly sessionEnds?: readonly ClusterSessionEnd[];
 }
 
 /**
@@ -32,6 +42,9 @@ export interface ClusterGrantOptions extends ReportLimits {
  *   that could have received it: neither one that returned that token nor one whose outcome is
  *   unknown (each unknown acquire explains at most one grant).
  * - `grantNotDecided`: a client recorded a grant that no coordinator ever applied.
+ * - `grantToEndedSession`: a grant in an entry after the one that ended its session (etcd
+ *   #11456: a waiter granted without checking that its session is still alive). The client is
+ *   usually dead by then, so its unknown acquire would explain the grant to the check above.
  */
 export function checkClusterGrants(history: History | PreparedHistory, grants: readonly ClusterGrant[], options: ClusterGrantOptions = {}): CheckResult {
   const h = prepareHistory(history);
@@ -49,6 +62,24 @@ export function checkClusterGrants(history: History | PreparedHistory, grants: r
       resources: [g.resource],
       from: g.start,
       to: g.end,
+    });
+  }
+
+  const ended = new Map<string, ClusterSessionEnd>();
+  for (const e of options.sessionEnds ?? []) {
+    const prev = ended.get(e.session);
+    if (prev === undefined || e.index < prev.index) ended.set(e.session, e);
+  }
+  for (const g of grants) {
+    const end = ended.get(g.session);
+    if (end === undefined || g.index <= end.index) continue;
+    const [from, to] = neighbours(h, g.resource, g.token);
+    sink.add({
+      kind: 'grantToEndedSession',
+      message: `the cluster granted token ${g.token} on ${g.resource} (entry ${g.index}) to session ${g.session} of ${g.client === '' ? '(unnamed)' : g.client}, which had ended at entry ${end.index}`,
+      resources: [g.resource],
+      from,
+      to,
     });
   }
 

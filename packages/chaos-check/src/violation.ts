@@ -21,7 +21,9 @@ export type ViolationKind =
   /** The cluster's log shows a grant to a client that asked for nothing that could receive it. */
   | 'unrequestedGrant'
   /** A client recorded a grant that no coordinator's log shows. */
-  | 'grantNotDecided';
+  | 'grantNotDecided'
+  /** The cluster's log shows a grant to a session after the entry that ended it. */
+  | 'grantToEndedSession';
 
 /** The checkers, by name. */
 export type CheckerName = 'history' | 'capacity' | 'tokens' | 'releases' | 'linearizability' | 'clusterGrants';

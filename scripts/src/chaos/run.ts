@@ -12,11 +12,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkAll, type ClusterGrant, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
+import { checkAll, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
 import { LockClient } from '@quorumlock/client';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
 import { SeededRng } from '@quorumlock/raft';
-import { readClusterGrants } from './cluster-log';
+import { type ClusterLog, readClusterLog } from './cluster-log';
 import { ALL_FAULTS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
 import { ProtectedStore } from './protected-store';
 import type { ResourceSpec, WorkerConfig } from './worker';
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   const faults = nemesis?.log ?? [];
   fs.writeFileSync(path.join(dir, 'faults.json'), JSON.stringify(faults, null, 1));
   fs.writeFileSync(path.join(dir, 'store.json'), JSON.stringify(store.writes));
-  const result = analyse(historyDir, readClusterGrants(path.join(dir, 'cluster')), finished, faults, store, probe?.successes ?? [], say);
+  const result = analyse(historyDir, readClusterLog(path.join(dir, 'cluster')), finished, faults, store, probe?.successes ?? [], say);
   process.stdout.write(result.report);
   if (values.keep === undefined && result.violations === 0) fs.rmSync(dir, { recursive: true, force: true });
   else say(`history kept in ${dir}`);
@@ -253,7 +253,7 @@ function startProbe(endpoints: readonly string[]): Probe {
   };
 }
 
-function analyse(historyDir: string, clusterGrants: readonly ClusterGrant[], procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, probeOk: readonly number[], say: (s: string) => void): Analysis {
+function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, probeOk: readonly number[], say: (s: string) => void): Analysis {
   const events: HistoryEvent[] = [];
   const validity: Validity[] = [];
   const expiries: { process: string; time: number }[] = [];
@@ -293,7 +293,7 @@ function analyse(historyDir: string, clusterGrants: readonly ClusterGrant[], pro
     });
   }
   const history: History = { events, validity };
-  const checked = checkAll(history, { clusterGrants: { grants: clusterGrants, unrecordedClients: [PROBE_CLIENT] } });
+  const checked = checkAll(history, { clusterGrants: { grants: clusterLog.grants, sessionEnds: clusterLog.sessionEnds, unrecordedClients: [PROBE_CLIENT] } });
   const extra: ExtraViolation[] = [];
 
   // The protected store: accepted values of a resource go up by one each time (no lost update),

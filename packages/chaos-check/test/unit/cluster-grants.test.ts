@@ -62,3 +62,22 @@ describe('checkClusterGrants: the histories against the cluster’s own record o
     expect(checkAll(h).checkers.clusterGrants).toBeUndefined();
   });
 });
+
+describe('checkClusterGrants: no grant to a session after the entry that ended it', () => {
+  test('a grant after the session ended is reported even when an unknown acquire explains it', () => {
+    // The dead worker's acquire never returned, so it may well have been granted, but not after
+    // its session expired (etcd #11456).
+    const h = new HistoryBuilder().acquireUnknown('c', 'r', 0).hold('a', 'r', 20, [30, 31, 40, 41]).build();
+    const grants = [g(15, 'c', 'r', 15), g(20, 'a', 'r', 20)];
+    expect(checkClusterGrants(h, grants, { sessionEnds: [{ index: 16, session: 's-c', client: 'c' }] }).ok).toBe(true);
+    const r = checkClusterGrants(h, grants, { sessionEnds: [{ index: 12, session: 's-c', client: 'c' }] });
+    expect(r.violationsByKind).toEqual({ grantToEndedSession: 1 });
+    expect(r.violations[0]!.message).toBe('the cluster granted token 15 on r (entry 15) to session s-c of c, which had ended at entry 12');
+  });
+
+  test('checkAll passes the session ends on', () => {
+    const h = new HistoryBuilder().acquireUnknown('c', 'r', 0).build();
+    const r = checkAll(h, { clusterGrants: { grants: [g(15, 'c', 'r', 15)], sessionEnds: [{ index: 12, session: 's-c', client: 'c' }] } });
+    expect(r.counts.violationsByKind).toEqual({ grantToEndedSession: 1 });
+  });
+});
