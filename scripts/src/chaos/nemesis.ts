@@ -255,10 +255,10 @@ export class Nemesis {
           if (now() >= nextTransfer && transfers < 6) {
             transfers++;
             nextTransfer = now() + ttlMs / 4;
-            await this.admin.transferLeader('', { deadlineMs: 2000 }).catch(() => undefined);
+            await this.admin.transferLeader('', { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
           }
           for (const [name, h] of pending) {
-            const info = await this.admin.describeLock(name, { deadlineMs: 1000 }).catch((e: unknown) => ((e as { code?: string }).code === 'ERR_NOT_FOUND' ? null : undefined));
+            const info = await this.admin.describeLock(name, { deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch((e: unknown) => ((e as { code?: string }).code === 'ERR_NOT_FOUND' ? null : undefined));
             if (info === undefined) continue; // unknown right now (e.g. mid-election): ask again
             if (info === null || !info.holders.some((x) => x.sessionId === h.session && x.token === h.token)) pending.delete(name);
           }

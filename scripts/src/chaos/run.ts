@@ -231,10 +231,12 @@ function startProbe(endpoints: readonly string[]): Probe {
   const client = new LockClient({ endpoints: [...endpoints], ttlMs: TTL_MS, clientName: PROBE_CLIENT, backoff: { initialMs: 20, maxMs: 200, budgetMs: 600_000 } });
   const successes: number[] = [];
   let stopped = false;
+  // Aborts the call in flight at stop: against a dead cluster the client would retry for minutes.
+  const stop = new AbortController();
   const loop = (async (): Promise<void> => {
     while (!stopped) {
       try {
-        const lease = await client.acquire('probe/availability', { waitTimeoutMs: 1000 });
+        const lease = await client.acquire('probe/availability', { waitTimeoutMs: 1000, signal: stop.signal });
         await lease.release();
         successes.push(now());
       } catch {
@@ -247,6 +249,7 @@ function startProbe(endpoints: readonly string[]): Probe {
     successes,
     async stop() {
       stopped = true;
+      stop.abort();
       await loop;
       await client.close().catch(() => undefined);
     },
