@@ -206,9 +206,15 @@ export class AdminClient {
 
   private call<K extends keyof AdminMethods>(method: K, request: AdminMethods[K][0], options: UnaryCallOptions): Promise<AdminMethods[K][1]> {
     const codec = wire().admin[method];
-    return this.unary.call(codec, request, options);
+    return this.unary.call(codec, request, NOT_IDEMPOTENT.has(method) ? { ...options, idempotent: false } : options);
   }
 }
+
+/**
+ * Calls whose second run can do something the first did not (revoke every holder of a lock
+ * again, now including a new one; move leadership twice), so a timed-out attempt is not retried.
+ */
+const NOT_IDEMPOTENT: ReadonlySet<keyof AdminMethods> = new Set<keyof AdminMethods>(['Revoke', 'ExpireSession', 'AddMember', 'RemoveMember', 'TransferLeader']);
 
 function callOptions(o: AdminCallOptions): UnaryCallOptions {
   return { ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.deadlineMs === undefined ? {} : { deadlineMs: o.deadlineMs }) };

@@ -2,7 +2,8 @@
  * Unary calls with leader discovery: UNAVAILABLE with a `quorumlock-leader` trailer goes straight
  * to that address (up to a few hops in a row, so two confused followers cannot bounce a call
  * forever); UNAVAILABLE without one, or a node that does not answer within the per-call deadline,
- * moves on to the next endpoint after a jittered backoff. When the backoff budget is spent the
+ * moves on to the next endpoint after a jittered backoff (except that a call marked not idempotent
+ * is never repeated after a timeout). When the backoff budget is spent the
  * call rejects with ClusterUnavailableError. Every other status is the server's answer and maps to
  * a typed LockError at once.
  */
@@ -29,6 +30,13 @@ export interface UnaryCallOptions {
   readonly target?: string;
   /** One try at `target` (or the first endpoint) only: no redirects, no retries. */
   readonly singleAttempt?: boolean;
+  /**
+   * `false` for calls that must not run twice (revoke, expire a session, membership changes):
+   * a node that took the call and gave no answer within the deadline may still carry it out,
+   * so DEADLINE_EXCEEDED is not retried but rejected as an unknown outcome. Refusals (UNAVAILABLE:
+   * not the leader, or no connection) are retried either way. Default true.
+   */
+  readonly idempotent?: boolean;
 }
 
 export interface UnaryCallerOptions {
@@ -81,6 +89,15 @@ export class UnaryCaller {
       const f: Failure = result.failure;
       const retryable = f.code === grpc.status.UNAVAILABLE || f.code === grpc.status.DEADLINE_EXCEEDED;
       if (!retryable) throw this.toError(f);
+      if (f.code === grpc.status.DEADLINE_EXCEEDED && options.idempotent === false) {
+        throw new ClusterUnavailableError(
+          [target],
+          follow ? 'leader' : 'node',
+          `${codec.path} got no answer within ${options.deadlineMs ?? this.o.deadlineMs} ms, so it may or may not have taken effect; ` +
+            'it is not retried because running it twice is not safe: check the outcome before calling again',
+          { grpcCode: f.code },
+        );
+      }
       if (options.singleAttempt === true) {
         throw new ClusterUnavailableError([target], follow ? 'leader' : 'node', `${grpcCodeName(f.code)} ${f.message}`, { grpcCode: f.code });
       }

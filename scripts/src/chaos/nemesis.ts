@@ -25,6 +25,9 @@ export const ALL_FAULTS: readonly FaultKind[] = [
   'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'killHolderAmidElections', 'removeReAdd',
 ];
 
+/** killHolderAmidElections stops waiting for the dead worker's holds after this many TTLs. */
+export const FREE_GIVE_UP_TTLS = 3;
+
 /** One injected fault, as the report shows it. */
 export interface FaultRecord {
   readonly kind: FaultKind;
@@ -247,7 +250,7 @@ export class Nemesis {
         const killedAt = now();
         await this.hooks.killWorker(w);
         const pending = new Map(held.map((h) => [h.name, h]));
-        const giveUpAt = killedAt + 3 * ttlMs;
+        const giveUpAt = killedAt + FREE_GIVE_UP_TTLS * ttlMs;
         let nextTransfer = killedAt + ttlMs / 8;
         let transfers = 0;
         let freedAt = Infinity;
@@ -269,7 +272,7 @@ export class Nemesis {
           await sleep(50);
         }
         r.freedAfterMs = freedAt - killedAt;
-        this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${3 * ttlMs} ms`} (${transfers} leader transfers)`);
+        this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${FREE_GIVE_UP_TTLS * ttlMs} ms`} (${transfers} leader transfers)`);
         this.healed(r);
         return;
       }

@@ -17,7 +17,7 @@ import { LockClient } from '@quorumlock/client';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
 import { SeededRng } from '@quorumlock/raft';
 import { type ClusterLog, readClusterLog } from './cluster-log';
-import { ALL_FAULTS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
+import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
 import { ProtectedStore } from './protected-store';
 import type { ResourceSpec, WorkerConfig } from './worker';
 
@@ -354,8 +354,8 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   const amidElections = faults.filter((f) => f.freedAfterMs !== undefined).map((f) => f.freedAfterMs ?? 0);
   for (const f of faults) {
     if (f.freedAfterMs === undefined || f.freedAfterMs <= TTL_MS + FREE_SLACK_MS) continue;
-    const took = Number.isFinite(f.freedAfterMs) ? `after ${Math.round(f.freedAfterMs)} ms` : 'never';
-    extra.push({ kind: 'slowRelease', message: `${f.detail}: the holds came free ${took} (bound ${TTL_MS + FREE_SLACK_MS})` });
+    const took = Number.isFinite(f.freedAfterMs) ? `came free after ${Math.round(f.freedAfterMs)} ms` : `were still held after ${FREE_GIVE_UP_TTLS * TTL_MS} ms`;
+    extra.push({ kind: 'slowRelease', message: `${f.detail}: the holds ${took} (bound ${TTL_MS + FREE_SLACK_MS} ms)` });
   }
   const worstAmidElections = amidElections.length > 0 ? Math.max(...amidElections) : undefined;
 

@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { AdminClient } from '../../src/admin-client';
 import { main } from '../../src/cli/lockctl';
-import { NotFoundError } from '../../src/errors';
+import { ClusterUnavailableError, NotFoundError } from '../../src/errors';
 import { wire } from '../../src/wire';
 
 const member = (id: string, role: string, applied: number, clientAddress = `127.0.0.1:600${id.slice(1)}`) => ({
@@ -25,8 +25,11 @@ const holder = { sessionId: 'sess-a', clientName: 'worker-1', token: 41, mode: '
 const waiter = { position: 1, sessionId: 'sess-b', clientName: 'worker-2', requestId: 9, mode: 'SHARED', permits: 1, priority: 0, waitingMs: 1200 };
 const lockInfo = { name: 'orders/1', capacity: 1, holders: [holder], waiters: [waiter], valueBytes: 12, latestToken: 41, lockDelayRemainingMs: 0 };
 
-/** Starts a canned AdminService; with `leader` set it is a follower that redirects (except Status). */
-async function fakeAdmin(leader?: string): Promise<{ address: string; server: grpc.Server; calls: string[] }> {
+/**
+ * Starts a canned AdminService; with `leader` set it is a follower that redirects (except Status);
+ * `silent`: it takes every call and never answers (a leader that hangs mid-call).
+ */
+async function fakeAdmin(leader?: string, silent = false): Promise<{ address: string; server: grpc.Server; calls: string[] }> {
   const calls: string[] = [];
   let own = '';
   const answers: Record<string, (req: Record<string, unknown>) => unknown> = {
@@ -45,6 +48,7 @@ async function fakeAdmin(leader?: string): Promise<{ address: string; server: gr
   for (const [method, answer] of Object.entries(answers)) {
     handlers[method] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       calls.push(method);
+      if (silent) return;
       if (leader !== undefined && method !== 'Status') {
         const metadata = new grpc.Metadata();
         metadata.set('quorumlock-leader', leader);
@@ -86,6 +90,27 @@ describe('AdminClient', () => {
       expect(await admin.revoke('orders/1', { token: 41, reason: 'test' })).toEqual([{ name: 'orders/1', token: 41, mode: 'exclusive' }]);
     } finally {
       admin.close();
+    }
+  });
+
+  it('never repeats a call that is not idempotent after a timeout; retries reads', async () => {
+    const hung = await fakeAdmin(undefined, true);
+    const admin = new AdminClient({ endpoints: [hung.address], callDeadlineMs: 150, backoff: { initialMs: 10, maxMs: 20, budgetMs: 600 } });
+    try {
+      // A second revoke of every holder could end a hold granted after the first one took effect.
+      for (const call of [() => admin.revoke('orders/1'), () => admin.expireSession('sess-a'), () => admin.transferLeader(), () => admin.removeMember('n2')]) {
+        const before = hung.calls.length;
+        const err = await call().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ClusterUnavailableError);
+        expect((err as Error).message).toMatch(/got no answer within 150 ms, so it may or may not have taken effect; it is not retried/);
+        expect(hung.calls.length - before).toBe(1);
+      }
+      const before = hung.calls.length;
+      await expect(admin.describeLock('orders/1')).rejects.toBeInstanceOf(ClusterUnavailableError);
+      expect(hung.calls.length - before).toBeGreaterThan(1);
+    } finally {
+      admin.close();
+      hung.server.forceShutdown();
     }
   });
 });
