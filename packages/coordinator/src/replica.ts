@@ -123,6 +123,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       transport,
       stateMachine: machine,
       peers: opts.join ? {} : peers,
+      // A joining node is no founder, but it reaches the members it was told about its own way
+      // (not through addresses from the leader's configuration).
+      peerAddresses: peers,
       founderContexts: contexts,
       tickMs: opts.tickMs,
       electionTicks: opts.electionTicks,

@@ -54,6 +54,13 @@ export interface RaftNodeOptions<Result> {
   /** Founding members and their peer addresses; used to bootstrap an empty store and to find founders. */
   readonly peers: Readonly<Record<NodeId, string>>;
   /**
+   * How this node reaches other members, from its own configuration: these addresses win over
+   * the ones replicated in membership entries and snapshots (which carry the leader's view).
+   * Default `peers`; a node that joins an existing cluster has no founders but still knows how
+   * to reach the members it was told about.
+   */
+  readonly peerAddresses?: Readonly<Record<NodeId, string>>;
+  /**
    * Extra context of founding members (e.g. `{ client: 'host:port' }`), merged with their peer
    * address; members added later bring theirs in the membership entry.
    */
@@ -147,7 +154,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.tickMs = opts.tickMs ?? 100;
     this.snapshotEntries = opts.snapshotEntries ?? 10_000;
     this.keepEntries = opts.keepEntries ?? 1_000;
-    this.localPeers = opts.peers;
+    this.localPeers = opts.peerAddresses ?? opts.peers;
   }
 
   /** Recover from storage (restoring the state machine from the latest snapshot) and start ticking. */
@@ -177,6 +184,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const [id, addr] of Object.entries(opts.peers)) {
       node.members.set(id, { ...node.members.get(id), ...opts.founderContexts?.[id], peer: addr });
     }
+    node.applyLocalAddresses();
     for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
     opts.transport.onMessage((m) => {
       if (node.stopped) return;
@@ -456,8 +464,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   /**
-   * How this node reaches a founding member is its own configuration's business (the leader's
-   * snapshot carries the leader's view): the local `peers` win over replicated contexts.
+   * How this node reaches a member it was configured with is its own configuration's business
+   * (the leader's snapshot carries the leader's view): local addresses win over replicated contexts.
    */
   private applyLocalAddresses(): void {
     for (const [id, addr] of Object.entries(this.localPeers)) {
