@@ -147,6 +147,25 @@ async function main(): Promise<void> {
     workers.set(id, { id, child, proxies, killedAt: 0 });
   };
 
+  // Ctrl-C or a kill of the runner: leave no server or worker behind (a paused server dies too).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const id of cluster.ids) {
+      const pid = cluster.pid(id);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const w of workers.values()) w.child.kill('SIGKILL');
+    process.stderr.write(`chaos: stopped by ${signal}; the history so far is in ${dir}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
   let nemesis: Nemesis | null = null;
   let probe: Probe | null = null;
   try {
@@ -260,6 +279,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   const events: HistoryEvent[] = [];
   const validity: Validity[] = [];
   const expiries: { process: string; time: number }[] = [];
+  const leaseLosses: { process: string; resource: string; token: number; time: number; reason: string; detail: string }[] = [];
   const killedAt = new Map(procs.filter((p) => p.killedAt > 0).map((p) => [p.id, p.killedAt]));
   let end = 0;
   for (const f of fs.readdirSync(historyDir)) {
@@ -281,6 +301,8 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
         validity.push(v as unknown as Validity);
       } else if (rec['kind'] === 'sessionExpired') {
         expiries.push({ process: String(rec['process']), time });
+      } else if (rec['kind'] === 'leaseLost') {
+        leaseLosses.push({ process: String(rec['process']), resource: String(rec['resource']), token: Number(rec['token']), time, reason: String(rec['reason']), detail: String(rec['detail'] ?? '') });
       }
     }
   }
@@ -332,6 +354,15 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
     if (!excused) extra.push({ kind: 'unexcusedExpiry', message: `session of ${x.process} expired at ${Math.round(x.time)} with no fault in the ${windowMs} ms before` });
   }
 
+  // Lease signals. The nemesis never revokes, so a hold the server ended while its session lived
+  // ('revoked': reported lost, or gone when the session resumed) is a lost grant, whatever the
+  // faults; 'deadline' and 'session expired' are the lease lapsing, judged by the expiry rule.
+  const lossesByReason = new Map<string, number>();
+  for (const l of leaseLosses) {
+    lossesByReason.set(l.reason, (lossesByReason.get(l.reason) ?? 0) + 1);
+    if (l.reason === 'revoked') extra.push({ kind: 'holdLost', message: `${l.process}'s hold of ${l.resource} (token ${l.token}) was ended by the cluster while its session lived: ${l.detail}` });
+  }
+
   // A crashed worker's holds come free within TTL + failover: the next grant of each resource it held.
   let worstFreeMs = 0;
   let crashedHolds = 0;
@@ -381,6 +412,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
     `Faults injected: ${faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `Protected store: ${storeAccepted} writes accepted, ${storeRejected} refused as stale`,
     `Session expiries: ${expiries.length}`,
+    `Lease signals before release: ${leaseLosses.length}${lossesByReason.size > 0 ? ` (${[...lossesByReason].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `Workers killed while holding: ${crashedHolds} holds; worst time until such a hold was granted to a waiter: ${crashedHolds > 0 ? `${Math.round(worstFreeMs)} ms` : 'n/a'} (bound TTL ${TTL_MS} + ${FREE_SLACK_MS} ms)`,
     `Workers killed while holding, with leadership moved every ${TTL_MS / 4} ms: ${amidElections.length} kills; worst time until their holds were gone: ${worstAmidElections === undefined ? 'n/a' : Number.isFinite(worstAmidElections) ? `${Math.round(worstAmidElections)} ms` : 'never'} (bound ${TTL_MS + FREE_SLACK_MS} ms)`,
     `Unavailability after each fault, measured by a probe client acquiring every 100 ms (bound ${RESUME_BOUND_MS} ms):`,
@@ -403,6 +435,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
       storeWritesAccepted: storeAccepted,
       storeWritesRefused: storeRejected,
       sessionExpiries: expiries.length,
+      leaseSignals: leaseLosses.length,
       crashedHolds,
       worstCrashedHoldFreeMs: crashedHolds > 0 ? Math.round(worstFreeMs) : null,
       worstFreeAmidElectionsMs: worstAmidElections === undefined || !Number.isFinite(worstAmidElections) ? null : Math.round(worstAmidElections),

@@ -91,6 +91,10 @@ async function main(): Promise<void> {
     let signalAt = Infinity;
     lease.signal.addEventListener('abort', () => {
       signalAt = now();
+      // Why the SDK stopped trusting the hold: the runner tells a lost grant from a lapsed lease.
+      const why = lease.signal.reason as { reason?: string; detail?: string } | undefined;
+      if (why?.reason === 'released' || why?.reason === 'client closed') return;
+      log({ kind: 'leaseLost', process: cfg.id, resource: res.name, token: lease.token, time: signalAt, reason: why?.reason ?? 'unknown', detail: why?.detail ?? '' });
     });
 
     // Work under the lock: usually a few ms, sometimes longer than the TTL (a batch job), so
