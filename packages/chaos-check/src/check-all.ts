@@ -1,5 +1,6 @@
 import { checkCapacity, checkHistoryWellFormed, checkReleases, checkTokens, type TokenCheckOptions } from './checkers';
 import { checkClusterGrants, type ClusterGrant, type ClusterSessionEnd } from './cluster-grants';
+import { checkLiveness, type LivenessOptions } from './liveness';
 import {
   type History,
   type OpFunction,
@@ -24,6 +25,8 @@ export interface CheckAllOptions extends ReportLimits {
     readonly unrecordedClients?: readonly string[];
     readonly sessionEnds?: readonly ClusterSessionEnd[];
   };
+  /** Per-resource liveness (a grant within the bound after each request); skipped without it. */
+  readonly liveness?: Omit<LivenessOptions, keyof ReportLimits>;
 }
 
 /** Per-resource figures for the report. */
@@ -75,6 +78,7 @@ export interface CheckAllResult {
     readonly releases: CheckResult;
     readonly linearizability: LinearizabilityResult | undefined;
     readonly clusterGrants: CheckResult | undefined;
+    readonly liveness: CheckResult | undefined;
   };
   /** The detailed violations of every checker, in time order. */
   readonly violations: readonly Violation[];
@@ -105,7 +109,16 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
           ...(cg.unrecordedClients === undefined ? {} : { unrecordedClients: cg.unrecordedClients }),
           ...(cg.sessionEnds === undefined ? {} : { sessionEnds: cg.sessionEnds }),
         });
-  const all: CheckResult[] = [historyCheck, capacity, tokens, releases, ...(linearizability === undefined ? [] : [linearizability]), ...(clusterGrants === undefined ? [] : [clusterGrants])];
+  const liveness = options.liveness === undefined ? undefined : checkLiveness(h, { ...options.liveness, ...limits });
+  const all: CheckResult[] = [
+    historyCheck,
+    capacity,
+    tokens,
+    releases,
+    ...(linearizability === undefined ? [] : [linearizability]),
+    ...(clusterGrants === undefined ? [] : [clusterGrants]),
+    ...(liveness === undefined ? [] : [liveness]),
+  ];
 
   const violationsByKind: Partial<Record<ViolationKind, number>> = {};
   const violations: Violation[] = [];
@@ -163,7 +176,7 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
       linearizabilitySteps: linearizability?.steps ?? 0,
     },
     resources,
-    checkers: { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants },
+    checkers: { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants, liveness },
     violations,
     warnings,
     startTime: h.startTime,
@@ -262,6 +275,7 @@ export function formatReport(result: CheckAllResult, options: FormatOptions = {}
     lin === undefined ? '' : `${lin.linearizable === 'unknown' ? ', UNDECIDED on some resources' : ''} (${lin.steps} search steps)`,
   );
   checker("grants match the cluster's log", result.checkers.clusterGrants);
+  checker('every resource granted again in time', result.checkers.liveness);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
 
   const max = options.maxViolations ?? 20;

@@ -7,4 +7,5 @@ export * from './violation';
 export * from './checkers';
 export * from './linearizability';
 export * from './cluster-grants';
+export * from './liveness';
 export * from './check-all';

@@ -23,10 +23,12 @@ export type ViolationKind =
   /** A client recorded a grant that no coordinator's log shows. */
   | 'grantNotDecided'
   /** The cluster's log shows a grant to a session after the entry that ended it. */
-  | 'grantToEndedSession';
+  | 'grantToEndedSession'
+  /** A resource went longer than the liveness bound without a grant after someone asked for it. */
+  | 'resourceStuck';
 
 /** The checkers, by name. */
-export type CheckerName = 'history' | 'capacity' | 'tokens' | 'releases' | 'linearizability' | 'clusterGrants';
+export type CheckerName = 'history' | 'capacity' | 'tokens' | 'releases' | 'linearizability' | 'clusterGrants' | 'liveness';
 
 /** One violation, with the part of the history that shows it. */
 export interface Violation {

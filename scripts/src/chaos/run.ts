@@ -31,6 +31,11 @@ const ELECTION_MAX_MS = 2 * TICK_MS * ELECTION_TICKS;
 const FREE_SLACK_MS = ELECTION_MAX_MS + SKEW_MS + 1500;
 /** After a fault heals, grants must resume within this bound. */
 const RESUME_BOUND_MS = 6_000;
+/**
+ * After any request of a resource, someone is granted it within this: the longest hold (6 s) or a
+ * dead holder's TTL plus failover, plus the recovery bound of a fault.
+ */
+const LIVENESS_BOUND_MS = TTL_MS + FREE_SLACK_MS + RESUME_BOUND_MS;
 /** The availability probe's client name; its grants are not in the workers' histories. */
 const PROBE_CLIENT = 'availability-probe';
 
@@ -318,7 +323,10 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
     });
   }
   const history: History = { events, validity };
-  const checked = checkAll(history, { clusterGrants: { grants: clusterLog.grants, sessionEnds: clusterLog.sessionEnds, unrecordedClients: [PROBE_CLIENT] } });
+  const checked = checkAll(history, {
+    clusterGrants: { grants: clusterLog.grants, sessionEnds: clusterLog.sessionEnds, unrecordedClients: [PROBE_CLIENT] },
+    liveness: { boundMs: LIVENESS_BOUND_MS },
+  });
   const extra: ExtraViolation[] = [];
 
   // The protected store: accepted values of a resource go up by one each time (no lost update),
@@ -357,8 +365,15 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   // Lease signals. The nemesis never revokes, so a hold the server ended while its session lived
   // ('revoked': reported lost, or gone when the session resumed) is a lost grant, whatever the
   // faults; 'deadline' and 'session expired' are the lease lapsing, judged by the expiry rule.
+  // Only signals that came before the worker let go count: a release can race a resume that
+  // then finds the hold gone, rightly.
+  const releasedAt = new Map<string, number>();
+  for (const e of events) if (e.f === 'release' && e.type === 'invoke') releasedAt.set(`${e.process}|${e.value.token}`, e.time);
   const lossesByReason = new Map<string, number>();
+  let lossesBeforeRelease = 0;
   for (const l of leaseLosses) {
+    if ((releasedAt.get(`${l.process}|${l.token}`) ?? Infinity) <= l.time) continue;
+    lossesBeforeRelease++;
     lossesByReason.set(l.reason, (lossesByReason.get(l.reason) ?? 0) + 1);
     if (l.reason === 'revoked') extra.push({ kind: 'holdLost', message: `${l.process}'s hold of ${l.resource} (token ${l.token}) was ended by the cluster while its session lived: ${l.detail}` });
   }
@@ -412,7 +427,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
     `Faults injected: ${faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `Protected store: ${storeAccepted} writes accepted, ${storeRejected} refused as stale`,
     `Session expiries: ${expiries.length}`,
-    `Lease signals before release: ${leaseLosses.length}${lossesByReason.size > 0 ? ` (${[...lossesByReason].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+    `Lease signals before release: ${lossesBeforeRelease}${lossesByReason.size > 0 ? ` (${[...lossesByReason].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `Workers killed while holding: ${crashedHolds} holds; worst time until such a hold was granted to a waiter: ${crashedHolds > 0 ? `${Math.round(worstFreeMs)} ms` : 'n/a'} (bound TTL ${TTL_MS} + ${FREE_SLACK_MS} ms)`,
     `Workers killed while holding, with leadership moved every ${TTL_MS / 4} ms: ${amidElections.length} kills; worst time until their holds were gone: ${worstAmidElections === undefined ? 'n/a' : Number.isFinite(worstAmidElections) ? `${Math.round(worstAmidElections)} ms` : 'never'} (bound ${TTL_MS + FREE_SLACK_MS} ms)`,
     `Unavailability after each fault, measured by a probe client acquiring every 100 ms (bound ${RESUME_BOUND_MS} ms):`,
@@ -435,7 +450,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
       storeWritesAccepted: storeAccepted,
       storeWritesRefused: storeRejected,
       sessionExpiries: expiries.length,
-      leaseSignals: leaseLosses.length,
+      leaseSignals: lossesBeforeRelease,
       crashedHolds,
       worstCrashedHoldFreeMs: crashedHolds > 0 ? Math.round(worstFreeMs) : null,
       worstFreeAmidElectionsMs: worstAmidElections === undefined || !Number.isFinite(worstAmidElections) ? null : Math.round(worstAmidElections),
