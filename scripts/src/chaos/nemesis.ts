@@ -41,6 +41,8 @@ export interface FaultRecord {
    * holds was gone from the leader's view (Infinity: still there when the nemesis gave up).
    */
   freedAfterMs?: number;
+  /** killHolderAmidElections: leader transfers made while waiting (each new term may add the clock-skew allowance). */
+  transfers?: number;
 }
 
 export interface NemesisHooks {
@@ -272,6 +274,7 @@ export class Nemesis {
           await sleep(50);
         }
         r.freedAfterMs = freedAt - killedAt;
+        r.transfers = transfers;
         this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${FREE_GIVE_UP_TTLS * ttlMs} ms`} (${transfers} leader transfers)`);
         this.healed(r);
         return;
