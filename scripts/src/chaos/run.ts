@@ -393,8 +393,12 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
       if (next === undefined) continue;
       const waitedSince = Math.max(k, ...events.filter((e) => e.f === 'acquire' && e.type === 'invoke' && e.process === next.process && e.resource === v.resource && e.time <= next.time).map((e) => e.time).slice(-1));
       const ms = next.time - k;
-      if (waitedSince <= k + 1) worstFreeMs = Math.max(worstFreeMs, ms);
-      if (waitedSince <= k + 1 && ms > freeBound(proc)) {
+      // Only a waiter that asked before the kill and could hear the cluster meanwhile measures the
+      // release: one cut off by a fault receives its grant only when that fault heals.
+      const waiterCutOff = faults.some((f) => f.workers.includes(next.process) && f.at <= next.time && (f.healedAt === 0 ? Infinity : f.healedAt) >= k);
+      if (waitedSince > k + 1 || waiterCutOff) continue;
+      worstFreeMs = Math.max(worstFreeMs, ms);
+      if (ms > freeBound(proc)) {
         extra.push({ kind: 'slowRelease', message: `${v.resource} held by crashed ${proc} was granted again after ${Math.round(ms)} ms (bound ${freeBound(proc)} ms)` });
       }
     }
