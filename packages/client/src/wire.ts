@@ -10,7 +10,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { lockProto, protoDir } from '@quorumlock/proto';
+import { loaderOptions, lockProto } from '@quorumlock/proto';
 
 export type WireMode = 'EXCLUSIVE' | 'SHARED';
 
@@ -219,14 +219,7 @@ let cached: Wire | undefined;
 /** Loads lock.proto once per process. */
 export function wire(): Wire {
   if (cached !== undefined) return cached;
-  const def = protoLoader.loadSync(lockProto, {
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [protoDir],
-  });
+  const def = protoLoader.loadSync(lockProto, { ...loaderOptions, includeDirs: [...loaderOptions.includeDirs] });
   const service = (name: string): grpc.ServiceDefinition => {
     const s = def[`quorumlock.v1.${name}`];
     if (s === undefined || 'format' in s) throw new Error(`lock.proto has no service quorumlock.v1.${name}`);

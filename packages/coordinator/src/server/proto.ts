@@ -1,19 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { lockProto, protoDir } from '@quorumlock/proto';
+import { loaderOptions, lockProto } from '@quorumlock/proto';
 
 /**
  * lock.proto as proto-loader presents it: camelCase fields, 64-bit integers as JS numbers (ids,
  * tokens and indexes stay below 2^53), enums as their names, oneofs named by a `msg` field.
  */
-export const packageDefinition = protoLoader.loadSync(lockProto, {
-  keepCase: false,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-  includeDirs: [protoDir],
-});
+export const packageDefinition = protoLoader.loadSync(lockProto, { ...loaderOptions, includeDirs: [...loaderOptions.includeDirs] });
 
 interface V1 {
   LockService: grpc.ServiceClientConstructor;

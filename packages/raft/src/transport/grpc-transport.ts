@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
-import { protoDir, raftProto } from '@quorumlock/proto';
+import { loaderOptions, raftProto } from '@quorumlock/proto';
 
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
@@ -149,15 +149,7 @@ let raftProtoDefinition: RaftProtoDefinition | null = null;
 
 function loadRaftProto(): RaftProtoDefinition {
   if (raftProtoDefinition !== null) return raftProtoDefinition;
-  const pkg = loadSync(raftProto, {
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    bytes: Buffer,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [protoDir],
-  });
+  const pkg = loadSync(raftProto, { ...loaderOptions, bytes: Buffer, includeDirs: [...loaderOptions.includeDirs] });
   const service = pkg['quorumlock.v1.RaftTransport'];
   const send = service !== undefined && 'Send' in service ? service['Send'] : undefined;
   if (service === undefined || send === undefined || !('requestStream' in send) || !send.requestStream) {
