@@ -217,6 +217,12 @@ export class AdminService {
       return { leaderId: leader };
     }),
 
+    deleteValue: this.leaderCall<{ name: string }, unknown>(async (req) => {
+      const out = await this.proposeAdmin({ type: 'deleteValue', name: req.name });
+      const e = out.events.find((x) => x.type === 'valueDeleted');
+      return { freedBytes: e?.type === 'valueDeleted' ? e.bytes : 0, resourceDeleted: e?.type === 'valueDeleted' && e.resourceDeleted };
+    }, (req) => checkName('name', req.name, this.replica.sm.limits)),
+
     // The leader's snapshot (as lockctl promises): a follower redirects, like every call but Status.
     snapshot: this.leaderCall<Record<string, never>, unknown>(() => this.replica.node.takeSnapshot()),
   };
