@@ -71,7 +71,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
   { flag: 'snapshot-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'also take a snapshot after this many bytes of log entries were applied since the last one (bounds the log kept in memory and on disk)' },
   { flag: 'max-streams-per-connection', kind: 'int', dflt: '10000', help: 'calls (Acquire sessions) one client connection may have open at once (grpc.max_concurrent_streams); more wait for one to end' },
-  { flag: 'max-sessions', kind: 'int', dflt: '100000', help: 'sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond); same value on every node' },
+  { flag: 'max-sessions', kind: 'int', dflt: '50000', help: 'sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond); same value on every node' },
   { flag: 'max-holds-per-session', kind: 'int', dflt: '1000', help: 'holds plus queued requests of one session (RESOURCE_EXHAUSTED beyond); same value on every node' },
   { flag: 'max-resources', kind: 'int', dflt: '100000', help: 'locks that exist at once, cluster-wide (RESOURCE_EXHAUSTED for one more); same value on every node' },
   { flag: 'quota-value-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'total bytes of every lock\'s fenced value; at the quota new values are refused (RESOURCE_EXHAUSTED) until `lockctl delete-value` frees space; same value on every node' },

@@ -51,7 +51,7 @@ export const DEFAULT_LIMITS: LockLimits = Object.freeze({
   maxSessionIdBytes: 128,
   maxClientNameBytes: 256,
   dedupeWindow: 256,
-  maxSessions: 100_000,
+  maxSessions: 50_000,
   maxHoldsPerSession: 1_000,
   maxResources: 100_000,
   maxTotalValueBytes: 64 * 1024 * 1024,
