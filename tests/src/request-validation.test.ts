@@ -174,7 +174,7 @@ describe('requests refused before they are logged', () => {
     expect(await commitIndex()).toBe(before + 1);
   });
 
-  it('refuses a 900 KiB or invalid UTF-8 name on CheckFence and DescribeLock', async () => {
+  it('refuses a 900 KiB or invalid UTF-8 name on CheckFence, DescribeLock and the admin calls that take one', async () => {
     const big = 'n'.repeat(900 * 1024);
     const fence = await unary('LockService', 'checkFence', { name: big, token: 1 });
     expect(fence.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -191,6 +191,19 @@ describe('requests refused before they are logged', () => {
     const e2 = await rawUnary('/quorumlock.v1.AdminService/DescribeLock', badName);
     expect(e2?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(e2?.details).toContain('name: bytes fffe41 are not valid UTF-8');
+    // The admin calls that take a name or text are refused the same way, before any proposal.
+    for (const p of ['Revoke', 'DeleteValue']) {
+      const e = await rawUnary(`/quorumlock.v1.AdminService/${p}`, badName);
+      expect(e?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(e?.details).toContain('name: bytes fffe41 are not valid UTF-8');
+    }
+    const revoke = await unary('AdminService', 'revoke', { name: big, token: 0, reason: '' });
+    expect(revoke.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const del = await unary('AdminService', 'deleteValue', { name: big });
+    expect(del.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const list = await unary('AdminService', 'listLocks', { prefix: big, limit: 0 });
+    expect(list.err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(list.err?.details).toContain('prefix:');
   });
 
   it('refuses sixty 1 MB puts with RESOURCE_EXHAUSTED and no data dir grows by more than 10 MB', async () => {
