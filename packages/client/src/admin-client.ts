@@ -171,6 +171,12 @@ export class AdminClient {
     return res.revoked.map((h) => ({ name: h.name, token: h.token, mode: mode(h.mode) }));
   }
 
+  /** Drops the fenced value of `name` (frees value quota); the resource goes too when otherwise idle. */
+  async deleteValue(name: string, options: AdminCallOptions = {}): Promise<{ freedBytes: number; resourceDeleted: boolean }> {
+    const res = await this.call('DeleteValue', { name }, callOptions(options));
+    return { freedBytes: res.freedBytes, resourceDeleted: res.resourceDeleted };
+  }
+
   /** Expires a session now; returns how many holds it released. */
   async expireSession(sessionId: string, options: AdminCallOptions = {}): Promise<number> {
     return (await this.call('ExpireSession', { sessionId }, callOptions(options))).released;
@@ -214,7 +220,7 @@ export class AdminClient {
  * Calls whose second run can do something the first did not (revoke every holder of a lock
  * again, now including a new one; move leadership twice), so a timed-out attempt is not retried.
  */
-const NOT_IDEMPOTENT: ReadonlySet<keyof AdminMethods> = new Set<keyof AdminMethods>(['Revoke', 'ExpireSession', 'AddMember', 'RemoveMember', 'TransferLeader']);
+const NOT_IDEMPOTENT: ReadonlySet<keyof AdminMethods> = new Set<keyof AdminMethods>(['Revoke', 'ExpireSession', 'DeleteValue', 'AddMember', 'RemoveMember', 'TransferLeader']);
 
 function callOptions(o: AdminCallOptions): UnaryCallOptions {
   return { ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.deadlineMs === undefined ? {} : { deadlineMs: o.deadlineMs }) };

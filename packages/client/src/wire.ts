@@ -191,6 +191,7 @@ export interface AdminMethods {
   RemoveMember: [{ readonly id: string }, { readonly members: readonly MemberStatusMsg[] }];
   TransferLeader: [{ readonly to: string }, { readonly leaderId: string }];
   Snapshot: [Record<string, never>, { readonly index: number; readonly bytes: number }];
+  DeleteValue: [{ readonly name: string }, { readonly freedBytes: number; readonly resourceDeleted: boolean }];
 }
 
 /** LockService's unary methods. */
@@ -243,6 +244,7 @@ export function wire(): Wire {
     'RemoveMember',
     'TransferLeader',
     'Snapshot',
+    'DeleteValue',
   ] as const satisfies readonly (keyof AdminMethods)[];
   const adminCodecs = Object.fromEntries(adminMethods.map((m) => [m, codec(admin, m)])) as unknown as Wire['admin'];
   cached = {

@@ -27,6 +27,17 @@ export interface ServerConfig {
   readonly keepEntries: number;
   readonly maxInFlightPerStream: number;
   readonly logLevel: string;
+  /** Take a snapshot once this many bytes of log entries were applied since the last one. */
+  readonly snapshotBytes: number;
+  /** HTTP/2 streams (calls) one client connection may have open at once. */
+  readonly maxStreamsPerConnection: number;
+  /** Replicated limits: every node of a cluster must be started with the same values. */
+  readonly limits: {
+    readonly maxSessions: number;
+    readonly maxHoldsPerSession: number;
+    readonly maxResources: number;
+    readonly maxTotalValueBytes: number;
+  };
 }
 
 type Kind = 'string' | 'int' | 'bool';
@@ -58,6 +69,12 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
   { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
+  { flag: 'snapshot-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'also take a snapshot after this many bytes of log entries were applied since the last one (bounds the log kept in memory and on disk)' },
+  { flag: 'max-streams-per-connection', kind: 'int', dflt: '10000', help: 'calls (Acquire sessions) one client connection may have open at once (grpc.max_concurrent_streams); more wait for one to end' },
+  { flag: 'max-sessions', kind: 'int', dflt: '50000', help: 'sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond); same value on every node' },
+  { flag: 'max-holds-per-session', kind: 'int', dflt: '1000', help: 'holds plus queued requests of one session (RESOURCE_EXHAUSTED beyond); same value on every node' },
+  { flag: 'max-resources', kind: 'int', dflt: '100000', help: 'locks that exist at once, cluster-wide (RESOURCE_EXHAUSTED for one more); same value on every node' },
+  { flag: 'quota-value-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'total bytes of every lock\'s fenced value; at the quota new values are refused (RESOURCE_EXHAUSTED) until `lockctl delete-value` frees space; same value on every node' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -187,5 +204,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     keepEntries: int('keep-entries', 0, 100_000_000),
     maxInFlightPerStream: int('max-in-flight', 1, 100_000),
     logLevel: level,
+    snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
+    maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),
+    limits: {
+      maxSessions: int('max-sessions', 1, 100_000_000),
+      maxHoldsPerSession: int('max-holds-per-session', 1, 100_000_000),
+      maxResources: int('max-resources', 1, 100_000_000),
+      maxTotalValueBytes: int('quota-value-bytes', 1, Number.MAX_SAFE_INTEGER),
+    },
   };
 }

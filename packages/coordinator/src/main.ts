@@ -30,7 +30,9 @@ async function run(cfg: ServerConfig): Promise<void> {
     maxClockSkewMs: cfg.maxClockSkewMs,
     renewIntervalMs: cfg.renewIntervalMs,
     snapshotEntries: cfg.snapshotEntries,
+    snapshotBytes: cfg.snapshotBytes,
     keepEntries: cfg.keepEntries,
+    limits: cfg.limits,
     logger,
     metrics,
   });
@@ -52,6 +54,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     { defaultTtlMs: cfg.defaultTtlMs, minTtlMs: cfg.minTtlMs, maxTtlMs: cfg.maxTtlMs, maxInFlightPerStream: cfg.maxInFlightPerStream },
     logger,
     metrics,
+    { maxStreamsPerConnection: cfg.maxStreamsPerConnection },
   );
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {

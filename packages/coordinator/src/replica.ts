@@ -45,6 +45,8 @@ export interface ReplicaOptions {
   /** Keepalives that arrive within this interval share one `renew` entry. */
   readonly renewIntervalMs: number;
   readonly snapshotEntries: number;
+  /** Also snapshot after this many bytes of entries applied since the last one (default: RaftNode's). */
+  readonly snapshotBytes?: number;
   readonly keepEntries: number;
   readonly limits?: Partial<LockLimits>;
   readonly logger: Logger;
@@ -130,6 +132,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       tickMs: opts.tickMs,
       electionTicks: opts.electionTicks,
       snapshotEntries: opts.snapshotEntries,
+      ...(opts.snapshotBytes === undefined ? {} : { snapshotBytes: opts.snapshotBytes }),
       keepEntries: opts.keepEntries,
       logger: opts.logger,
     });

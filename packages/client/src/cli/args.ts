@@ -83,6 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       reason: { kind: 'string', value: 'R', description: 'reason told to the holders (default: revoked by an administrator)' },
     },
   },
+  { name: 'delete-value', args: ['NAME'], summary: 'drop the fenced value of NAME to free value quota (the lock goes too if idle)', options: {} },
   { name: 'expire-session', args: ['ID'], summary: 'expire session ID now (its holds end as by expiry)', options: {} },
   { name: 'members', args: [], summary: 'list members (same as `members list`)', options: {} },
   { name: 'members list', args: [], summary: 'list members', options: {} },

@@ -174,6 +174,14 @@ export async function runAdminCommand(
       const name = arg('NAME');
       return formatRevoked(name, await admin.revoke(name, { ...(token === undefined ? {} : { token }), ...(reason === undefined ? {} : { reason }) }));
     }
+    case 'delete-value': {
+      const name = arg('NAME');
+      const r = await admin.deleteValue(name);
+      return {
+        json: { name, ...r },
+        text: `value of '${name}' deleted: ${r.freedBytes} bytes freed${r.resourceDeleted ? '; the idle lock is gone' : ''}\n`,
+      };
+    }
     case 'expire-session': {
       const id = arg('ID');
       const released = await admin.expireSession(id);

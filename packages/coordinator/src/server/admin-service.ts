@@ -3,6 +3,8 @@ import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quor
 import type { Replica, UnstampedCommand } from '../replica';
 import type { LockDescription, LockSummary } from '../state/events';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { invalidUtf8Of } from './strict-utf8';
+import { checkName, checkText, checkUint53, MAX_REASON_BYTES, type Refusal, utf8Refusal } from './validate';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
@@ -28,10 +30,25 @@ export class AdminService {
     return statusError(grpc.status.UNAVAILABLE, e instanceof Error ? e.message : String(e), 'ERR_UNAVAILABLE');
   }
 
+  /**
+   * State-independent checks, made by any node before anything else: invalid UTF-8 in any string
+   * field, then `check`. A refused request is answered at once and never reaches the log.
+   */
+  private refusal<Req>(req: Req, check?: (req: Req) => Refusal | undefined): StatusError | undefined {
+    const bad = invalidUtf8Of(req);
+    const r = bad !== undefined ? utf8Refusal(bad) : check?.(req);
+    return r === undefined ? undefined : statusError(r.code, r.message, errorCodeFor(r.code));
+  }
+
   /** Run `fn` on the leader after a read barrier; answer followers with a redirect. */
-  private leaderRead<Req, Res>(fn: (req: Req) => Res | StatusError): Unary<Req, Res> {
+  private leaderRead<Req, Res>(fn: (req: Req) => Res | StatusError, check?: (req: Req) => Refusal | undefined): Unary<Req, Res> {
     return (call, callback) => {
       const r = this.replica;
+      const refused = this.refusal(call.request, check);
+      if (refused !== undefined) {
+        callback(refused);
+        return;
+      }
       if (!r.isLeader()) {
         callback(notLeader(r.id, r.leaderClientAddress()));
         return;
@@ -47,9 +64,14 @@ export class AdminService {
     };
   }
 
-  private leaderCall<Req, Res>(fn: (req: Req) => Promise<Res>): Unary<Req, Res> {
+  private leaderCall<Req, Res>(fn: (req: Req) => Promise<Res>, check?: (req: Req) => Refusal | undefined): Unary<Req, Res> {
     return (call, callback) => {
       const r = this.replica;
+      const refused = this.refusal(call.request, check);
+      if (refused !== undefined) {
+        callback(refused);
+        return;
+      }
       if (!r.isLeader()) {
         callback(notLeader(r.id, r.leaderClientAddress()));
         return;
@@ -129,15 +151,14 @@ export class AdminService {
       let locks = sm.listLocks(req.prefix);
       if (req.limit > 0) locks = locks.slice(0, req.limit);
       return { locks: locks.map((l) => this.describe(sm.describeLock(l.name) ?? l, now)) };
-    }),
+    }, (req) => checkText('prefix', req.prefix, this.replica.sm.limits.maxNameBytes)),
 
     describeLock: this.leaderRead<{ name: string }, unknown>((req) => {
-      if (req.name === '') return statusError(grpc.status.INVALID_ARGUMENT, 'name must not be empty', 'ERR_INVALID_ARGUMENT');
       const sm = this.replica.sm;
       const d = sm.describeLock(req.name);
       if (d === undefined) return statusError(grpc.status.NOT_FOUND, `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`, 'ERR_NOT_FOUND');
       return this.describe(d, Math.max(sm.now, Date.now()));
-    }),
+    }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
     listSessions: this.leaderRead<Record<string, never>, unknown>(() => {
       const sm = this.replica.sm;
@@ -151,7 +172,6 @@ export class AdminService {
     }),
 
     revoke: this.leaderCall<{ name: string; token: number; reason: string }, unknown>(async (req) => {
-      if (req.name === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'name must not be empty', 'ERR_INVALID_ARGUMENT');
       // Modes of the holds as they stand before the revoke (the lost events do not carry them).
       const modes = new Map((this.replica.sm.describeLock(req.name)?.holders ?? []).map((h) => [h.token, wireMode(h.mode)]));
       const out = await this.proposeAdmin({
@@ -163,13 +183,12 @@ export class AdminService {
         if (e.type === 'lost') revoked.push({ name: e.name, token: e.token, mode: modes.get(e.token) ?? 'EXCLUSIVE' });
       }
       return { revoked };
-    }),
+    }, (req) => checkName('name', req.name, this.replica.sm.limits) ?? checkUint53('token', req.token) ?? checkText('reason', req.reason, MAX_REASON_BYTES)),
 
     expireSession: this.leaderCall<{ sessionId: string }, unknown>(async (req) => {
-      if (req.sessionId === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'session_id must not be empty', 'ERR_INVALID_ARGUMENT');
       const out = await this.proposeAdmin({ type: 'adminExpireSession', sessionId: req.sessionId });
       return { released: out.events.filter((e) => e.type === 'lost').length };
-    }),
+    }, (req) => checkText('session_id', req.sessionId, this.replica.sm.limits.maxSessionIdBytes, false)),
 
     addMember: this.leaderCall<{ id: string; peerAddress: string; clientAddress: string }, unknown>(async (req) => {
       for (const [field, v] of [['id', req.id], ['peer_address', req.peerAddress], ['client_address', req.clientAddress]] as const) {
@@ -197,6 +216,12 @@ export class AdminService {
       const leader = await this.replica.node.transferLeadership(req.to === '' ? undefined : req.to);
       return { leaderId: leader };
     }),
+
+    deleteValue: this.leaderCall<{ name: string }, unknown>(async (req) => {
+      const out = await this.proposeAdmin({ type: 'deleteValue', name: req.name });
+      const e = out.events.find((x) => x.type === 'valueDeleted');
+      return { freedBytes: e?.type === 'valueDeleted' ? e.bytes : 0, resourceDeleted: e?.type === 'valueDeleted' && e.resourceDeleted };
+    }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
     // The leader's snapshot (as lockctl promises): a follower redirects, like every call but Status.
     snapshot: this.leaderCall<Record<string, never>, unknown>(() => this.replica.node.takeSnapshot()),

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import { AdminService } from './admin-service';
 import { LockService, type LockServiceOptions } from './lock-service';
 import { packageDefinition, v1 } from './proto';
+import { schemaOf, withStrictUtf8 } from './strict-utf8';
 
 export interface ClientServer {
   readonly server: grpc.Server;
@@ -17,6 +18,14 @@ export interface ClientServer {
 
 /** Largest message a client may send; beyond it grpc-js answers RESOURCE_EXHAUSTED. */
 export const MAX_CLIENT_MESSAGE_BYTES = 1 << 20;
+
+export interface ClientServerOptions {
+  /**
+   * HTTP/2 streams (calls, so Acquire sessions) one client connection may have open at once
+   * (`grpc.max_concurrent_streams`); a client that opens more waits for one to end.
+   */
+  readonly maxStreamsPerConnection?: number;
+}
 
 /**
  * The client-facing gRPC server: LockService, AdminService, grpc.health.v1 (SERVING only for
@@ -29,8 +38,10 @@ export async function startClientServer(
   opts: LockServiceOptions,
   logger: Logger,
   metrics?: Metrics,
+  serverOpts: ClientServerOptions = {},
 ): Promise<ClientServer> {
   const server = new grpc.Server({
+    ...(serverOpts.maxStreamsPerConnection === undefined ? {} : { 'grpc.max_concurrent_streams': serverOpts.maxStreamsPerConnection }),
     'grpc.max_receive_message_length': MAX_CLIENT_MESSAGE_BYTES,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
@@ -38,8 +49,10 @@ export async function startClientServer(
   });
   const lockService = new LockService(replica, opts, logger, metrics);
   const admin = new AdminService(replica);
-  server.addService(v1.LockService.service, lockService.handlers as unknown as grpc.UntypedServiceImplementation);
-  server.addService(v1.AdminService.service, admin.handlers as unknown as grpc.UntypedServiceImplementation);
+  // Request deserializers that also note invalid UTF-8 in string fields (strict-utf8.ts).
+  const schema = schemaOf(packageDefinition);
+  server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), lockService.handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), admin.handlers as unknown as grpc.UntypedServiceImplementation);
   const health = new HealthImplementation({ '': 'SERVING', 'quorumlock.v1.LockService': 'NOT_SERVING' });
   health.addToServer(server);
   const setHealth = (leader: boolean): void => health.setStatus('quorumlock.v1.LockService', leader ? 'SERVING' : 'NOT_SERVING');

@@ -6,6 +6,8 @@ import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
+import { invalidUtf8Of } from './strict-utf8';
+import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
 
 export interface LockServiceOptions {
   readonly defaultTtlMs: number;
@@ -65,6 +67,14 @@ class SessionStream {
   async onMessage(req: AcquireRequest): Promise<void> {
     if (this.ended) return;
     const kind = req.msg;
+    // State-independent checks come before any proposal: a refused request never reaches the log.
+    if (this.sessionId !== '' || kind === 'open') {
+      const refused = checkAcquireRequest(req, this.service.replica.sm.limits, invalidUtf8Of(req));
+      if (refused !== undefined) {
+        this.refuse(refused);
+        return;
+      }
+    }
     if (this.sessionId === '') {
       if (kind !== 'open' || req.open === undefined) {
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``, 'ERR_INVALID_ARGUMENT'));
@@ -108,6 +118,16 @@ class SessionStream {
       default:
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put', 'ERR_INVALID_ARGUMENT'));
     }
+  }
+
+  /** A request refused before the log: `failed` under its id, or the stream ends when it has none. */
+  private refuse(r: AcquireRefusal): void {
+    if (r.requestId === undefined) {
+      this.fail(statusError(r.code, r.message, errorCodeFor(r.code)));
+      return;
+    }
+    this.service.metrics?.requestFailures.inc({ code: String(r.code) });
+    this.write({ failed: { requestId: r.requestId, code: r.code, message: r.message } });
   }
 
   private lockCommand(l: WireLock): UnstampedCommand {
@@ -308,13 +328,16 @@ export class LockService {
       callback: grpc.sendUnaryData<{ current: boolean; latestToken: number }>,
     ): void => {
       const r = this.replica;
-      if (!r.isLeader()) {
-        callback(notLeader(r.id, r.leaderClientAddress()));
+      const { name, token } = call.request;
+      // Refused by any node, leader or not: the answer does not depend on state.
+      const bad = invalidUtf8Of(call.request);
+      const refused = bad !== undefined ? utf8Refusal(bad) : checkName('name', name, r.sm.limits) ?? checkUint53('token', token);
+      if (refused !== undefined) {
+        callback(statusError(refused.code, refused.message, errorCodeFor(refused.code)));
         return;
       }
-      const { name, token } = call.request;
-      if (name === '') {
-        callback(statusError(grpc.status.INVALID_ARGUMENT, 'name must not be empty', 'ERR_INVALID_ARGUMENT'));
+      if (!r.isLeader()) {
+        callback(notLeader(r.id, r.leaderClientAddress()));
         return;
       }
       r.readBarrier().then(

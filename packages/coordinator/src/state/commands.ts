@@ -123,6 +123,16 @@ export interface AdminExpireSessionCommand extends Stamped {
   readonly sessionId: string;
 }
 
+/**
+ * Admin: drop the fenced value of `name` (frees value quota); the resource goes too if nothing
+ * else keeps it (no holders, waiters or lock-delay). Holders keep their holds; later grants
+ * carry an empty value.
+ */
+export interface DeleteValueCommand extends Stamped {
+  readonly type: 'deleteValue';
+  readonly name: string;
+}
+
 export type Command =
   | OpenSessionCommand
   | ResumeSessionCommand
@@ -135,7 +145,8 @@ export type Command =
   | PutCommand
   | TickCommand
   | RevokeCommand
-  | AdminExpireSessionCommand;
+  | AdminExpireSessionCommand
+  | DeleteValueCommand;
 
 export type CommandType = Command['type'];
 
@@ -245,6 +256,8 @@ export function parseCommand(data: unknown): ParseResult {
         });
       case 'tick':
         return done({ type, stamp });
+      case 'deleteValue':
+        return done({ type, stamp, name: str(o, 'name') });
       case 'revoke': {
         const name = str(o, 'name');
         const reason = field(o, 'reason') === undefined ? '' : str(o, 'reason');

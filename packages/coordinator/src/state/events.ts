@@ -125,6 +125,17 @@ export interface SessionClosedEvent {
   readonly released: readonly HoldRef[];
 }
 
+/** An administrator dropped a resource's value (addressed to no session: `sessionId` is ''). */
+export interface ValueDeletedEvent {
+  readonly type: 'valueDeleted';
+  readonly sessionId: '';
+  readonly name: string;
+  /** Value bytes freed. */
+  readonly bytes: number;
+  /** The resource was idle without its value, and is gone. */
+  readonly resourceDeleted: boolean;
+}
+
 export type LockEvent =
   | SessionOpenedEvent
   | GrantedEvent
@@ -135,7 +146,8 @@ export type LockEvent =
   | ValuePutEvent
   | RenewedEvent
   | SessionExpiredEvent
-  | SessionClosedEvent;
+  | SessionClosedEvent
+  | ValueDeletedEvent;
 
 // ---- read-only query results ----
 

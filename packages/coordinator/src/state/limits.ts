@@ -27,6 +27,18 @@ export interface LockLimits {
    * first grant is held. A server should cap a session's requests in flight well below this.
    */
   readonly dedupeWindow: number;
+  /** Sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond: `--max-sessions`). */
+  readonly maxSessions: number;
+  /** Holds plus queued requests of one session (RESOURCE_EXHAUSTED beyond: `--max-holds-per-session`). */
+  readonly maxHoldsPerSession: number;
+  /** Resources that exist at once (RESOURCE_EXHAUSTED for a request that would create one more: `--max-resources`). */
+  readonly maxResources: number;
+  /**
+   * Total bytes of every resource's fenced value, like etcd's --quota-backend-bytes: a put that
+   * would grow the total beyond it is refused (RESOURCE_EXHAUSTED: `--quota-value-bytes`), while
+   * puts that shrink a value, releases, deletes, reads and keepalives go on.
+   */
+  readonly maxTotalValueBytes: number;
 }
 
 export const DEFAULT_LIMITS: LockLimits = Object.freeze({
@@ -39,6 +51,10 @@ export const DEFAULT_LIMITS: LockLimits = Object.freeze({
   maxSessionIdBytes: 128,
   maxClientNameBytes: 256,
   dedupeWindow: 256,
+  maxSessions: 50_000,
+  maxHoldsPerSession: 1_000,
+  maxResources: 100_000,
+  maxTotalValueBytes: 64 * 1024 * 1024,
 });
 
 /** Default clock-skew allowance added to every session deadline when a new term starts. */

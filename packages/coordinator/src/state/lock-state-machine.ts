@@ -103,6 +103,8 @@ export class LockStateMachine {
   private events: LockEvent[] = [];
   /** Heap size at which stale timers are swept out (amortized O(1) per timer). */
   private timerCompactAt = MIN_TIMER_COMPACT;
+  /** Sum of every resource's value bytes: derived from the state (not in the snapshot). */
+  private valueBytes = 0;
 
   constructor(options: LockStateMachineOptions = {}) {
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -145,6 +147,8 @@ export class LockStateMachine {
   restore(data: Uint8Array): void {
     this.st = decodeSnapshot(data);
     this.rebuildTimers();
+    this.valueBytes = 0;
+    for (const r of this.st.resources.values()) this.valueBytes += r.value.byteLength;
   }
 
   /**
@@ -200,6 +204,8 @@ export class LockStateMachine {
         return ok('tick');
       case 'revoke':
         return this.revoke(c);
+      case 'deleteValue':
+        return this.deleteValue(c.name);
       default: {
         const unknown: { type?: unknown } = c;
         return status(Code.INVALID_ARGUMENT, `unknown command type ${quote(String(unknown.type))}`);
@@ -304,6 +310,9 @@ export class LockStateMachine {
       return status(Code.INVALID_ARGUMENT, `ttl_ms ${c.ttlMs} is out of bounds (1 to ${this.limits.maxTtlMs})`);
     }
     if (this.st.sessions.has(c.sessionId)) return status(Code.ALREADY_EXISTS, `session ${c.sessionId} already exists`);
+    if (this.st.sessions.size >= this.limits.maxSessions) {
+      return status(Code.RESOURCE_EXHAUSTED, `the cluster has ${this.st.sessions.size} sessions open; the limit is ${this.limits.maxSessions} (max_sessions)`);
+    }
     const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now);
     this.st.sessions.set(s.id, s);
     this.emit({ type: 'sessionOpened', sessionId: s.id, ttlMs: s.ttlMs, resumed: false, holds: [], queued: [], deadline: s.deadline });
@@ -451,6 +460,16 @@ export class LockStateMachine {
       );
     }
 
+    const taken = s.holds.size + s.pending.size;
+    if (taken >= this.limits.maxHoldsPerSession) {
+      return this.fail(s, c.requestId, Code.RESOURCE_EXHAUSTED,
+        `session ${s.id} has ${s.holds.size} holds and ${s.pending.size} queued requests; the limit is ${this.limits.maxHoldsPerSession} (max_holds_per_session)`);
+    }
+    if (existing === undefined && this.st.resources.size >= this.limits.maxResources) {
+      return this.fail(s, c.requestId, Code.RESOURCE_EXHAUSTED,
+        `${quote(name)} would be resource ${this.st.resources.size + 1}; the limit is ${this.limits.maxResources} (max_resources)`);
+    }
+
     const units = unitsFor(capacity, c.mode, permits);
     const r = existing ?? newResource(name, capacity);
     const position = queuePosition(r.queue, c.priority);
@@ -558,6 +577,16 @@ export class LockStateMachine {
     if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
 
     const r = this.resource(c.name);
+    const grows = c.value.byteLength - r.value.byteLength;
+    if (grows > 0 && this.valueBytes + grows > this.limits.maxTotalValueBytes) {
+      return this.fail(
+        s,
+        c.requestId,
+        Code.RESOURCE_EXHAUSTED,
+        `value quota: values take ${this.valueBytes} bytes and ${quote(c.name)} would add ${grows}; the limit is ${this.limits.maxTotalValueBytes} (quota_value_bytes); free space with delete-value`,
+      );
+    }
+    this.valueBytes += grows;
     // Copy: decoded values are views into the entry's bytes.
     r.value = c.value.byteLength === 0 ? EMPTY_VALUE : new Uint8Array(c.value);
     this.answer(s, c.requestId, { kind: 'valuePut', name: c.name, token: c.token });
@@ -623,6 +652,21 @@ export class LockStateMachine {
     }
     this.settle(r);
     return ok(`revoked ${targets.length} holds of ${quote(c.name)}`);
+  }
+
+  /** Admin: drops the value of `name`; the resource goes too when nothing else keeps it. */
+  private deleteValue(name: string): Status {
+    const invalid = this.checkName(name);
+    if (invalid !== undefined) return status(Code.INVALID_ARGUMENT, invalid);
+    const r = this.st.resources.get(name);
+    if (r === undefined) return status(Code.NOT_FOUND, `no lock named ${quote(name)}`);
+    const bytes = r.value.byteLength;
+    this.valueBytes -= bytes;
+    r.value = EMPTY_VALUE;
+    const resourceDeleted = isIdle(r, this.st.now);
+    if (resourceDeleted) this.st.resources.delete(name);
+    this.emit({ type: 'valueDeleted', sessionId: '', name, bytes, resourceDeleted });
+    return ok(`value of ${quote(name)} deleted (${bytes} bytes)${resourceDeleted ? '; the idle resource is gone' : ''}`);
   }
 
   // ---------------------------------------------------------------- grant machinery
@@ -827,6 +871,11 @@ export class LockStateMachine {
     return this.st.index;
   }
 
+  /** Total bytes of every resource's fenced value (what `maxTotalValueBytes` bounds). */
+  get totalValueBytes(): number {
+    return this.valueBytes;
+  }
+
   /** The newest fencing token granted (0: none). */
   get lastToken(): number {
     return this.st.lastToken;
@@ -973,6 +1022,9 @@ export class LockStateMachine {
       if (s.done.size > this.limits.dedupeWindow) v.push(`session ${s.id}: remembers ${s.done.size} outcomes`);
     }
     if (sessionHolds !== holdCount) v.push(`sessions know ${sessionHolds} holds, resources ${holdCount}`);
+    let values = 0;
+    for (const r of resources.values()) values += r.value.byteLength;
+    if (values !== this.valueBytes) v.push(`values take ${values} bytes but the machine counts ${this.valueBytes}`);
     if (sessionWaits !== waitCount) v.push(`sessions know ${sessionWaits} waits, queues ${waitCount}`);
     return v;
   }

@@ -71,6 +71,11 @@ export interface RaftNodeOptions<Result> {
   readonly heartbeatTicks?: number;
   /** Take a snapshot once this many entries were applied since the last one. */
   readonly snapshotEntries?: number;
+  /**
+   * Also take one once this many bytes of entry data were applied since the last one (default
+   * 64 MiB): with entries of very different sizes, a count alone does not bound the log.
+   */
+  readonly snapshotBytes?: number;
   /** Entries kept below a snapshot so slightly slow followers need no snapshot. */
   readonly keepEntries?: number;
   readonly maxBytesPerMsg?: number;
@@ -124,6 +129,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly logger: Logger;
   private readonly tickMs: number;
   private readonly snapshotEntries: number;
+  private readonly snapshotBytes: number;
   private readonly keepEntries: number;
   private readonly pending = new Map<number, Pending<Result>>();
   private readonly reads = new Map<string, PendingRead>();
@@ -138,6 +144,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private stopped = false;
   private readSeq = 0;
   private appliedSinceSnapshot = 0;
+  private appliedBytesSinceSnapshot = 0;
   private role: Role = 'follower';
   private leader: NodeId = '';
   private term = 0;
@@ -153,6 +160,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.logger = opts.logger ?? silentLogger;
     this.tickMs = opts.tickMs ?? 100;
     this.snapshotEntries = opts.snapshotEntries ?? 10_000;
+    this.snapshotBytes = opts.snapshotBytes ?? 64 * 1024 * 1024;
     this.keepEntries = opts.keepEntries ?? 1_000;
     this.localPeers = opts.peerAddresses ?? opts.peers;
   }
@@ -446,10 +454,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.applyLocalAddresses();
     for (const [id, ctx] of this.members) if (id !== this.id && ctx['peer']) this.transport.setPeer(id, ctx['peer']);
     this.appliedSinceSnapshot = 0;
+    this.appliedBytesSinceSnapshot = 0;
   }
 
   private applyEntry(e: Entry): void {
     this.appliedSinceSnapshot++;
+    this.appliedBytesSinceSnapshot += e.data.byteLength;
     let result: Result | undefined;
     if (e.type === 'confChange') {
       this.applyMembership(e);
@@ -545,12 +555,14 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const waiters = this.snapshotWaiters.splice(0);
     let failure: Error | null = null;
     try {
-      if (waiters.length === 0 && this.appliedSinceSnapshot < this.snapshotEntries) return;
+      const due = this.appliedSinceSnapshot >= this.snapshotEntries || this.appliedBytesSinceSnapshot >= this.snapshotBytes;
+      if (waiters.length === 0 && !due) return;
       const applied = this.raw.raft.log.applied;
       if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
       const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
       await this.storage.compact(applied, this.raw.raft.confState(), packr.pack(env), this.keepEntries);
       this.appliedSinceSnapshot = 0;
+      this.appliedBytesSinceSnapshot = 0;
       this.logger.info({ id: this.id, index: applied }, 'snapshot taken, log compacted');
     } catch (e) {
       failure = e instanceof Error ? e : new Error(String(e));
