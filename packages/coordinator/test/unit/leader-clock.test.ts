@@ -131,10 +131,9 @@ describe('LeaderClock', () => {
       let t = 0;
       // `deadline`: the entry may set a deadline (a renew); a new leader's catch-up tick does not.
       const log: { term: number; tStamp: number; m: number; deadline: boolean }[] = [];
-      const nodes = [0, 1, 2].map((i) => {
+      const nodes = [0, 1, 2].map(() => {
         const offset = int(0, 1e6) + 0.5;
-        const node = { applied: 0, now: 0, lag: int(0, MAX_LAG), clock: new LeaderClock(() => t + offset) };
-        return node;
+        return { applied: 0, now: 0, lag: int(0, MAX_LAG), clock: new LeaderClock(() => t + offset) };
       });
       let term = 1;
       let leader = nodes[0]!;
