@@ -14,6 +14,7 @@ import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
 import type { Metrics } from './metrics';
+import { LeaderClock, type MonotonicSource } from './leader-clock';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
@@ -51,6 +52,8 @@ export interface ReplicaOptions {
   readonly limits?: Partial<LockLimits>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The leader clock's time source (tests); `performance.now()` by default, never the wall clock. */
+  readonly monotonic?: MonotonicSource;
 }
 
 interface RenewWaiter {
@@ -69,7 +72,8 @@ export interface ReplicaEvents {
 
 /**
  * One coordinator node: the lock state machine replicated by a RaftNode over LevelDB and gRPC.
- * On the leader it also does what only the leader may: stamp commands with its clock, batch
+ * On the leader it also does what only the leader may: stamp commands with its clock (a
+ * LeaderClock: the applied machine time carried forward monotonically, never the wall clock), batch
  * keepalive renewals into one entry per interval, propose expiry of overdue sessions (decided
  * again at apply time), and propose a `tick` when a wait timeout or lock-delay falls due.
  */
@@ -83,8 +87,12 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private expiring = new Set<string>();
   private tickInFlight = false;
   private stopped = false;
+  /** Whether this leader has proposed the entry that lets its clock catch up (once per term). */
+  private ownEntryProposed = false;
+  /** Proposals held until this leader's first entry applied (see LeaderClock). */
+  private heldForClock: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
-  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>) {
+  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>, private readonly clock: LeaderClock) {
     super();
     this.opts = opts;
     this.sm = sm;
@@ -109,15 +117,23 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     await transport.start();
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
     const events = new EventEmitter<Pick<ReplicaEvents, 'applied'>>();
-    // Every apply output reaches the server in log order through this adapter.
+    const clock = new LeaderClock(opts.monotonic);
+    let replica: Replica | undefined;
+    // Every apply output reaches the server in log order through this adapter; the clock learns
+    // each applied machine time and when this node applied it.
     const machine: StateMachine<ApplyOutput> = {
       apply: (entry) => {
         const out = sm.apply(entry);
+        clock.applied(out.now, entry.term);
+        if (clock.hasOwnEntryApplied) replica?.releaseHeld();
         events.emit('applied', out);
         return out;
       },
       snapshot: () => sm.snapshot(),
-      restore: (data) => sm.restore(data),
+      restore: (data) => {
+        sm.restore(data);
+        clock.restored();
+      },
     };
     const node = RaftNode.start<ApplyOutput>({
       id: opts.id,
@@ -136,7 +152,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       keepEntries: opts.keepEntries,
       logger: opts.logger,
     });
-    const replica = new Replica(opts, sm, node);
+    replica = new Replica(opts, sm, node, clock);
     node.on('leader', (info) => replica.onLeader(info.role === 'leader', info.leader, info.term));
     node.on('fatal', (e) => replica.emit('fatal', e));
     events.on('applied', (out) => replica.emit('applied', out));
@@ -172,9 +188,25 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.opts.initialCluster[id] ?? { peer: '', client: '' };
   }
 
+  /**
+   * Session time: on the leader its LeaderClock, elsewhere the applied machine time. Every
+   * expiry, timeout and grant is judged by this (or by the machine at apply), never by Date.
+   */
+  now(): number {
+    return this.node.isLeader() ? this.clock.now(this.sm.now) : this.sm.now;
+  }
+
   /** Propose a command stamped with this leader's clock; resolves with its apply output. */
   async propose(cmd: UnstampedCommand): Promise<ApplyOutput> {
-    const stamped = { ...cmd, stamp: Date.now() } as Command;
+    // A new leader stamps no deadline before its clock caught up (LeaderClock): one round trip.
+    if (this.node.isLeader() && !this.clock.hasOwnEntryApplied) {
+      await new Promise<void>((resolve, reject) => this.heldForClock.push({ resolve, reject }));
+    }
+    return this.proposeNow(cmd);
+  }
+
+  private async proposeNow(cmd: UnstampedCommand): Promise<ApplyOutput> {
+    const stamped = { ...cmd, stamp: this.clock.now(this.sm.now) } as Command;
     this.opts.metrics?.proposals.inc({ type: stamped.type });
     const { result } = await this.node.propose(encodeCommand(stamped));
     return result;
@@ -200,6 +232,10 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     });
   }
 
+  private releaseHeld(): void {
+    for (const h of this.heldForClock.splice(0)) h.resolve();
+  }
+
   private flushRenewals(): void {
     this.renewTimer = null;
     const batch = this.renewBatch;
@@ -223,7 +259,19 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Leader-only timers, checked every half tick: expire overdue sessions, fire due timers. */
   private leaderDuties(): void {
     if (this.stopped || !this.node.isLeader()) return;
-    const now = Date.now();
+    if (!this.clock.hasOwnEntryApplied) {
+      // The clock catches up to the previous leader's time once an entry of this term applied.
+      // This `tick` sets no deadline, so it may carry the clock's lower start; nothing else is
+      // stamped (nor any session judged overdue) until it applied.
+      if (!this.ownEntryProposed) {
+        this.ownEntryProposed = true;
+        this.proposeNow({ type: 'tick' }).catch(() => {
+          this.ownEntryProposed = false;
+        });
+      }
+      return;
+    }
+    const now = this.clock.now(this.sm.now);
     const overdue = this.sm.overdueSessions(now).filter((id) => !this.expiring.has(id));
     if (overdue.length > 0) {
       for (const id of overdue) this.expiring.add(id);
@@ -245,8 +293,14 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 
   private onLeader(isLeader: boolean, leader: NodeId, term: number): void {
-    if (!isLeader) {
+    if (isLeader) {
+      this.clock.lead(term, this.sm.now);
+      this.ownEntryProposed = false;
+      setImmediate(() => this.leaderDuties()); // the catch-up tick now, not half a tick later
+    } else {
+      this.clock.follow();
       const err = new NotLeaderError(leader, this.leaderClientAddress(), `node ${this.id} lost leadership in term ${term}`);
+      for (const h of this.heldForClock.splice(0)) h.reject(err);
       for (const w of this.renewBatch) w.reject(err);
       this.renewBatch = [];
       if (this.renewTimer !== null) clearTimeout(this.renewTimer);
@@ -258,6 +312,8 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const err = new NotLeaderError('', '', `node ${this.id} is stopping`);
+    for (const h of this.heldForClock.splice(0)) h.reject(err);
     if (this.dutyTimer !== null) clearInterval(this.dutyTimer);
     if (this.renewTimer !== null) clearTimeout(this.renewTimer);
     await this.node.stop();

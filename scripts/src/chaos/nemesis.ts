@@ -18,11 +18,13 @@ export type FaultKind =
   | 'isolateWorker'
   | 'killWorker'
   | 'killHolderAmidElections'
-  | 'removeReAdd';
+  | 'removeReAdd'
+  | 'clockStep';
 
 export const ALL_FAULTS: readonly FaultKind[] = [
   'killLeader', 'killFollower', 'pauseLeaderShort', 'pauseLeaderLong', 'isolateLeader', 'isolateLeaderWithClient', 'splitMinority',
   'oneWayLoss', 'slowLinks', 'isolateWorker', 'killWorker', 'killHolderAmidElections', 'removeReAdd',
+  'clockStep',
 ];
 
 /** killHolderAmidElections stops waiting for the dead worker's holds after this many TTLs. */
@@ -276,6 +278,27 @@ export class Nemesis {
         r.freedAfterMs = freedAt - killedAt;
         r.transfers = transfers;
         this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${FREE_GIVE_UP_TTLS * ttlMs} ms`} (${transfers} leader transfers)`);
+        this.healed(r);
+        return;
+      }
+      case 'clockStep': {
+        // An NTP step, a VM resume or `date -s` on one server (its Date only): nothing may notice,
+        // not even a leader that took over with its clock stepped.
+        const leader = await this.leader();
+        if (leader === null) return;
+        const followers = ids.filter((id) => id !== leader && this.cluster.isRunning(id));
+        const target = this.rng.next() < 0.5 || followers.length === 0 ? leader : this.rng.pick(followers);
+        const ms = (this.rng.next() < 0.5 ? -1 : 1) * this.rng.int(1000, 300_000);
+        const handOver = target !== leader && this.rng.next() < 0.5;
+        const r = this.record(kind, `step ${target}'s wall clock by ${ms > 0 ? '+' : ''}${ms} ms (${target === leader ? 'the leader' : handOver ? 'a follower, then made leader' : 'a follower'})`);
+        try {
+          await this.cluster.stepClock(target, ms);
+          await sleep(this.rng.int(1000, 3000));
+          if (handOver) await this.admin.transferLeader(target, { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+          await sleep(this.rng.int(1000, 3000));
+        } finally {
+          await this.cluster.stepClock(target, 0);
+        }
         this.healed(r);
         return;
       }

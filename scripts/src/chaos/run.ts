@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     // A cluster id of its own: another run on this host can never join its peer links.
     args: ['--cluster-id', `chaos-${seed}-${process.pid}`, '--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS), '--max-clock-skew-ms', String(SKEW_MS), '--snapshot-entries', '2000', '--keep-entries', '200'],
     peerRoute: route,
+    // The clockStep fault steps a server's Date through the test-only preload.
+    steppableClocks: true,
   });
   for (const from of cluster.ids) {
     for (const to of cluster.ids) {
@@ -454,6 +456,7 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
       operations: checked.counts.operations,
       grants: checked.counts.grants,
       faults: faults.length,
+      faultsByKind: Object.fromEntries(byKind),
       violations,
       maxUnavailableMs: Number.isFinite(maxUnavailableMs) ? Math.round(maxUnavailableMs) : null,
       storeWritesAccepted: storeAccepted,

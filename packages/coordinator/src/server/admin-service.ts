@@ -147,7 +147,7 @@ export class AdminService {
 
     listLocks: this.leaderRead<{ prefix: string; limit: number }, unknown>((req) => {
       const sm = this.replica.sm;
-      const now = Math.max(sm.now, Date.now());
+      const now = this.replica.now();
       let locks = sm.listLocks(req.prefix);
       if (req.limit > 0) locks = locks.slice(0, req.limit);
       return { locks: locks.map((l) => this.describe(sm.describeLock(l.name) ?? l, now)) };
@@ -157,12 +157,12 @@ export class AdminService {
       const sm = this.replica.sm;
       const d = sm.describeLock(req.name);
       if (d === undefined) return statusError(grpc.status.NOT_FOUND, `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`, 'ERR_NOT_FOUND');
-      return this.describe(d, Math.max(sm.now, Date.now()));
+      return this.describe(d, this.replica.now());
     }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
     listSessions: this.leaderRead<Record<string, never>, unknown>(() => {
       const sm = this.replica.sm;
-      const now = Math.max(sm.now, Date.now());
+      const now = this.replica.now();
       return {
         sessions: sm.listSessions().map((s) => ({
           sessionId: s.sessionId, clientName: s.clientName, ttlMs: s.ttlMs, remainingMs: Math.max(0, s.deadline - now),

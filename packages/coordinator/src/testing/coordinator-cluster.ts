@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ProcessGroup, freePort } from '@quorumlock/raft';
 import { v1 } from '../server/proto';
+import { OFFSET_FILE_ENV } from './test-wall-clock-offset-env';
 
 export interface CoordinatorClusterOptions {
   readonly size: number;
@@ -22,6 +23,11 @@ export interface CoordinatorClusterOptions {
   readonly peerRoute?: (from: string, to: string) => string;
   /** Node flags for the server processes, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   readonly execArgv?: readonly string[];
+  /**
+   * Test only: preload test-wall-clock-offset into every server, so `stepClock` can step its
+   * wall clock (Date) at runtime.
+   */
+  readonly steppableClocks?: boolean;
 }
 
 export interface StatusView {
@@ -45,6 +51,8 @@ export class CoordinatorCluster {
   private readonly procs = new ProcessGroup();
   private readonly admins = new Map<string, grpc.Client>();
   private readonly ownsDir: boolean;
+  /** Servers that have said `started` (the preload's SIGUSR2 handler is in place) and not exited. */
+  private readonly serving = new Set<string>();
 
   private constructor(readonly opts: CoordinatorClusterOptions, baseDir: string, ownsDir: boolean) {
     this.ids = Array.from({ length: opts.size }, (_, i) => `n${i + 1}`);
@@ -102,15 +110,22 @@ export class CoordinatorCluster {
       ...extra,
     ];
     const log = fs.openSync(this.logFile(id), 'a');
-    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? [])] });
+    const clockArgs = this.opts.steppableClocks === true ? ['--require', path.join(__dirname, 'test-wall-clock-offset.js')] : [];
+    const env = this.opts.steppableClocks === true ? { ...process.env, [OFFSET_FILE_ENV]: this.clockOffsetFile(id) } : process.env;
+    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? []), ...clockArgs], env });
     fs.closeSync(log);
     this.procs.add(id, child);
+    this.serving.delete(id);
+    child.once('exit', () => {
+      if (this.procs.get(id) === child) this.serving.delete(id);
+    });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`server ${id} exited with ${String(code)} before serving; see ${this.logFile(id)}`));
       child.once('exit', onExit);
       child.on('message', (m: unknown) => {
         if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'started') {
           child.off('exit', onExit);
+          this.serving.add(id);
           resolve();
         }
       });
@@ -158,6 +173,42 @@ export class CoordinatorCluster {
 
   resume(id: string): void {
     this.procs.get(id)?.kill('SIGCONT');
+  }
+
+  private clockOffsetFile(id: string): string {
+    return path.join(this.baseDir, `${id}.wall-clock-offset`);
+  }
+
+  /**
+   * Test only (needs `steppableClocks`): set node `id`'s wall clock to the real time + `offsetMs`
+   * (absolute, not cumulative: 0 steps it back to true time), as an NTP step or `date -s` would.
+   * Resolves once the running server applied it; a stopped one starts with it. The offset stays
+   * across restarts, as a host's clock would.
+   */
+  async stepClock(id: string, offsetMs: number, timeoutMs = 5000): Promise<void> {
+    if (this.opts.steppableClocks !== true) throw new Error('stepClock needs CoordinatorCluster.create({ steppableClocks: true })');
+    if (!this.ids.includes(id)) throw new Error(`stepClock: unknown node '${id}' (nodes: ${this.ids.join(', ')})`);
+    if (!Number.isSafeInteger(offsetMs)) throw new Error(`stepClock: offset ${offsetMs} is not an integer number of ms`);
+    const file = this.clockOffsetFile(id);
+    fs.writeFileSync(`${file}.tmp`, String(offsetMs));
+    fs.renameSync(`${file}.tmp`, file);
+    fs.rmSync(`${file}.applied`, { force: true });
+    const child = this.procs.get(id);
+    if (!this.serving.has(id) || child === undefined) return;
+    child.kill('SIGUSR2');
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      let applied = '';
+      try {
+        applied = fs.readFileSync(`${file}.applied`, 'utf8');
+      } catch {
+        // not yet
+      }
+      if (applied === String(offsetMs)) return;
+      if (!this.serving.has(id)) return; // it died meanwhile; it starts with the new offset
+      if (performance.now() > deadline) throw new Error(`stepClock: ${id} did not apply offset ${offsetMs} ms within ${timeoutMs} ms (paused?)`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private admin(id: string): grpc.Client {

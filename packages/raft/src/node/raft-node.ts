@@ -284,8 +284,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const res = this.raw.transferLeader(target);
     if (!res.ok) throw this.refusal(res);
     this.schedulePump();
-    const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + waitMs;
+    while (performance.now() < deadline) {
       await sleep(Math.min(20, this.tickMs));
       if (this.role !== 'leader') return this.leader;
     }
@@ -299,13 +299,13 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   async addMember(id: NodeId, context: Readonly<Record<string, string>>, catchUpMs = 30_000): Promise<void> {
     if (!context['peer']) throw new ProposalRefusedError(`member ${id} needs a peer address in its context`);
     await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) });
-    const deadline = Date.now() + catchUpMs;
+    const deadline = performance.now() + catchUpMs;
     for (;;) {
       const st = this.raw.status();
       if (st.role !== 'leader') throw new NotLeaderError(st.lead, this.addressOf(st.lead, 'peer'), 'lost leadership while adding a member');
       const pr = st.progress.get(id);
       if (pr !== undefined && pr.match >= st.commit) break;
-      if (Date.now() > deadline) throw new ProposalRefusedError(`learner ${id} did not catch up within ${catchUpMs} ms (match ${pr?.match ?? 0}, commit ${st.commit})`);
+      if (performance.now() > deadline) throw new ProposalRefusedError(`learner ${id} did not catch up within ${catchUpMs} ms (match ${pr?.match ?? 0}, commit ${st.commit})`);
       await sleep(this.tickMs);
     }
     await this.proposeConfChange({ type: 'promote', node: id, context: '' });
