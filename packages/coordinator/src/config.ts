@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { MemberAddresses } from './replica';
+import { DEFAULT_LIMITS } from './state/limits';
 
 /** A bad flag or environment value; the message names the option and the value. */
 export class ConfigError extends Error {
@@ -57,9 +58,22 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-ttl-ms', kind: 'int', dflt: '300000', help: 'largest TTL a client may ask for' },
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
-  { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
+  { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: `requests of one stream awaiting replication at once; beyond, the stream is not read until one is decided (at most ${DEFAULT_LIMITS.dedupeWindow}, the answers each session remembers for resends)` },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
+
+/**
+ * Every request a stream has awaiting replication may be decided after the stream broke, and
+ * then be resent: its answer must still be remembered (the dedupe window), or the resend would
+ * run the request again (a timed-out or released lock granted anew).
+ */
+function maxInFlight(n: number): number {
+  const window = DEFAULT_LIMITS.dedupeWindow;
+  if (n > window) {
+    throw new ConfigError(`--max-in-flight ${n} is above the dedupe window of ${window} answers each session remembers; a resend beyond it would run its request again`);
+  }
+  return n;
+}
 
 export function envName(flag: string): string {
   return `QUORUMLOCK_${flag.toUpperCase().replace(/-/g, '_')}`;
@@ -185,7 +199,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     maxTtlMs,
     snapshotEntries: int('snapshot-entries', 10, 100_000_000),
     keepEntries: int('keep-entries', 0, 100_000_000),
-    maxInFlightPerStream: int('max-in-flight', 1, 100_000),
+    maxInFlightPerStream: maxInFlight(int('max-in-flight', 1, 100_000)),
     logLevel: level,
   };
 }
