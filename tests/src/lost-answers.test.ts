@@ -8,6 +8,7 @@
  *   the new stream is `opened`, and every later event follows it in log order, even when
  *   another stream of the session still had requests replicating when the new one resumed.
  */
+import { LockClient } from '@quorumlock/client';
 import { CoordinatorCluster } from '@quorumlock/coordinator';
 import { RawSession, type Response } from './helpers/raw-session';
 
@@ -20,6 +21,7 @@ const RESOURCE_EXHAUSTED = 8;
 
 let cluster: CoordinatorCluster | undefined;
 const opened: RawSession[] = [];
+const clients: LockClient[] = [];
 const paused: string[] = [];
 
 function session(address: string): RawSession {
@@ -35,6 +37,7 @@ async function startCluster(extra: string[] = []): Promise<CoordinatorCluster> {
 }
 
 afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
   for (const s of opened.splice(0)) s.close();
   for (const id of paused.splice(0)) cluster?.resume(id);
   await cluster?.destroy();
@@ -80,6 +83,19 @@ describe('--max-in-flight', () => {
     const resent = answers.find((r) => r.granted?.requestId === 1);
     expect(resent?.granted).toMatchObject({ name: 'x', token: first.token }); // the first grant, not a refusal
     expect(s.ended).toBeNull();
+  });
+
+  test('the SDK with many more acquires at once than the limit gets every lock, none refused', async () => {
+    const c = await startCluster(['--max-in-flight', '2']);
+    await c.waitLeader();
+    const client = new LockClient({ endpoints: c.endpoints(), ttlMs: TTL_MS, clientName: 'burst' });
+    clients.push(client);
+    const names = Array.from({ length: 80 }, (_, i) => `sdk-${i}`);
+    const settled = await Promise.allSettled(names.map((name) => client.acquire(name)));
+    expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const leases = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(new Set(leases.map((l) => l.token)).size).toBe(names.length);
+    await Promise.all(leases.map((l) => l.release()));
   });
 });
 
