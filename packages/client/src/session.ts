@@ -633,9 +633,11 @@ export class Session implements LeaseOwner {
     this.sessionIdValue = opened.sessionId;
     const ttl = opened.ttlMs > 0 ? opened.ttlMs : this.o.ttlMs;
     this.lease.opened(attempt.openSentAt, ttl);
+    // Resend in request-id order (Map keeps insertion order, and ids only grow). Releases of
+    // orphaned holds (written by reconcile) go first, and only once.
+    const resend = [...this.inflight.values()];
     if (resumed) this.reconcile(opened);
-    // Resend in request-id order (Map keeps insertion order, and ids only grow).
-    for (const p of [...this.inflight.values()]) this.writeRequest(p);
+    for (const p of resend) this.writeRequest(p);
     this.startKeepalive();
     this.scheduleDeadlineTimer();
     attempt.settle?.({ kind: 'opened' });
@@ -646,7 +648,13 @@ export class Session implements LeaseOwner {
     this.o.events.connected({ endpoint, sessionId: opened.sessionId, resumed });
   }
 
-  /** After a resume: leases the server no longer has are lost; holds nobody owns are released. */
+  /**
+   * After a resume: leases the server no longer has are lost; holds nobody owns are released.
+   * A hold is ours when it has a lease, or when its lock request is still awaited (its resend
+   * gets the grant again). Any other hold was granted to a request whose answer never arrived
+   * (given up after the retry budget, or a release that was refused): nothing else would ever
+   * release it, even while another request for the same name is in flight.
+   */
   private reconcile(opened: SessionOpenedMsg): void {
     const held = new Map(opened.holds.map((h) => [h.token, h]));
     for (const l of [...this.leases.values()]) {
@@ -654,9 +662,14 @@ export class Session implements LeaseOwner {
       l.lose('revoked', 'the hold was gone when the session resumed');
       l.ended();
     }
-    const awaited = new Set([...this.inflight.values()].filter((p) => p.kind === 'lock').map((p) => p.name));
+    const locks = [...this.inflight.values()].filter((p) => p.kind === 'lock');
+    const awaitedIds = new Set(locks.map((p) => p.id));
+    // A server that does not send request ids (0): fall back to the name, which may keep an orphan.
+    const awaitedNames = new Set(locks.map((p) => p.name));
     for (const h of opened.holds) {
-      if (!this.leases.has(h.token) && !awaited.has(h.name)) this.releaseOrphan(h.name, h.token);
+      if (this.leases.has(h.token)) continue;
+      const awaited = h.requestId > 0 ? awaitedIds.has(h.requestId) : awaitedNames.has(h.name);
+      if (!awaited) this.releaseOrphan(h.name, h.token);
     }
   }
 

@@ -59,6 +59,8 @@ export interface HoldMsg {
   readonly name: string;
   readonly token: number;
   readonly mode: WireMode;
+  /** The lock request granted this hold; 0 where unknown (RevokeResponse, an older server). */
+  readonly requestId: number;
 }
 export interface SessionOpenedMsg {
   readonly sessionId: string;

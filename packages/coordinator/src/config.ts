@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { MemberAddresses } from './replica';
+import { DEFAULT_LIMITS } from './state/limits';
 
 /** A bad flag or environment value; the message names the option and the value. */
 export class ConfigError extends Error {
@@ -68,7 +69,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-ttl-ms', kind: 'int', dflt: '300000', help: 'largest TTL a client may ask for' },
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
-  { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
+  { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: `requests of one stream awaiting replication at once; beyond, the stream is not read until one is decided (at most ${DEFAULT_LIMITS.dedupeWindow}, the answers each session remembers for resends)` },
   { flag: 'snapshot-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'also take a snapshot after this many bytes of log entries were applied since the last one (bounds the log kept in memory and on disk)' },
   { flag: 'max-streams-per-connection', kind: 'int', dflt: '10000', help: 'calls (Acquire sessions) one client connection may have open at once (grpc.max_concurrent_streams); more wait for one to end' },
   { flag: 'max-sessions', kind: 'int', dflt: '50000', help: 'sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond); same value on every node' },
@@ -77,6 +78,28 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'quota-value-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'total bytes of every lock\'s fenced value; at the quota new values are refused (RESOURCE_EXHAUSTED) until `lockctl delete-value` frees space; same value on every node' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
+
+/**
+ * Every request a stream has awaiting replication may be decided after the stream broke, and
+ * then be resent: its answer must still be remembered (the dedupe window), or the resend would
+ * run the request again (a timed-out or released lock granted anew).
+ */
+/**
+ * The answers a broken stream can lose are its requests in flight plus its queued requests that
+ * finish meanwhile; the resends must find all of them in the dedupe window, or they run again.
+ */
+function maxInFlight(n: number, holdsPerSession: number): number {
+  const window = DEFAULT_LIMITS.dedupeWindow;
+  if (n > window) {
+    throw new ConfigError(`--max-in-flight ${n} is above the dedupe window of ${window} answers each session remembers; a resend beyond it would run its request again`);
+  }
+  if (n + holdsPerSession > window) {
+    throw new ConfigError(
+      `--max-in-flight ${n} plus --max-holds-per-session ${holdsPerSession} is above the dedupe window of ${window} answers each session remembers; a resend beyond it would run its request again`,
+    );
+  }
+  return n;
+}
 
 export function envName(flag: string): string {
   return `QUORUMLOCK_${flag.toUpperCase().replace(/-/g, '_')}`;
@@ -183,6 +206,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new ConfigError(`--log-level '${level}' is not one of trace, debug, info, warn, error, fatal, silent`);
   }
+  const maxHoldsPerSession = int('max-holds-per-session', 1, 100_000_000);
   return {
     id,
     dataDir,
@@ -202,13 +226,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     maxTtlMs,
     snapshotEntries: int('snapshot-entries', 10, 100_000_000),
     keepEntries: int('keep-entries', 0, 100_000_000),
-    maxInFlightPerStream: int('max-in-flight', 1, 100_000),
+    maxInFlightPerStream: maxInFlight(int('max-in-flight', 1, 100_000), maxHoldsPerSession),
     logLevel: level,
     snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),
     limits: {
       maxSessions: int('max-sessions', 1, 100_000_000),
-      maxHoldsPerSession: int('max-holds-per-session', 1, 100_000_000),
+      maxHoldsPerSession,
       maxResources: int('max-resources', 1, 100_000_000),
       maxTotalValueBytes: int('quota-value-bytes', 1, Number.MAX_SAFE_INTEGER),
     },

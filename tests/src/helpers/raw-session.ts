@@ -4,7 +4,7 @@ import { v1 } from '@quorumlock/coordinator/dist/server/proto';
 /** One AcquireResponse as proto-loader decodes it (`msg` names the field that is set). */
 export interface Response {
   msg: 'opened' | 'granted' | 'queued' | 'released' | 'lost' | 'failed' | 'keepaliveAck' | 'valuePut';
-  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string }[] };
+  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string; requestId: number }[] };
   granted?: { requestId: number; name: string; token: number; value: Buffer };
   queued?: { requestId: number; name: string; position: number };
   released?: { requestId: number; name: string; token: number };
@@ -27,6 +27,8 @@ export interface EndStatus {
  */
 export class RawSession {
   readonly responses: Response[] = [];
+  /** Every response in arrival order (never consumed by `next`), to check the order itself. */
+  readonly log: Response[] = [];
   ended: EndStatus | null = null;
   sessionId = '';
   private readonly client: grpc.Client;
@@ -40,6 +42,7 @@ export class RawSession {
     this.call = c.acquire();
     this.call.on('data', (r: Response) => {
       this.responses.push(r);
+      this.log.push(r);
       this.wake();
     });
     this.call.on('status', (s: grpc.StatusObject) => {

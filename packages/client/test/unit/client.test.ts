@@ -200,6 +200,41 @@ describe('resume after a broken stream', () => {
     expect(lease.valid).toBe(true);
   });
 
+  it('releases on resume a hold whose grant was given up on, even while a lock for the same name is in flight', async () => {
+    const s = await stub();
+    const c = client([s.address], { backoff: { initialMs: 5, maxMs: 20, budgetMs: 300 } });
+    await c.acquire('warmup').then((l) => l.release());
+    s.dropAnswers = 1; // request 3 is granted 'a' (token 101), but the answer is lost
+    const first = c.acquire('a');
+    await until(() => s.lock('a').holder !== undefined);
+    s.leaderHint = '127.0.0.1:1'; // the cluster becomes unreachable: the client gives up on request 3
+    s.killStreams();
+    await expect(first).rejects.toBeInstanceOf(ClusterUnavailableError);
+    s.leaderHint = undefined;
+    // The session resumes with the orphan in opened.holds while a new lock for 'a' is in flight.
+    const second = c.acquire('a');
+    const lease = await Promise.race([second, new Promise<never>((_, fail) => setTimeout(() => fail(new Error("the second acquire('a') never got the lock: the orphaned hold was kept")), 3000))]);
+    expect(sent(s, 'release').map((r) => r.msg['release'])).toEqual([
+      { requestId: 2, name: 'warmup', token: 100 },
+      { requestId: 5, name: 'a', token: 101 },
+    ]);
+    expect(lease.token).toBe(102);
+    expect(s.lock('a').holder).toMatchObject({ token: 102, requestId: 4 });
+  });
+
+  it('keeps a held grant on resume when its lock request is still awaited (resent, not released)', async () => {
+    const s = await stub();
+    const c = client([s.address]);
+    s.dropAnswers = 1;
+    const p = c.acquire('a');
+    await until(() => s.lock('a').holder !== undefined);
+    s.killStreams();
+    const lease = await p;
+    expect(lease.token).toBe(100);
+    expect(sent(s, 'release')).toHaveLength(0);
+    expect(s.lock('a').holder?.token).toBe(100);
+  });
+
   it('keeps a queued wait across a broken stream', async () => {
     const s = await stub();
     const holder = client([s.address]);

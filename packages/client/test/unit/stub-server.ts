@@ -10,7 +10,7 @@ import { wire, type AcquireRequest, type AcquireResponse } from '../../src/wire'
 type Call = grpc.ServerDuplexStream<AcquireRequest, AcquireResponse>;
 type Req = AcquireRequest & { msg: string };
 interface Sess { id: string; call: Call | undefined; answers: Map<number, AcquireResponse> }
-interface Lock { holder: { session: string; token: number } | undefined; queue: { session: string; requestId: number }[]; value: Buffer }
+interface Lock { holder: { session: string; token: number; requestId: number } | undefined; queue: { session: string; requestId: number }[]; value: Buffer }
 
 export class StubLockServer {
   readonly received: { session: string; msg: Req }[] = []; // every message, with its session ('' before open)
@@ -82,7 +82,7 @@ export class StubLockServer {
   }
   private grant(s: Sess, requestId: number, name: string): void {
     const l = this.lock(name);
-    l.holder = { session: s.id, token: this.nextToken++ };
+    l.holder = { session: s.id, token: this.nextToken++, requestId };
     this.answer(s, requestId, { msg: 'granted', granted: { requestId, name, token: l.holder.token, value: l.value } });
   }
   free(name: string): void { // the holder's hold ends; the next waiter gets it
@@ -107,7 +107,7 @@ export class StubLockServer {
         s = id === '' ? { id: `s${this.received.length}`, call, answers: new Map() } : this.sessions.get(id);
         if (s === undefined) return void call.emit('error', { code: grpc.status.NOT_FOUND, details: `session '${id}' not found` });
         this.sessions.set(s.id, Object.assign(s, { call }));
-        const holds = [...this.locks].filter(([, l]) => l.holder?.session === s?.id).map(([name, l]) => ({ name, token: l.holder?.token ?? 0, mode: 'EXCLUSIVE' as const }));
+        const holds = [...this.locks].filter(([, l]) => l.holder?.session === s?.id).map(([name, l]) => ({ name, token: l.holder?.token ?? 0, mode: 'EXCLUSIVE' as const, requestId: l.holder?.requestId ?? 0 }));
         return void call.write({ msg: 'opened', opened: { sessionId: s.id, ttlMs: req.open.ttlMs || 5000, resumed: id !== '', holds } });
       }
       if (s !== undefined) this.handle(s, call, req);

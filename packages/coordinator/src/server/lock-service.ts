@@ -13,7 +13,11 @@ export interface LockServiceOptions {
   readonly defaultTtlMs: number;
   readonly minTtlMs: number;
   readonly maxTtlMs: number;
-  /** Requests of one stream that may await their proposal at once (RESOURCE_EXHAUSTED beyond). */
+  /**
+   * Requests of one stream that may await their proposal at once. Beyond, the stream is not read
+   * until one is decided (back-pressure through HTTP/2 flow control): a refusal under the
+   * request's id would look final to the client although the log never decided it.
+   */
   readonly maxInFlightPerStream: number;
 }
 
@@ -27,12 +31,23 @@ const toWireMode = (m: 'exclusive' | 'shared'): WireMode => (m === 'shared' ? 'S
  * addresses to its session. It never answers a request itself except for stream-level
  * validation: grants, queue positions and failures come from the replicated log, so the answer
  * is the same after a failover and a resend.
+ *
+ * The first message it writes is `opened`; events of its session decided before that (the
+ * stream is attached before its open or resume is applied, and a resume may follow entries that
+ * answer the session's older streams) are not written: `opened` and the answers to resends carry
+ * their outcome, and a client must not see an answer before it knows its session is back.
  */
 class SessionStream {
   sessionId = '';
   ttlMs = 0;
   private ended = false;
   private inFlight = 0;
+  /** `opened` has been written: from now on every event of the session is written, in log order. */
+  private openedWritten = false;
+  /** Keepalive acknowledgements due before `opened` (a client that did not wait for it). */
+  private earlyAcks: AcquireResponse[] = [];
+  /** The message handler waiting for a request to leave replication (at most one: it is sequential). */
+  private slotFreed: (() => void) | undefined;
 
   constructor(
     private readonly call: Call,
@@ -48,6 +63,7 @@ class SessionStream {
     if (this.ended) return;
     this.ended = true;
     this.service.detach(this);
+    this.wakeHandler();
     this.call.emit('error', err);
   }
 
@@ -56,12 +72,20 @@ class SessionStream {
     if (this.ended) return;
     this.ended = true;
     this.service.detach(this);
+    this.wakeHandler();
     this.call.end();
   }
 
   closedByClient(): void {
     this.ended = true;
     this.service.detach(this);
+    this.wakeHandler();
+  }
+
+  private wakeHandler(): void {
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
   }
 
   async onMessage(req: AcquireRequest): Promise<void> {
@@ -91,23 +115,23 @@ class SessionStream {
         this.keepalive(req.keepalive?.seq ?? 0);
         return;
       // Requests are proposed in arrival order (that is what orders them in the log) but not
-      // awaited: a session may have many requests replicating at once.
+      // awaited: a session may have many requests replicating at once (up to the limit).
       case 'lock':
-        if (req.lock) this.request(req.lock.requestId, this.lockCommand(req.lock));
+        if (req.lock) await this.request(this.lockCommand(req.lock));
         return;
       case 'release':
         if (req.release) {
-          this.request(req.release.requestId, {
+          await this.request({
             type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token,
           });
         }
         return;
       case 'cancel':
-        if (req.cancel) this.request(req.cancel.requestId, { type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
+        if (req.cancel) await this.request({ type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
         return;
       case 'put':
         if (req.put) {
-          this.request(req.put.requestId, {
+          await this.request({
             type: 'put', sessionId: this.sessionId, requestId: req.put.requestId, name: req.put.name, token: req.put.token, value: new Uint8Array(req.put.value),
           });
         }
@@ -165,26 +189,37 @@ class SessionStream {
   private keepalive(seq: number): void {
     this.service.replica.renew(this.sessionId).then(
       (alive) => {
-        if (alive) this.write({ keepaliveAck: { seq, ttlMs: this.ttlMs } });
+        if (!alive) return;
+        const ack: AcquireResponse = { keepaliveAck: { seq, ttlMs: this.ttlMs } };
+        if (this.openedWritten) this.write(ack);
+        else this.earlyAcks.push(ack);
       },
       (e: unknown) => this.failFromError(e),
     );
   }
 
-  private request(requestId: number, cmd: UnstampedCommand): void {
-    if (this.inFlight >= this.service.opts.maxInFlightPerStream) {
-      this.write({
-        failed: {
-          requestId,
-          code: grpc.status.RESOURCE_EXHAUSTED,
-          message: `session ${this.sessionId} has ${this.inFlight} requests awaiting replication; the limit is ${this.service.opts.maxInFlightPerStream}`,
-        },
-      });
-      return;
+  /**
+   * Proposes a request without awaiting its outcome. At the in-flight limit it first waits, with
+   * the stream paused, for one to leave replication: the request is never answered by anything
+   * but the log (an answer under its id would be final to the client, even for a resend of a
+   * request that was granted).
+   */
+  private async request(cmd: UnstampedCommand): Promise<void> {
+    const limit = this.service.opts.maxInFlightPerStream;
+    if (this.inFlight >= limit) {
+      this.call.pause();
+      while (this.inFlight >= limit && !this.ended) {
+        await new Promise<void>((resolve) => {
+          this.slotFreed = resolve;
+        });
+      }
+      if (this.ended) return;
+      this.call.resume();
     }
     this.inFlight++;
     void this.proposeOrFail(cmd).finally(() => {
       this.inFlight--;
+      this.wakeHandler();
     });
   }
 
@@ -219,15 +254,22 @@ class SessionStream {
   /** An event the state machine addressed to this session. */
   deliver(e: LockEvent): void {
     const m = this.service.metrics;
+    // Decided before this stream's open or resume: `opened` carries its outcome (see the class comment).
+    if (!this.openedWritten && e.type !== 'sessionOpened' && e.type !== 'sessionExpired' && e.type !== 'sessionClosed') return;
     switch (e.type) {
-      case 'sessionOpened':
+      case 'sessionOpened': {
         this.ttlMs = e.ttlMs;
         this.write({
-          opened: { sessionId: e.sessionId, ttlMs: e.ttlMs, resumed: e.resumed, holds: e.holds.map((h: HoldRef) => ({ name: h.name, token: h.token, mode: toWireMode(h.mode) })) },
+          opened: { sessionId: e.sessionId, ttlMs: e.ttlMs, resumed: e.resumed, holds: e.holds.map((h: HoldRef) => ({ name: h.name, token: h.token, mode: toWireMode(h.mode), requestId: h.requestId })) },
         });
+        this.openedWritten = true;
         // A resumed session's queued requests keep their places; tell the client where they stand.
         for (const w of e.queued) this.write({ queued: { requestId: w.requestId, name: w.name, position: w.position } });
+        const acks = this.earlyAcks;
+        this.earlyAcks = [];
+        for (const ack of acks) this.write(ack);
         return;
+      }
       case 'granted':
         m?.grants.inc();
         this.write({ granted: { requestId: e.requestId, name: e.name, token: e.token, value: e.value } });

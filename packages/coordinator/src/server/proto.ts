@@ -39,7 +39,8 @@ export interface AcquireRequest {
   put?: WirePut;
 }
 
-export interface WireHold { name: string; token: number; mode: WireMode }
+/** `requestId`: the granted lock request (0 where unknown, e.g. RevokeResponse). */
+export interface WireHold { name: string; token: number; mode: WireMode; requestId?: number }
 
 export type AcquireResponse =
   | { opened: { sessionId: string; ttlMs: number; resumed: boolean; holds: WireHold[] } }

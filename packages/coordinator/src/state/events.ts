@@ -24,6 +24,8 @@ export interface HoldRef {
   readonly token: number;
   readonly mode: LockMode;
   readonly permits: number;
+  /** The lock request that was granted this hold (a client that lost the answer does not know it). */
+  readonly requestId: number;
 }
 
 /** A request of a session that is waiting in a queue. */

@@ -24,7 +24,11 @@ export interface LockLimits {
    * How many finished request outcomes each session remembers for deduplication (oldest
    * forgotten first). Queued requests and current holds are always remembered on top of this,
    * so a resent request whose outcome was forgotten can still never be granted twice while the
-   * first grant is held. A server should cap a session's requests in flight well below this.
+   * first grant is held. It must be at least the number of requests one stream may have awaiting
+   * replication (the server refuses a larger --max-in-flight): those are the answers a broken
+   * stream can lose, and their resends must get them, not run again. Not in snapshots (only the
+   * remembered outcomes are), so changing it changes no snapshot bytes; every replica of a
+   * cluster must still run with the same value.
    */
   readonly dedupeWindow: number;
   /** Sessions open at once, cluster-wide (RESOURCE_EXHAUSTED beyond: `--max-sessions`). */
@@ -50,7 +54,7 @@ export const DEFAULT_LIMITS: LockLimits = Object.freeze({
   maxTtlMs: 24 * 60 * 60 * 1000,
   maxSessionIdBytes: 128,
   maxClientNameBytes: 256,
-  dedupeWindow: 256,
+  dedupeWindow: 2048,
   maxSessions: 50_000,
   maxHoldsPerSession: 1_000,
   maxResources: 100_000,

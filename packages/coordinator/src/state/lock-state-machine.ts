@@ -361,11 +361,15 @@ export class LockStateMachine {
       else if (!isOverdue(s, this.st.now)) alive++;
       else {
         expired++;
-        const silentMs = this.st.now - s.lastRenewal;
-        this.endSession(s, 'expired', `session ${id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`);
+        this.expireOverdue(s);
       }
     }
     return ok(`expired ${expired} sessions; ${alive} renewed in time, ${missing} not found`);
+  }
+
+  private expireOverdue(s: Session): void {
+    const silentMs = this.st.now - s.lastRenewal;
+    this.endSession(s, 'expired', `session ${s.id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`);
   }
 
   private closeSession(sessionId: string): Status {
@@ -394,7 +398,7 @@ export class LockStateMachine {
       const r = this.resource(name);
       const hold = removeHold(r, token);
       if (hold === undefined) throw new Error(`invariant: session ${s.id} holds ${name} with token ${token} but the resource has no such holder`);
-      released.push({ name, token, mode: hold.mode, permits: hold.permits });
+      released.push({ name, token, mode: hold.mode, permits: hold.permits, requestId: hold.requestId });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
         this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
@@ -709,10 +713,20 @@ export class LockStateMachine {
     });
   }
 
-  /** Grants from the head of the queue while the head fits, then drops the resource if idle. */
+  /**
+   * Grants from the head of the queue while the head fits, then drops the resource if idle.
+   * A head whose session is overdue (its deadline passed with no renewal applied) is not granted:
+   * its client can no longer trust a grant, and the next waiter would wait for the expiry plus
+   * any lock-delay. The session expires here, as the leader's sweep would have it a moment later,
+   * and the queue moves on.
+   */
   private settle(r: Resource): void {
     for (let head = r.queue[0]; head !== undefined && canGrant(r, head.units, this.st.now); head = r.queue[0]) {
       const s = this.session(head.sessionId);
+      if (isOverdue(s, this.st.now)) {
+        this.expireOverdue(s); // leaves this queue (and settles it again)
+        continue;
+      }
       this.dropWaiter(r, s, head);
       this.grant(r, s, head);
     }

@@ -42,7 +42,7 @@ export function holdRefs(session: Session, resources: ReadonlyMap<string, Resour
   const refs: HoldRef[] = [];
   for (const [name, token] of session.holds) {
     const hold = resources.get(name)?.holders.find((h) => h.token === token);
-    if (hold !== undefined) refs.push({ name, token, mode: hold.mode, permits: hold.permits });
+    if (hold !== undefined) refs.push({ name, token, mode: hold.mode, permits: hold.permits, requestId: hold.requestId });
   }
   return refs;
 }

@@ -109,7 +109,7 @@ describe('sessions', () => {
     d.lock('b', 1, 'x');
     const out = d.run({ type: 'closeSession', sessionId: 'a' });
     expect(out.events).toEqual([
-      { type: 'sessionClosed', sessionId: 'a', released: [{ name: 'x', token: t, mode: 'exclusive', permits: 1 }] },
+      { type: 'sessionClosed', sessionId: 'a', released: [{ name: 'x', token: t, mode: 'exclusive', permits: 1, requestId: 1 }] },
       expect.objectContaining({ type: 'granted', sessionId: 'b', name: 'x' }),
     ]);
   });
@@ -128,12 +128,12 @@ describe('sessions', () => {
         sessionId: 'a',
         ttlMs: 1000,
         resumed: true,
-        holds: [{ name: 'x', token: t, mode: 'shared', permits: 2 }],
+        holds: [{ name: 'x', token: t, mode: 'shared', permits: 2, requestId: 1 }],
         queued: [{ requestId: 2, name: 'y', position: 1 }],
         deadline: d.clock + 1000,
       },
     ]);
-    expect(d.machine.sessionHolds('a')).toEqual([{ name: 'x', token: t, mode: 'shared', permits: 2 }]);
+    expect(d.machine.sessionHolds('a')).toEqual([{ name: 'x', token: t, mode: 'shared', permits: 2, requestId: 1 }]);
     expect(d.run({ type: 'resumeSession', sessionId: 'gone' }).status.code).toBe(Code.NOT_FOUND);
   });
 });
