@@ -116,6 +116,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       },
       snapshot: () => sm.snapshot(),
       restore: (data) => sm.restore(data),
+      validateSnapshot: (data) => sm.validateSnapshot(data),
     };
     const node = RaftNode.start<ApplyOutput>({
       id: opts.id,

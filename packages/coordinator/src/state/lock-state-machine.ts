@@ -152,6 +152,16 @@ export class LockStateMachine {
     return encodeSnapshot(this.st);
   }
 
+  /** Null when `restore(data)` would accept `data`, else why not; changes nothing. */
+  validateSnapshot(data: Uint8Array): string | null {
+    try {
+      decodeSnapshot(data);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
   /** Replaces the whole state with one from `snapshot()` (of any replica). */
   restore(data: Uint8Array): void {
     this.st = decodeSnapshot(data);
