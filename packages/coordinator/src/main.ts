@@ -7,6 +7,8 @@
 import * as http from 'node:http';
 import pino from 'pino';
 import { ConfigError, helpText, loadConfig, type ServerConfig } from './config';
+import { StorageError } from '@quorumlock/raft';
+import { ReturningFounderError } from './founder-check';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
@@ -116,7 +118,11 @@ function main(): void {
     return;
   }
   run(cfg).catch((e: unknown) => {
-    process.stderr.write(`quorumlock-server: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // A refusal to start (damaged or foreign data dir, a founder that lost its data) is the
+    // operator's to fix: its message says what to do, a stack trace would only bury it.
+    const refusal = e instanceof StorageError || e instanceof ReturningFounderError;
+    const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
+    process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
     process.exit(1);
   });
 }

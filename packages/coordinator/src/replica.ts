@@ -10,6 +10,7 @@ import {
 } from '@quorumlock/raft';
 import { LockStateMachine } from './state/lock-state-machine';
 import { encodeCommand } from './state/codec';
+import { checkFounderMayBootstrap } from './founder-check';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
@@ -90,7 +91,16 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 
   static async open(opts: ReplicaOptions): Promise<Replica> {
-    const storage = await LevelStorage.open(opts.dataDir);
+    const storage = await LevelStorage.open(opts.dataDir, { identity: { clusterId: opts.clusterId, nodeId: opts.id } });
+    const empty = storage.lastIndex() === 0 && storage.snapshot().meta.index === 0 && storage.initialState().hardState.term === 0;
+    if (empty && !opts.join) {
+      try {
+        await checkFounderMayBootstrap(opts.id, opts.initialCluster, opts.logger);
+      } catch (e) {
+        await storage.close();
+        throw e;
+      }
+    }
     const peers: Record<NodeId, string> = {};
     const contexts: Record<NodeId, Record<string, string>> = {};
     for (const [id, a] of Object.entries(opts.initialCluster)) {
