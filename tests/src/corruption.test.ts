@@ -2,6 +2,9 @@
  * Issue 9, items 4 and 5, with real quorumlock-server processes:
  * - two bits flipped in one stored log record of a stopped node: it refuses to start and names
  *   the index (the record's checksum), so it never serves divergent state;
+ * - a log record rewritten with a valid checksum (so the node starts and replays it): the
+ *   leader's consistency check finds its lock-state hash in the minority within 10 s; the node
+ *   stops serving clients, `lockctl status` and its metrics show the alarm;
  * - a data dir belongs to one node of one cluster: another node, or the same node with another
  *   cluster id, refuses to start on it and says whose it is;
  * - a founder that comes back with an empty data dir refuses to bootstrap a second history and
@@ -14,9 +17,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdminClient } from '@quorumlock/client';
 import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { GrpcTransport, type Message } from '@quorumlock/raft';
+import { crc32c, freePort, GrpcTransport, type Message } from '@quorumlock/raft';
 import { Level } from 'level';
 import { RawSession } from './helpers/raw-session';
+import { lockctl } from './helpers/util';
 
 jest.setTimeout(120_000);
 
@@ -138,6 +142,60 @@ describe('corruption is detected, never applied', () => {
     expect((await cluster.status(leader)).leaderId).toBe(leader);
   });
 
+  test('a record rewritten with a valid checksum: the consistency check flags the node within 10 s, and it stops serving', async () => {
+    const leader = await cluster.waitLeader();
+    await writeSome(leader, 5);
+    const victim = cluster.ids.find((id) => id !== leader) as string;
+    await waitApplied([victim], leader);
+    await cluster.kill(victim, 'SIGTERM');
+
+    // Rename one granted lock in the victim's log ("lock-3" -> "lock-X"), checksum and all.
+    const db = rawDb(dataDir(victim));
+    await db.open({ createIfMissing: false });
+    let rewritten = -1;
+    try {
+      const log = sublevel(db, 'log');
+      for await (const [key, value] of log.iterator()) {
+        const at = Buffer.from(value).indexOf('lock-3');
+        if (at < 0) continue;
+        const changed = Buffer.from(value);
+        changed.write('lock-X', at);
+        changed.writeUInt32BE(crc32c(changed.subarray(4)), 0);
+        await log.put(key, changed);
+        rewritten = Buffer.from(key).readUInt32BE(4);
+        break;
+      }
+    } finally {
+      await db.close();
+    }
+    expect(rewritten).toBeGreaterThan(3);
+
+    const metricsPort = await freePort();
+    await cluster.start(victim, ['--metrics-listen', `127.0.0.1:${metricsPort}`]);
+    const restarted = Date.now();
+    // The check runs every 2 s by default: well within 10 s it must have flagged the victim.
+    let alarms: { nodeId: string; index: number }[] = [];
+    while (Date.now() - restarted < 10_000) {
+      alarms = ((await cluster.status(victim)) as unknown as { alarms: { nodeId: string; index: number }[] }).alarms;
+      if (alarms.length > 0) break;
+      await sleep(100);
+    }
+    expect(alarms).toEqual([expect.objectContaining({ nodeId: victim })]);
+    expect(alarms[0]?.index).toBeGreaterThanOrEqual(rewritten);
+    expect(fs.readFileSync(cluster.logFile(leader), 'utf8')).toMatch(new RegExp(`consistency check: node ${victim}'s lock state at index \\d+ has hash`));
+
+    // It serves no client, the leader is unchanged, and the operator sees why.
+    const s = new RawSession(cluster.address(victim));
+    sessions.push(s);
+    await expect(s.open(5000)).rejects.toThrow(/divergent/);
+    expect((await cluster.status(leader)).leaderId).toBe(leader);
+    const status = await lockctl(['--endpoints', cluster.endpoints().join(','), 'status']);
+    expect(status.stdout).toContain(`ALARM: node ${victim} is divergent`);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^quorumlock_divergent\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(new RegExp(`^quorumlock_consistency_alarms_total\\{[^}]*divergent="${victim}"[^}]*\\} 1$`, 'm'));
+  });
+
   test('a node refuses another node\'s data dir and its own under another cluster id', async () => {
     const leader = await cluster.waitLeader();
     await writeSome(leader, 2);
@@ -224,6 +282,8 @@ describe('the peer port survives forged messages', () => {
       const st = await cluster.status(id);
       expect(st.leaderId).toBe(leader);
       expect(st.term).toBe(term);
+      // Consistency checks ran meanwhile (every 2 s) and found nothing on a healthy cluster.
+      expect((st as unknown as { alarms: unknown[] }).alarms).toEqual([]);
     }
     // Still serving writes.
     await writeSome(leader, 1);

@@ -26,6 +26,7 @@ export interface ServerConfig {
   readonly snapshotEntries: number;
   readonly keepEntries: number;
   readonly maxInFlightPerStream: number;
+  readonly consistencyCheckMs: number;
   readonly logLevel: string;
 }
 
@@ -58,6 +59,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
   { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
+  { flag: 'consistency-check-ms', kind: 'int', dflt: '2000', help: 'how often the leader compares every member\'s lock-state hash at one applied index; a divergent member stops serving clients (0: off)' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -186,6 +188,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     snapshotEntries: int('snapshot-entries', 10, 100_000_000),
     keepEntries: int('keep-entries', 0, 100_000_000),
     maxInFlightPerStream: int('max-in-flight', 1, 100_000),
+    consistencyCheckMs: int('consistency-check-ms', 0, 3_600_000),
     logLevel: level,
   };
 }

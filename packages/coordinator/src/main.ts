@@ -33,6 +33,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     renewIntervalMs: cfg.renewIntervalMs,
     snapshotEntries: cfg.snapshotEntries,
     keepEntries: cfg.keepEntries,
+    consistencyCheckMs: cfg.consistencyCheckMs,
     logger,
     metrics,
   });

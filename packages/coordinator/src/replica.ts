@@ -11,6 +11,7 @@ import {
 import { LockStateMachine } from './state/lock-state-machine';
 import { encodeCommand } from './state/codec';
 import { checkFounderMayBootstrap } from './founder-check';
+import { ConsistencyChecker, ConsistencyMonitor, StateHashes } from './consistency';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
@@ -48,6 +49,8 @@ export interface ReplicaOptions {
   readonly snapshotEntries: number;
   readonly keepEntries: number;
   readonly limits?: Partial<LockLimits>;
+  /** How often the leader compares every member's lock-state hash (consistency.ts); 0: never. */
+  readonly consistencyCheckMs?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
 }
@@ -75,6 +78,11 @@ export interface ReplicaEvents {
 export class Replica extends EventEmitter<ReplicaEvents> {
   readonly sm: LockStateMachine;
   readonly node: RaftNode<ApplyOutput>;
+  /** The lock state's hash at exact applied indexes, for the consistency check. */
+  readonly hashes: StateHashes;
+  /** Divergence alarms; `divergence` set means this node must not serve clients. */
+  readonly consistency: ConsistencyMonitor;
+  private readonly checker: ConsistencyChecker;
   private readonly opts: ReplicaOptions;
   private renewBatch: RenewWaiter[] = [];
   private renewTimer: NodeJS.Timeout | null = null;
@@ -83,11 +91,14 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private tickInFlight = false;
   private stopped = false;
 
-  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>) {
+  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>, hashes: StateHashes) {
     super();
     this.opts = opts;
     this.sm = sm;
     this.node = node;
+    this.hashes = hashes;
+    this.consistency = new ConsistencyMonitor(opts.id, opts.logger, opts.metrics);
+    this.checker = new ConsistencyChecker(this, opts.consistencyCheckMs ?? 0, opts.logger);
   }
 
   static async open(opts: ReplicaOptions): Promise<Replica> {
@@ -117,15 +128,21 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     await transport.start();
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
     const events = new EventEmitter<Pick<ReplicaEvents, 'applied'>>();
+    const hashes = new StateHashes(() => sm.snapshot());
     // Every apply output reaches the server in log order through this adapter.
     const machine: StateMachine<ApplyOutput> = {
       apply: (entry) => {
+        hashes.beforeApply(entry.index);
         const out = sm.apply(entry);
+        hashes.afterApply(entry.index);
         events.emit('applied', out);
         return out;
       },
       snapshot: () => sm.snapshot(),
-      restore: (data) => sm.restore(data),
+      restore: (data) => {
+        sm.restore(data);
+        hashes.restored();
+      },
       validateSnapshot: (data) => sm.validateSnapshot(data),
     };
     const node = RaftNode.start<ApplyOutput>({
@@ -144,7 +161,10 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       keepEntries: opts.keepEntries,
       logger: opts.logger,
     });
-    const replica = new Replica(opts, sm, node);
+    const replica = new Replica(opts, sm, node, hashes);
+    node.on('applied', (index) => hashes.afterApply(index));
+    replica.consistency.on('divergent', () => replica.onDivergent());
+    replica.checker.start();
     node.on('leader', (info) => replica.onLeader(info.role === 'leader', info.leader, info.term));
     node.on('fatal', (e) => replica.emit('fatal', e));
     events.on('applied', (out) => replica.emit('applied', out));
@@ -253,6 +273,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 
   private onLeader(isLeader: boolean, leader: NodeId, term: number): void {
+    if (isLeader && this.consistency.divergence !== null) this.onDivergent();
     if (!isLeader) {
       const err = new NotLeaderError(leader, this.leaderClientAddress(), `node ${this.id} lost leadership in term ${term}`);
       for (const w of this.renewBatch) w.reject(err);
@@ -263,9 +284,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.emit('leader', { isLeader, leader, term });
   }
 
+  /** Found divergent: serve no one (the server checks `consistency.divergence`), lead no one. */
+  private onDivergent(): void {
+    if (!this.node.isLeader()) return;
+    this.node.transferLeadership(undefined, 3000).catch((e: unknown) => {
+      this.opts.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'a divergent leader could not hand leadership over');
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.checker.stop();
     if (this.dutyTimer !== null) clearInterval(this.dutyTimer);
     if (this.renewTimer !== null) clearTimeout(this.renewTimer);
     await this.node.stop();
