@@ -150,7 +150,7 @@ export interface StatusResponseMsg {
   readonly sessions: number;
   readonly locks: number;
   /** Divergent lock-state hashes the answering node knows of (the consistency check). */
-  readonly alarms: readonly ConsistencyAlarmMsg[];
+  readonly alarms?: readonly ConsistencyAlarmMsg[];
 }
 export interface HolderInfoMsg {
   readonly sessionId: string;

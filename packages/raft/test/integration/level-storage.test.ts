@@ -445,7 +445,7 @@ describe('LevelStorage', () => {
       await writeLog(20);
       await damage(async (db) => {
         const log = rawSublevel(db, 'log');
-        const value = Buffer.from(await log.get(encodeIndexKey(12)));
+        const value = Buffer.from((await log.get(encodeIndexKey(12))) as Uint8Array);
         // The last byte is in the entry's data: the record still decodes, only the checksum can tell.
         value[value.length - 1] = (value[value.length - 1] as number) ^ 0x03;
         await log.put(encodeIndexKey(12), value);
