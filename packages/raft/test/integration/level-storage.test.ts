@@ -3,8 +3,10 @@
  * close + reopen; the synchronous reads (entries, term, firstIndex, lastIndex, snapshot,
  * initialState) agree before and after; conflicting-suffix truncation, compaction with kept
  * entries and a snapshot received from the leader; the etcd sentinels; damaged data (undecodable
- * records, gaps) stops open() with a StorageError naming the key; every persist and compact is
- * exactly one LevelDB batch; writes are serialized and a failed write poisons the storage.
+ * records, gaps, a checksum mismatch in a log record or the snapshot, format 1) stops open() with
+ * a StorageError naming the key; a data dir's identity is kept and enforced; every persist and
+ * compact is exactly one LevelDB batch; writes are serialized and a failed write poisons the
+ * storage.
  */
 import { AssertionError } from 'node:assert';
 import * as fs from 'node:fs';
