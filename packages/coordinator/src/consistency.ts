@@ -132,12 +132,15 @@ export class ConsistencyMonitor extends EventEmitter<ConsistencyEvents> {
     return [...this.known.values()];
   }
 
-  /** Record an alarm (the latest per node); the first about this node makes it divergent. */
-  raise(alarm: ConsistencyAlarm): void {
+  /**
+   * Record an alarm (the latest per node); the first about this node makes it divergent.
+   * Returns whether the node was not known to be divergent before.
+   */
+  raise(alarm: ConsistencyAlarm): boolean {
     const previous = this.known.get(alarm.nodeId);
     this.known.set(alarm.nodeId, alarm);
     if (previous === undefined) this.metrics?.consistencyAlarms.inc({ divergent: alarm.nodeId });
-    if (alarm.nodeId !== this.selfId || this.self !== null) return;
+    if (alarm.nodeId !== this.selfId || this.self !== null) return previous === undefined;
     this.self = alarm;
     this.metrics?.divergent.set(1);
     this.logger.error(
@@ -146,6 +149,7 @@ export class ConsistencyMonitor extends EventEmitter<ConsistencyEvents> {
         'it stops serving clients; remove it (`lockctl members remove`) and add it again with an empty data dir and --join',
     );
     this.emit('divergent', alarm);
+    return previous === undefined;
   }
 }
 
@@ -221,8 +225,13 @@ export class ConsistencyChecker {
       if (hash === majority) continue;
       const alarm: ConsistencyAlarm = { nodeId: id, index, hash, expectedHash: majority, detectedBy: r.id };
       alarms.push(alarm);
-      this.logger.error({ ...alarm }, `consistency check: node ${id}'s lock state at index ${index} has hash ${hash}, the majority's is ${majority}`);
-      r.consistency.raise(alarm);
+      const fresh = r.consistency.raise(alarm);
+      // Every round finds it again: say it loudly once, then quietly.
+      (fresh ? this.logger.error : this.logger.debug).call(
+        this.logger,
+        { ...alarm },
+        `consistency check: node ${id}'s lock state at index ${index} has hash ${hash}, the majority's is ${majority}`,
+      );
       if (id !== r.id) {
         const address = answers.find((a) => a.id === id)?.address ?? '';
         void this.ask(address, { index, waitMs: 0, divergent: true, alarm }, 2000);
