@@ -37,6 +37,12 @@ async function run(cfg: ServerConfig): Promise<void> {
     logger,
     metrics,
   });
+  // First thing: the log replays right after open, and an entry that cannot be applied (a corrupt
+  // one, say) must stop the process then, not leave it serving with a stopped Raft node.
+  replica.on('fatal', (e) => {
+    logger.fatal({ err: e.message }, 'replica failed; exiting');
+    process.exit(70);
+  });
   attachAuditLog(replica, logger);
   metrics.setProbe(() => {
     const st = replica.node.status();
@@ -71,10 +77,6 @@ async function run(cfg: ServerConfig): Promise<void> {
     });
     await new Promise<void>((resolve) => metricsServer?.listen(port, host, resolve));
   }
-  replica.on('fatal', (e) => {
-    logger.fatal({ err: e.message }, 'replica failed; exiting');
-    process.exit(70);
-  });
   logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join }, 'quorumlock-server started');
   process.send?.({ type: 'started', clientPort: client.port });
 
