@@ -10,6 +10,7 @@
  * leadership over.
  */
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { quorumSize, type Logger } from '@quorumlock/raft';
@@ -153,6 +154,9 @@ export class ConsistencyMonitor extends EventEmitter<ConsistencyEvents> {
   }
 }
 
+/** A round's hashing may take at most 1/20 of the time between rounds. */
+const HASH_BUDGET_RATIO = 20;
+
 interface ConsistencyResponse {
   readonly nodeId: string;
   readonly index: number;
@@ -168,6 +172,11 @@ type ConsistencyClient = grpc.Client & {
 export class ConsistencyChecker {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /**
+   * Hashing encodes the whole lock state on every member; with a large state the rounds are
+   * spaced so that it takes at most 1/HASH_BUDGET_RATIO of the time (`performance.now()` ms).
+   */
+  private notBefore = 0;
   private readonly clients = new Map<string, ConsistencyClient>();
 
   constructor(
@@ -179,7 +188,7 @@ export class ConsistencyChecker {
   start(): void {
     if (this.intervalMs <= 0 || this.timer !== null) return;
     this.timer = setInterval(() => {
-      if (this.running || !this.replica.isLeader()) return;
+      if (this.running || !this.replica.isLeader() || performance.now() < this.notBefore) return;
       this.running = true;
       this.round()
         .catch((e: unknown) => this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'consistency check failed'))
@@ -202,7 +211,10 @@ export class ConsistencyChecker {
     const r = this.replica;
     const index = r.hashes.appliedIndex;
     if (index === null) return [];
+    const hashStarted = performance.now();
     const own = await r.hashes.at(index, 0);
+    const hashMs = performance.now() - hashStarted;
+    this.notBefore = performance.now() + hashMs * HASH_BUDGET_RATIO;
     if (own === null) return [];
     const members = r.node.membersList();
     const others = members.filter((m) => m.id !== r.id);
