@@ -10,7 +10,7 @@ import { InvalidArgumentError } from './errors';
 import type { LockMode } from './lease';
 import { silentLogger, type Logger } from './logger';
 import { UnaryCaller, type UnaryCallOptions } from './unary';
-import { wire, type AdminMethods, type HolderInfoMsg, type LockInfoMsg, type MemberStatusMsg, type SessionInfoMsg, type StatusResponseMsg, type WaiterInfoMsg } from './wire';
+import { wire, type AdminMethods, type ConsistencyAlarmMsg, type HolderInfoMsg, type LockInfoMsg, type MemberStatusMsg, type SessionInfoMsg, type StatusResponseMsg, type WaiterInfoMsg } from './wire';
 
 export interface AdminClientOptions {
   readonly endpoints: readonly string[] | string;
@@ -136,11 +136,18 @@ export class AdminClient {
    */
   async clusterStatus(options: AdminCallOptions = {}): Promise<ClusterStatus> {
     const s = await this.leaderStatus(options);
+    // Alarms as the leader and every member know them: a divergent member knows its own.
+    const alarms = new Map<string, ConsistencyAlarmMsg>();
+    const addAlarms = (list: readonly ConsistencyAlarmMsg[] | undefined): void => {
+      for (const a of list ?? []) if (!alarms.has(a.nodeId)) alarms.set(a.nodeId, a);
+    };
+    addAlarms(s.alarms);
     const members = await Promise.all(
       s.members.map(async (m): Promise<MemberStatus> => {
         if (m.id === s.answeredBy || m.clientAddress === '') return m;
         try {
           const own = await this.memberStatus(m.clientAddress, { deadlineMs: 1000, ...callOptions(options) });
+          addAlarms(own.alarms);
           const me = own.members.find((x) => x.id === m.id);
           if (own.answeredBy !== m.id || me === undefined) return m;
           return { ...m, role: me.role || m.role, term: me.term, commitIndex: me.commitIndex, appliedIndex: me.appliedIndex };
@@ -149,7 +156,7 @@ export class AdminClient {
         }
       }),
     );
-    return { ...s, members };
+    return { ...s, members, alarms: [...alarms.values()] };
   }
 
   async listLocks(options: AdminCallOptions & { readonly prefix?: string | undefined; readonly limit?: number | undefined } = {}): Promise<LockInfo[]> {

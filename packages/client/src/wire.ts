@@ -136,6 +136,13 @@ export interface MemberStatusMsg {
   readonly voter: boolean;
   readonly matchIndex: number;
 }
+export interface ConsistencyAlarmMsg {
+  readonly nodeId: string;
+  readonly index: number;
+  readonly hash: string;
+  readonly expectedHash: string;
+  readonly detectedBy: string;
+}
 export interface StatusResponseMsg {
   readonly clusterId: string;
   readonly leaderId: string;
@@ -144,6 +151,8 @@ export interface StatusResponseMsg {
   readonly answeredBy: string;
   readonly sessions: number;
   readonly locks: number;
+  /** Divergent lock-state hashes the answering node knows of (the consistency check). */
+  readonly alarms?: readonly ConsistencyAlarmMsg[];
 }
 export interface HolderInfoMsg {
   readonly sessionId: string;

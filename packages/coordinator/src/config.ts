@@ -27,6 +27,7 @@ export interface ServerConfig {
   readonly snapshotEntries: number;
   readonly keepEntries: number;
   readonly maxInFlightPerStream: number;
+  readonly consistencyCheckMs: number;
   readonly logLevel: string;
   /** Take a snapshot once this many bytes of log entries were applied since the last one. */
   readonly snapshotBytes: number;
@@ -76,6 +77,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-holds-per-session', kind: 'int', dflt: '1000', help: 'holds plus queued requests of one session (RESOURCE_EXHAUSTED beyond); same value on every node' },
   { flag: 'max-resources', kind: 'int', dflt: '100000', help: 'locks that exist at once, cluster-wide (RESOURCE_EXHAUSTED for one more); same value on every node' },
   { flag: 'quota-value-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'total bytes of every lock\'s fenced value; at the quota new values are refused (RESOURCE_EXHAUSTED) until `lockctl delete-value` frees space; same value on every node' },
+  { flag: 'consistency-check-ms', kind: 'int', dflt: '2000', help: 'how often the leader compares every member\'s lock-state hash at one applied index; a divergent member stops serving clients (0: off)' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -227,6 +229,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     snapshotEntries: int('snapshot-entries', 10, 100_000_000),
     keepEntries: int('keep-entries', 0, 100_000_000),
     maxInFlightPerStream: maxInFlight(int('max-in-flight', 1, 100_000), maxHoldsPerSession),
+    consistencyCheckMs: int('consistency-check-ms', 0, 3_600_000),
     logLevel: level,
     snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),

@@ -7,6 +7,8 @@
 import * as http from 'node:http';
 import pino from 'pino';
 import { ConfigError, helpText, loadConfig, type ServerConfig } from './config';
+import { StorageError } from '@quorumlock/raft';
+import { ReturningFounderError } from './founder-check';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
@@ -33,8 +35,15 @@ async function run(cfg: ServerConfig): Promise<void> {
     snapshotBytes: cfg.snapshotBytes,
     keepEntries: cfg.keepEntries,
     limits: cfg.limits,
+    consistencyCheckMs: cfg.consistencyCheckMs,
     logger,
     metrics,
+  });
+  // First thing: the log replays right after open, and an entry that cannot be applied (a corrupt
+  // one, say) must stop the process then, not leave it serving with a stopped Raft node.
+  replica.on('fatal', (e) => {
+    logger.fatal({ err: e.message }, 'replica failed; exiting');
+    process.exit(70);
   });
   attachAuditLog(replica, logger);
   metrics.setProbe(() => {
@@ -71,10 +80,6 @@ async function run(cfg: ServerConfig): Promise<void> {
     });
     await new Promise<void>((resolve) => metricsServer?.listen(port, host, resolve));
   }
-  replica.on('fatal', (e) => {
-    logger.fatal({ err: e.message }, 'replica failed; exiting');
-    process.exit(70);
-  });
   logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join }, 'quorumlock-server started');
   process.send?.({ type: 'started', clientPort: client.port });
 
@@ -119,7 +124,11 @@ function main(): void {
     return;
   }
   run(cfg).catch((e: unknown) => {
-    process.stderr.write(`quorumlock-server: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // A refusal to start (damaged or foreign data dir, a founder that lost its data) is the
+    // operator's to fix: its message says what to do, a stack trace would only bury it.
+    const refusal = e instanceof StorageError || e instanceof ReturningFounderError;
+    const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
+    process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
     process.exit(1);
   });
 }

@@ -21,6 +21,10 @@ export interface Metrics {
   readonly grants: Counter;
   readonly requestFailures: Counter<'code'>;
   readonly renewBatchSize: Histogram;
+  /** Consistency-check alarms this node raised or was told of, by divergent node. */
+  readonly consistencyAlarms: Counter<'divergent'>;
+  /** 1 once this node's lock state was found divergent (it then serves no client). */
+  readonly divergent: Gauge;
   setProbe(probe: () => MetricsProbe): void;
 }
 
@@ -57,6 +61,13 @@ export function createMetrics(nodeId: string): Metrics {
       buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384],
       ...r,
     }),
+    consistencyAlarms: new Counter({
+      name: 'quorumlock_consistency_alarms_total',
+      help: 'Members found with a lock-state hash that differs from the majority, by divergent node',
+      labelNames: ['divergent'],
+      ...r,
+    }),
+    divergent: new Gauge({ name: 'quorumlock_divergent', help: '1 when this node\'s lock state diverged from the majority (it serves no client)', ...r }),
     setProbe(p) {
       probe = p;
     },

@@ -10,6 +10,8 @@ import {
 } from '@quorumlock/raft';
 import { LockStateMachine } from './state/lock-state-machine';
 import { encodeCommand } from './state/codec';
+import { checkFounderMayBootstrap } from './founder-check';
+import { ConsistencyChecker, ConsistencyMonitor, StateHashes } from './consistency';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
@@ -50,6 +52,8 @@ export interface ReplicaOptions {
   readonly snapshotBytes?: number;
   readonly keepEntries: number;
   readonly limits?: Partial<LockLimits>;
+  /** How often the leader compares every member's lock-state hash (consistency.ts); 0: never. */
+  readonly consistencyCheckMs?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** The leader clock's time source (tests); `performance.now()` by default, never the wall clock. */
@@ -80,6 +84,11 @@ export interface ReplicaEvents {
 export class Replica extends EventEmitter<ReplicaEvents> {
   readonly sm: LockStateMachine;
   readonly node: RaftNode<ApplyOutput>;
+  /** The lock state's hash at exact applied indexes, for the consistency check. */
+  readonly hashes: StateHashes;
+  /** Divergence alarms; `divergence` set means this node must not serve clients. */
+  readonly consistency: ConsistencyMonitor;
+  private readonly checker: ConsistencyChecker;
   private readonly opts: ReplicaOptions;
   private renewBatch: RenewWaiter[] = [];
   private renewTimer: NodeJS.Timeout | null = null;
@@ -92,15 +101,33 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Proposals held until this leader's first entry applied (see LeaderClock). */
   private heldForClock: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
-  private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>, private readonly clock: LeaderClock) {
+  private constructor(
+    opts: ReplicaOptions,
+    sm: LockStateMachine,
+    node: RaftNode<ApplyOutput>,
+    private readonly clock: LeaderClock,
+    hashes: StateHashes,
+  ) {
     super();
     this.opts = opts;
     this.sm = sm;
     this.node = node;
+    this.hashes = hashes;
+    this.consistency = new ConsistencyMonitor(opts.id, opts.logger, opts.metrics);
+    this.checker = new ConsistencyChecker(this, opts.consistencyCheckMs ?? 0, opts.logger);
   }
 
   static async open(opts: ReplicaOptions): Promise<Replica> {
-    const storage = await LevelStorage.open(opts.dataDir);
+    const storage = await LevelStorage.open(opts.dataDir, { identity: { clusterId: opts.clusterId, nodeId: opts.id } });
+    const empty = storage.lastIndex() === 0 && storage.snapshot().meta.index === 0 && storage.initialState().hardState.term === 0;
+    if (empty && !opts.join) {
+      try {
+        await checkFounderMayBootstrap(opts.id, opts.initialCluster, opts.logger);
+      } catch (e) {
+        await storage.close();
+        throw e;
+      }
+    }
     const peers: Record<NodeId, string> = {};
     const contexts: Record<NodeId, Record<string, string>> = {};
     for (const [id, a] of Object.entries(opts.initialCluster)) {
@@ -118,12 +145,15 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
     const events = new EventEmitter<Pick<ReplicaEvents, 'applied'>>();
     const clock = new LeaderClock(opts.monotonic);
+    const hashes = new StateHashes(() => sm.snapshot());
     let replica: Replica | undefined;
     // Every apply output reaches the server in log order through this adapter; the clock learns
     // each applied machine time and when this node applied it.
     const machine: StateMachine<ApplyOutput> = {
       apply: (entry) => {
+        hashes.beforeApply(entry.index);
         const out = sm.apply(entry);
+        hashes.afterApply(entry.index);
         clock.applied(out.now, entry.term);
         if (clock.hasOwnEntryApplied) replica?.releaseHeld();
         events.emit('applied', out);
@@ -133,7 +163,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       restore: (data) => {
         sm.restore(data);
         clock.restored();
+        hashes.restored();
       },
+      validateSnapshot: (data) => sm.validateSnapshot(data),
     };
     const node = RaftNode.start<ApplyOutput>({
       id: opts.id,
@@ -152,12 +184,16 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       keepEntries: opts.keepEntries,
       logger: opts.logger,
     });
-    replica = new Replica(opts, sm, node, clock);
-    node.on('leader', (info) => replica.onLeader(info.role === 'leader', info.leader, info.term));
-    node.on('fatal', (e) => replica.emit('fatal', e));
-    events.on('applied', (out) => replica.emit('applied', out));
-    replica.dutyTimer = setInterval(() => replica.leaderDuties(), Math.max(10, Math.floor(opts.tickMs / 2)));
-    return replica;
+    const r = new Replica(opts, sm, node, clock, hashes);
+    replica = r;
+    node.on('applied', (index) => hashes.afterApply(index));
+    r.consistency.on('divergent', () => r.onDivergent());
+    r.checker.start();
+    node.on('leader', (info) => r.onLeader(info.role === 'leader', info.leader, info.term));
+    node.on('fatal', (e) => r.emit('fatal', e));
+    events.on('applied', (out) => r.emit('applied', out));
+    r.dutyTimer = setInterval(() => r.leaderDuties(), Math.max(10, Math.floor(opts.tickMs / 2)));
+    return r;
   }
 
   get id(): NodeId {
@@ -293,6 +329,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 
   private onLeader(isLeader: boolean, leader: NodeId, term: number): void {
+    if (isLeader && this.consistency.divergence !== null) this.onDivergent();
     if (isLeader) {
       this.clock.lead(term, this.sm.now);
       this.ownEntryProposed = false;
@@ -309,9 +346,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.emit('leader', { isLeader, leader, term });
   }
 
+  /** Found divergent: serve no one (the server checks `consistency.divergence`), lead no one. */
+  private onDivergent(): void {
+    if (!this.node.isLeader()) return;
+    this.node.transferLeadership(undefined, 3000).catch((e: unknown) => {
+      this.opts.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'a divergent leader could not hand leadership over');
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.checker.stop();
     const err = new NotLeaderError('', '', `node ${this.id} is stopping`);
     for (const h of this.heldForClock.splice(0)) h.reject(err);
     if (this.dutyTimer !== null) clearInterval(this.dutyTimer);

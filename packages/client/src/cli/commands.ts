@@ -36,6 +36,17 @@ export function formatMembers(members: readonly MemberStatus[], status?: Cluster
   );
 }
 
+/** One line per divergent member (the consistency check), or nothing when there is none. */
+export function formatAlarms(s: ClusterStatus): string {
+  return (s.alarms ?? [])
+    .map(
+      (a) =>
+        `\nALARM: node ${a.nodeId} is divergent: its lock state at index ${a.index} has hash ${a.hash}, ` +
+        `the majority's is ${a.expectedHash} (found by ${a.detectedBy}); it serves no client\n`,
+    )
+    .join('');
+}
+
 export function formatStatus(s: ClusterStatus): Output {
   const leader = s.members.find((m) => m.id === s.leaderId);
   const text =
@@ -48,7 +59,8 @@ export function formatStatus(s: ClusterStatus): Output {
       ['answered by', s.answeredBy || '-'],
     ]) +
     '\n' +
-    formatMembers(s.members, s);
+    formatMembers(s.members, s) +
+    formatAlarms(s);
   return { json: { ...s, members: s.members.map((m) => ({ ...m, lag: memberLag(s, m) })) }, text };
 }
 

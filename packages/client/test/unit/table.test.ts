@@ -74,6 +74,10 @@ describe('command formatting', () => {
     expect(o.text).toMatch(/^leader:\s+n1 \(127\.0\.0\.1:6001\)$/m);
     expect(o.text).toMatch(/^n2\s+follower\s+yes\s+4\s+98\s+90\s+10\s+99\s+p2\s+127\.0\.0\.1:6002$/m);
     expect((o.json as { members: { lag: number }[] }).members.map((m) => m.lag)).toEqual([0, 10]);
+    expect(o.text).not.toContain('ALARM');
+
+    const alarmed = formatStatus({ ...s, alarms: [{ nodeId: 'n2', index: 90, hash: 'abc', expectedHash: 'def', detectedBy: 'n1' }] });
+    expect(alarmed.text).toMatch(/^ALARM: node n2 is divergent: its lock state at index 90 has hash abc, the majority's is def \(found by n1\); it serves no client$/m);
   });
 
   it('top ranks by queue depth, then longest wait, then holders', () => {

@@ -13,6 +13,13 @@ interface MemberStatus {
   commitIndex: number; appliedIndex: number; voter: boolean; matchIndex: number;
 }
 
+interface ConsistencyRequest {
+  index: number;
+  waitMs: number;
+  divergent: boolean;
+  alarm: { nodeId: string; index: number; hash: string; expectedHash: string; detectedBy: string } | null;
+}
+
 const wireMode = (m: 'exclusive' | 'shared'): 'EXCLUSIVE' | 'SHARED' => (m === 'shared' ? 'SHARED' : 'EXCLUSIVE');
 
 /**
@@ -142,8 +149,26 @@ export class AdminService {
         answeredBy: r.id,
         sessions: r.sm.listSessions().length,
         locks: r.sm.listLocks().length,
+        alarms: r.consistency.alarms(),
       });
     }) as Unary<Record<string, never>, unknown>,
+
+    checkConsistency: ((call, callback) => {
+      const r = this.replica;
+      const { index, waitMs, divergent, alarm } = call.request;
+      if (divergent) {
+        // Only the leader compares; a stale or forged verdict about another node is ignored.
+        if (alarm !== null && alarm !== undefined && alarm.nodeId === r.id && alarm.detectedBy === r.node.leaderId()) {
+          r.consistency.raise({ nodeId: alarm.nodeId, index: alarm.index, hash: alarm.hash, expectedHash: alarm.expectedHash, detectedBy: alarm.detectedBy });
+        }
+        callback(null, { nodeId: r.id, index, ok: false, hash: '' });
+        return;
+      }
+      r.hashes.at(index, Math.min(waitMs, 10_000)).then(
+        (hash) => callback(null, { nodeId: r.id, index, ok: hash !== null, hash: hash ?? '' }),
+        (e: unknown) => callback(this.toStatusError(e)),
+      );
+    }) as Unary<ConsistencyRequest, unknown>,
 
     listLocks: this.leaderRead<{ prefix: string; limit: number }, unknown>((req) => {
       const sm = this.replica.sm;

@@ -5,6 +5,7 @@ import type { Logger } from '@quorumlock/raft';
 import type { Replica } from '../replica';
 import type { Metrics } from '../metrics';
 import { AdminService } from './admin-service';
+import { statusError, type StatusError } from './errors';
 import { LockService, type LockServiceOptions } from './lock-service';
 import { packageDefinition, v1 } from './proto';
 import { schemaOf, withStrictUtf8 } from './strict-utf8';
@@ -32,6 +33,36 @@ export interface ClientServerOptions {
  * `quorumlock.v1.LockService` on the leader, so a load balancer can find it) and server
  * reflection (so grpcurl and friends work).
  */
+/**
+ * LockService handlers that answer UNAVAILABLE while this node's lock state is divergent
+ * (consistency.ts): its view of locks and fences cannot be trusted, so it serves nothing.
+ */
+function refuseWhenDivergent(replica: Replica, handlers: object): grpc.UntypedServiceImplementation {
+  const refusal = (): StatusError | null => {
+    const d = replica.consistency.divergence;
+    if (d === null) return null;
+    return statusError(
+      grpc.status.UNAVAILABLE,
+      `node ${replica.id} is divergent: its lock state at index ${d.index} has hash ${d.hash}, the majority's is ${d.expectedHash}; use another node`,
+      'ERR_UNAVAILABLE',
+    );
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    out[name] = (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+      const err = refusal();
+      if (err === null) {
+        (handler as (c: unknown, cb?: unknown) => void)(call, callback);
+      } else if (callback !== undefined) {
+        callback(err);
+      } else {
+        (call as grpc.ServerWritableStream<unknown, unknown>).emit('error', err);
+      }
+    };
+  }
+  return out as grpc.UntypedServiceImplementation;
+}
+
 export async function startClientServer(
   replica: Replica,
   listen: string,
@@ -51,12 +82,14 @@ export async function startClientServer(
   const admin = new AdminService(replica);
   // Request deserializers that also note invalid UTF-8 in string fields (strict-utf8.ts).
   const schema = schemaOf(packageDefinition);
-  server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), lockService.handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), refuseWhenDivergent(replica, lockService.handlers));
   server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), admin.handlers as unknown as grpc.UntypedServiceImplementation);
   const health = new HealthImplementation({ '': 'SERVING', 'quorumlock.v1.LockService': 'NOT_SERVING' });
   health.addToServer(server);
-  const setHealth = (leader: boolean): void => health.setStatus('quorumlock.v1.LockService', leader ? 'SERVING' : 'NOT_SERVING');
+  const setHealth = (leader: boolean): void =>
+    health.setStatus('quorumlock.v1.LockService', leader && replica.consistency.divergence === null ? 'SERVING' : 'NOT_SERVING');
   replica.on('leader', ({ isLeader }) => setHealth(isLeader));
+  replica.consistency.on('divergent', () => setHealth(false));
   setHealth(replica.isLeader());
   new ReflectionService(packageDefinition).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {

@@ -12,13 +12,20 @@ export function encodeCommand(command: Command): Uint8Array {
   return packr.pack(command);
 }
 
+/**
+ * What `decodeCommand` answers: a command, a decodable value that is no valid command, or bytes
+ * that are not MessagePack at all (`undecodable`): only a bug or corruption produces those, since
+ * every entry is encoded by the leader with `encodeCommand`.
+ */
+export type DecodeResult = ParseResult | { readonly ok: false; readonly message: string; readonly undecodable: true };
+
 /** Decodes and shape-checks one entry's data; never throws. */
-export function decodeCommand(data: Uint8Array): ParseResult {
+export function decodeCommand(data: Uint8Array): DecodeResult {
   let decoded: unknown;
   try {
     decoded = packr.unpack(asBuffer(data));
   } catch (err) {
-    return { ok: false, message: `undecodable command: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `undecodable command: ${err instanceof Error ? err.message : String(err)}`, undecodable: true };
   }
   return parseCommand(decoded);
 }

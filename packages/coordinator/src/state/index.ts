@@ -1,4 +1,4 @@
-export { LockStateMachine, type ApplyMeta, type RaftEntryLike } from './lock-state-machine';
+export { CorruptEntryError, LockStateMachine, type ApplyMeta, type RaftEntryLike } from './lock-state-machine';
 export * from './commands';
 export * from './events';
 export { decodeCommand, encodeCommand } from './codec';

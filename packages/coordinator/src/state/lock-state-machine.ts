@@ -62,6 +62,11 @@ export interface ApplyMeta {
   readonly term: number;
 }
 
+/** A committed entry that does not decode: the replica must stop rather than apply or skip it. */
+export class CorruptEntryError extends Error {
+  override readonly name = 'CorruptEntryError';
+}
+
 /** Longest revoke reason kept, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 1024;
 const INT32_MIN = -0x8000_0000;
@@ -121,7 +126,10 @@ export class LockStateMachine {
   /**
    * Applies one committed entry: decodes its data (msgpack, see codec.ts) and runs the command.
    * Entries that are not `normal` are ignored; an empty one (a leader no-op) only starts its term;
-   * undecodable data changes nothing but the term and answers INVALID_ARGUMENT.
+   * a decodable value that is no valid command changes nothing but the term and answers
+   * INVALID_ARGUMENT. Bytes that are not MessagePack at all throw {@link CorruptEntryError}: the
+   * leader encodes every entry, so they mean corruption or a bug, and skipping them would let
+   * this replica diverge from the others. The node must stop instead.
    */
   apply(entry: RaftEntryLike): ApplyOutput {
     if (entry.type !== 'normal') return this.output(entry.index, ok(`ignored ${entry.type} entry`));
@@ -131,6 +139,9 @@ export class LockStateMachine {
       return this.finish(ok('no-op'));
     }
     const parsed = decodeCommand(entry.data);
+    if (!parsed.ok && 'undecodable' in parsed) {
+      throw new CorruptEntryError(`entry ${entry.index} (term ${entry.term}) does not decode: ${parsed.message}; refusing to apply or skip it`);
+    }
     if (!parsed.ok) {
       this.begin(meta);
       return this.finish(status(Code.INVALID_ARGUMENT, `entry ${entry.index}: ${parsed.message}`));
@@ -141,6 +152,16 @@ export class LockStateMachine {
   /** The state as of the last applied entry, as canonical msgpack bytes (equal states, equal bytes). */
   snapshot(): Uint8Array {
     return encodeSnapshot(this.st);
+  }
+
+  /** Null when `restore(data)` would accept `data`, else why not; changes nothing. */
+  validateSnapshot(data: Uint8Array): string | null {
+    try {
+      decodeSnapshot(data);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
   }
 
   /** Replaces the whole state with one from `snapshot()` (of any replica). */

@@ -1,4 +1,4 @@
-import { Code, decodeCommand, encodeCommand, LockStateMachine, SnapshotFormatError } from '../../src/state';
+import { Code, CorruptEntryError, decodeCommand, encodeCommand, LockStateMachine, SnapshotFormatError } from '../../src/state';
 import { Driver, hex, only, tokenOf } from './harness';
 
 describe('codec', () => {
@@ -48,16 +48,25 @@ describe('codec', () => {
     expect(decodeCommand(wrong)).toEqual({ ok: false, message: 'field sessionIds must be a list of strings' });
   });
 
-  test('an undecodable entry answers INVALID_ARGUMENT and changes nothing but the term', () => {
+  test('an entry that is no valid command answers INVALID_ARGUMENT and changes nothing but the term', () => {
     const m = new LockStateMachine();
     const before = m.snapshot();
-    const out = m.apply({ term: 0, index: 1, type: 'normal', data: new Uint8Array([0xc1, 0xc1]) });
+    const out = m.apply({ term: 0, index: 1, type: 'normal', data: encodeCommand({ type: 'nope', stamp: 1 } as never) });
     expect(out.status.code).toBe(Code.INVALID_ARGUMENT);
     expect(out.status.message).toMatch(/^entry 1: /);
     expect(m.apply({ term: 0, index: 2, type: 'confChange', data: new Uint8Array([1]) }).events).toEqual([]);
     expect(m.listSessions()).toEqual([]);
     expect(m.now).toBe(0);
     expect(before.length).toBeGreaterThan(0);
+  });
+
+  test('an entry that is not MessagePack stops the replica: it is neither applied nor skipped', () => {
+    const m = new LockStateMachine();
+    m.apply({ term: 1, index: 1, type: 'normal', data: new Uint8Array(0) });
+    const before = m.snapshot();
+    expect(() => m.apply({ term: 1, index: 2, type: 'normal', data: new Uint8Array([0xc1, 0xc1]) })).toThrow(CorruptEntryError);
+    expect(() => m.apply({ term: 1, index: 2, type: 'normal', data: new Uint8Array([0xc1, 0xc1]) })).toThrow(/entry 2 \(term 1\) does not decode/);
+    expect(Buffer.from(m.snapshot()).equals(Buffer.from(before))).toBe(true);
   });
 });
 

@@ -32,6 +32,12 @@ export interface RaftConfig {
   /** Members to start with when storage is empty (a new cluster); ignored on restart. */
   readonly peers: readonly NodeId[];
   readonly logger: Logger;
+  /**
+   * Checks a received snapshot's data before it is installed (and so persisted): null when it is
+   * one the application can restore, else why not. A snapshot that fails is refused, so nothing
+   * from a forged or damaged InstallSnapshot reaches the disk. Default: accept everything.
+   */
+  readonly validateSnapshot: (data: Uint8Array) => string | null;
 }
 
 export type RaftConfigInput = Pick<RaftConfig, 'id' | 'storage' | 'rng'> & Partial<Omit<RaftConfig, 'id' | 'storage' | 'rng'>>;
@@ -47,6 +53,7 @@ export const DEFAULT_RAFT_CONFIG = {
   preVote: true,
   checkQuorum: true,
   peers: [] as readonly NodeId[],
+  validateSnapshot: (): string | null => null,
 } as const;
 
 function positiveInt(name: string, value: number): void {

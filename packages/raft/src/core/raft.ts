@@ -37,6 +37,7 @@ interface SnapshotReceive {
   readonly from: NodeId;
   readonly index: number;
   readonly term: number;
+  readonly totalBytes: number;
   readonly chunks: Uint8Array[];
   received: number;
 }
@@ -380,6 +381,10 @@ export class Raft {
 
   step(m: Message): void {
     if (m.to !== this.id) return;
+    if (!this.mayHearFrom(m.from)) {
+      this.cfg.logger.warn({ id: this.id, from: m.from, type: m.type, term: m.term }, `dropping ${m.type} from non-member ${m.from}`);
+      return;
+    }
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
         const inLease = this.cfg.checkQuorum && this.lead !== '' && this.electionElapsed < this.cfg.electionTicks;
@@ -426,6 +431,16 @@ export class Raft {
       default:
         assertNever(this.role);
     }
+  }
+
+  /**
+   * Only members of the configuration may move this node: a removed node, or anything that can
+   * reach the peer port, must not depose the leader with a higher term. A node with no
+   * configuration yet (one waiting to be added) hears anyone, since it cannot know the leader.
+   */
+  private mayHearFrom(from: NodeId): boolean {
+    if (this.voters.size === 0 && this.learners.size === 0) return true;
+    return this.voters.has(from) || this.learners.has(from);
   }
 
   private handleVote(m: VoteMessage): void {
@@ -562,10 +577,27 @@ export class Raft {
     let rx = this.snapshotReceive;
     const same = rx !== null && rx.index === m.meta.index && rx.term === m.meta.term && rx.from === m.from;
     if (m.offset === 0 && !same) {
-      rx = { from: m.from, index: m.meta.index, term: m.meta.term, chunks: [], received: 0 };
+      rx = { from: m.from, index: m.meta.index, term: m.meta.term, totalBytes: m.totalBytes, chunks: [], received: 0 };
       this.snapshotReceive = rx;
     }
     if (rx === null || rx.index !== m.meta.index || rx.term !== m.meta.term || rx.from !== m.from) {
+      respond(0, true);
+      return;
+    }
+    // The sizes come from the wire: a chunk that contradicts them restarts the transfer instead of
+    // tripping an assertion (or buffering more than the announced size).
+    const end = m.offset + m.data.byteLength;
+    const badSize =
+      m.totalBytes !== rx.totalBytes
+        ? `announces ${m.totalBytes} bytes, the transfer ${rx.totalBytes}`
+        : end > rx.totalBytes
+          ? `ends at byte ${end}, past its total of ${rx.totalBytes}`
+          : m.done && end !== rx.totalBytes
+            ? `is the last one but ends at byte ${end} of ${rx.totalBytes}`
+            : null;
+    if (badSize !== null && m.offset === rx.received) {
+      this.cfg.logger.warn({ id: this.id, from: m.from, index: m.meta.index, offset: m.offset }, `rejecting snapshot chunk: it ${badSize}`);
+      this.snapshotReceive = null;
       respond(0, true);
       return;
     }
@@ -582,7 +614,14 @@ export class Raft {
     }
     this.snapshotReceive = null;
     const data = concatChunks(rx.chunks, rx.received);
-    assert(data.byteLength === m.totalBytes, `snapshot ${m.meta.index}: got ${data.byteLength} bytes, expected ${m.totalBytes}`);
+    const invalid =
+      m.meta.confState.voters.length === 0 ? 'its configuration has no voters' : this.cfg.validateSnapshot(data);
+    if (invalid !== null) {
+      // Refused before restore, so nothing of it reaches the storage.
+      this.cfg.logger.warn({ id: this.id, from: m.from, index: m.meta.index, bytes: data.byteLength }, `rejecting snapshot: ${invalid}`);
+      respond(0, true);
+      return;
+    }
     const snap: Snapshot = { meta: m.meta, data };
     // Only what the snapshot vouches for may be reported as matching: after a fast-forward our
     // log past the snapshot index may still hold another leader's uncommitted entries.

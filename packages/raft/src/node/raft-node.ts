@@ -186,6 +186,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       ...(opts.maxBytesPerMsg === undefined ? {} : { maxBytesPerMsg: opts.maxBytesPerMsg }),
       ...(opts.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: opts.maxInflightMsgs }),
       ...(opts.snapshotChunkBytes === undefined ? {} : { snapshotChunkBytes: opts.snapshotChunkBytes }),
+      validateSnapshot: (data) => validateSnapshotEnvelope(data, opts.stateMachine),
     });
     const node = new RaftNode<R>(opts, raw);
     for (const [id, ctx] of members) node.members.set(id, ctx);
@@ -196,7 +197,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
     opts.transport.onMessage((m) => {
       if (node.stopped) return;
-      node.raw.step(m);
+      try {
+        node.raw.step(m);
+      } catch (e) {
+        // Whatever reaches the peer port is untrusted: a message the core cannot take is dropped
+        // and logged, never allowed to stop the node.
+        node.logger.error(
+          { id: node.id, from: m.from, type: m.type, term: m.term, err: e instanceof Error ? e.message : String(e) },
+          `rejected ${m.type} from ${m.from}`,
+        );
+      }
       node.schedulePump();
     });
     opts.transport.onUnreachable((peer) => {
@@ -584,6 +594,29 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const w of this.readsWaitingApply) w.read.reject(err);
     this.readsWaitingApply.length = 0;
   }
+}
+
+/**
+ * Why `data` is not a snapshot this node could install (null when it is): the shell's envelope
+ * must decode, and the application's part must pass its own check.
+ */
+function validateSnapshotEnvelope(data: Uint8Array, sm: StateMachine<unknown>): string | null {
+  let env: unknown;
+  try {
+    env = packr.unpack(data);
+  } catch (e) {
+    return `undecodable snapshot of ${data.byteLength} bytes: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return 'the snapshot is not a map';
+  const { members, app } = env as Record<string, unknown>;
+  if (!(app instanceof Uint8Array)) return 'the snapshot has no application bytes';
+  if (typeof members !== 'object' || members === null || Array.isArray(members)) return 'the snapshot has no member map';
+  for (const [id, ctx] of Object.entries(members)) {
+    if (typeof ctx !== 'object' || ctx === null || Object.values(ctx).some((v) => typeof v !== 'string')) {
+      return `the snapshot's context of member ${id} is not a map of strings`;
+    }
+  }
+  return sm.validateSnapshot?.(app) ?? null;
 }
 
 function sleep(ms: number): Promise<void> {

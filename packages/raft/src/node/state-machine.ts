@@ -12,4 +12,9 @@ export interface StateMachine<Result = unknown> {
   snapshot(): Uint8Array;
   /** Replace the whole state with a snapshot taken by `snapshot()` on any replica. */
   restore(data: Uint8Array): void;
+  /**
+   * Decode `data` fully without installing it: null when `restore` would accept it, else why
+   * not. A snapshot received from a peer is checked with it before anything is persisted.
+   */
+  validateSnapshot?(data: Uint8Array): string | null;
 }

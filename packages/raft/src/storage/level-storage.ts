@@ -3,6 +3,7 @@ import { Level } from 'level';
 import type { BatchOperation } from 'level';
 import { Packr } from 'msgpackr';
 import { EMPTY_HARD_STATE } from '../core/types';
+import { crc32c } from './crc32c';
 import type { ConfState, Entry, EntryType, HardState, InitialState, Snapshot, SnapshotMeta } from '../core/types';
 import {
   CompactedError,
@@ -16,19 +17,24 @@ import type { PersistBatch, WritableStorage } from './storage';
 /*
  * On-disk layout (one LevelDB database per node; every key and value is raw bytes):
  *
- *   meta/format    msgpack 1                        layout version; refuse to open anything else
- *   meta/hardState msgpack {term, vote, commit}
- *   meta/logStart  msgpack {index, term}            the entry just before the first stored entry
- *   snap/meta      msgpack {index, term, confState}
- *   snap/data      raw bytes                        opaque state machine snapshot
- *   log/<index>    msgpack [index, term, typeCode, data]; <index> = 8 bytes big-endian
+ *   meta/format    msgpack 2                        layout version; refuse to open anything else
+ *   meta/identity  C(msgpack {clusterId, nodeId})   whose data dir this is; set when it is created
+ *   meta/hardState C(msgpack {term, vote, commit})
+ *   meta/logStart  C(msgpack {index, term})         the entry just before the first stored entry
+ *   snap/meta      C(msgpack {index, term, confState, dataCrc})
+ *   snap/data      raw bytes                        opaque state machine snapshot; CRC-32C in meta
+ *   log/<index>    C(msgpack [index, term, typeCode, data]); <index> = 8 bytes big-endian
+ *
+ * C(x) is x behind its CRC-32C (4 bytes, big-endian), checked on every read: a flipped bit
+ * stops the node with the key named instead of being applied (format 1 had no checksums).
  *
  * Invariants (checked at open): logStart.index <= snap.index <= lastIndex, and the log holds
  * exactly the indexes (logStart.index, lastIndex] with no gap. Log values are tuples rather than
  * maps because they are the hot path: several per fsync, tens of thousands per second.
  */
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const CRC_BYTES = 4;
 const INDEX_KEY_BYTES = 8;
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -39,6 +45,7 @@ const LOG = 'log';
 
 const utf8 = new TextEncoder();
 const META_FORMAT = utf8.encode('format');
+const META_IDENTITY = utf8.encode('identity');
 const META_HARD_STATE = utf8.encode('hardState');
 const META_LOG_START = utf8.encode('logStart');
 const SNAP_META = utf8.encode('meta');
@@ -78,6 +85,33 @@ export interface LevelStorageOptions {
    * rejoining with an empty log.
    */
   readonly createIfMissing?: boolean;
+  /**
+   * Whose data dir this must be. Recorded when the database is created (or first opened with an
+   * identity); afterwards a different one is refused with a {@link DataDirIdentityError}, so a
+   * node never runs on another node's or another cluster's log.
+   */
+  readonly identity?: DataDirIdentity;
+}
+
+/** The owner of a data dir: the cluster and the node it belongs to. */
+export interface DataDirIdentity {
+  readonly clusterId: string;
+  readonly nodeId: string;
+}
+
+/** The data dir belongs to another node or cluster (see {@link LevelStorageOptions.identity}). */
+export class DataDirIdentityError extends StorageError {
+  constructor(
+    readonly dir: string,
+    readonly stored: DataDirIdentity,
+    readonly expected: DataDirIdentity,
+  ) {
+    super(
+      `data dir ${dir} belongs to node "${stored.nodeId}" of cluster "${stored.clusterId}", ` +
+        `not to node "${expected.nodeId}" of cluster "${expected.clusterId}": refusing to start on it ` +
+        `(check --data-dir, --id and --cluster-id)`,
+    );
+  }
 }
 
 /**
@@ -180,6 +214,7 @@ export class LevelStorage implements WritableStorage {
     const logDb = openSublevel(db, LOG);
     try {
       const loaded = await load(db, metaDb, snapDb, logDb);
+      if (options.identity !== undefined) await claimIdentity(dir, db, metaDb, loaded, options.identity);
       return new LevelStorage(db, metaDb, snapDb, logDb, loaded);
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -258,7 +293,7 @@ export class LevelStorage implements WritableStorage {
         }
         base = { index: snap.meta.index, term: snap.meta.term };
         this.putSnapshot(ops, snap);
-        ops.push(putOp(this.metaDb, META_LOG_START, pack({ index: base.index, term: base.term })));
+        ops.push(putOp(this.metaDb, META_LOG_START, packFramed({ index: base.index, term: base.term })));
       }
       // Stored entries that survive: all of them, or none after a snapshot.
       let keptLast = snap === null ? oldLast : base.index;
@@ -296,7 +331,7 @@ export class LevelStorage implements WritableStorage {
       const hs = batch.hardState;
       if (hs !== null) {
         assertHardState(hs);
-        ops.push(putOp(this.metaDb, META_HARD_STATE, pack({ term: hs.term, vote: hs.vote, commit: hs.commit })));
+        ops.push(putOp(this.metaDb, META_HARD_STATE, packFramed({ term: hs.term, vote: hs.vote, commit: hs.commit })));
       }
       if (ops.length === 0) return;
 
@@ -346,7 +381,7 @@ export class LevelStorage implements WritableStorage {
       if (compactTo > oldStart.index) {
         newStart = { index: compactTo, term: this.term(compactTo) };
         for (let i = oldStart.index + 1; i <= compactTo; i++) ops.push(delOp(this.logDb, encodeIndexKey(i)));
-        ops.push(putOp(this.metaDb, META_LOG_START, pack({ index: newStart.index, term: newStart.term })));
+        ops.push(putOp(this.metaDb, META_LOG_START, packFramed({ index: newStart.index, term: newStart.term })));
       }
 
       await this.write(ops, true);
@@ -397,7 +432,11 @@ export class LevelStorage implements WritableStorage {
   private putSnapshot(ops: Op[], snap: Snapshot): void {
     const { index, term, confState } = snap.meta;
     ops.push(
-      putOp(this.snapDb, SNAP_META, pack({ index, term, confState: { voters: confState.voters, learners: confState.learners } })),
+      putOp(
+        this.snapDb,
+        SNAP_META,
+        packFramed({ index, term, confState: { voters: confState.voters, learners: confState.learners }, dataCrc: crc32c(snap.data) }),
+      ),
       // Stored raw: snapshot data can be large and msgpack would only add a copy.
       putOp(this.snapDb, SNAP_DATA, snap.data),
     );
@@ -422,8 +461,41 @@ function pack(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
+/** `payload` behind its CRC-32C: what every checksummed record holds. */
+function frame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(CRC_BYTES + payload.byteLength);
+  new DataView(out.buffer, out.byteOffset, CRC_BYTES).setUint32(0, crc32c(payload));
+  out.set(payload, CRC_BYTES);
+  return out;
+}
+
+function packFramed(value: unknown): Uint8Array {
+  return frame(packr.pack(value));
+}
+
+/** The payload of a framed record; a StorageError naming the key when its checksum does not match. */
+function unframe(keyName: string, bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength < CRC_BYTES) {
+    throw new StorageError(`corrupt record ${keyName}: ${bytes.byteLength} bytes, too short for its checksum`);
+  }
+  const stored = new DataView(bytes.buffer, bytes.byteOffset, CRC_BYTES).getUint32(0);
+  const payload = bytes.subarray(CRC_BYTES);
+  const actual = crc32c(payload);
+  if (stored !== actual) {
+    throw new StorageError(
+      `corrupt record ${keyName}: checksum mismatch (stored ${hex32(stored)}, computed ${hex32(actual)}); ` +
+        'refusing to load a damaged log',
+    );
+  }
+  return payload;
+}
+
+function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
 function encodeEntry(entry: Entry): Uint8Array {
-  return packr.pack([entry.index, entry.term, entry.type === 'normal' ? 0 : 1, entry.data]);
+  return packFramed([entry.index, entry.term, entry.type === 'normal' ? 0 : 1, entry.data]);
 }
 
 interface Loaded {
@@ -431,6 +503,7 @@ interface Loaded {
   readonly snapshot: Snapshot;
   readonly logStart: LogStart;
   readonly entries: Entry[];
+  readonly identity: DataDirIdentity | undefined;
 }
 
 /** Thrown by the decoders; turned into a StorageError that names the key. */
@@ -440,10 +513,14 @@ function corrupt(what: string): never {
   throw new CorruptRecord(what);
 }
 
-/** Decode `bytes` stored under `keyName`, turning any failure into a StorageError naming it. */
+/**
+ * Check the checksum of the framed record `bytes` stored under `keyName` and decode it, turning
+ * any failure into a StorageError naming it.
+ */
 function decodeRecord<T>(keyName: string, bytes: Uint8Array, decode: (value: unknown) => T): T {
+  const payload = unframe(keyName, bytes);
   try {
-    return decode(packr.unpack(bytes));
+    return decode(packr.unpack(payload));
   } catch (err) {
     throw new StorageError(`corrupt record ${keyName}: ${errorMessage(err)}`, { cause: err });
   }
@@ -455,7 +532,12 @@ async function load(
   snapDb: Sublevel,
   logDb: Sublevel,
 ): Promise<Loaded> {
-  const [formatBytes, hsBytes, startBytes] = await metaDb.getMany([META_FORMAT, META_HARD_STATE, META_LOG_START]);
+  const [formatBytes, hsBytes, startBytes, identityBytes] = await metaDb.getMany([
+    META_FORMAT,
+    META_HARD_STATE,
+    META_LOG_START,
+    META_IDENTITY,
+  ]);
   const [snapMetaBytes, snapData] = await snapDb.getMany([SNAP_META, SNAP_DATA]);
 
   if (formatBytes === undefined) {
@@ -463,9 +545,20 @@ async function load(
     if (anyKey.length > 0) throw new StorageError(`${META}/format is missing from a non-empty database`);
     await db.batch([putOp(metaDb, META_FORMAT, pack(FORMAT_VERSION))], { sync: true });
   } else {
-    const format = decodeRecord(`${META}/format`, formatBytes, (v) => v);
+    // Unframed, so that every build can read it and refuse a format it does not know.
+    let format: unknown;
+    try {
+      format = packr.unpack(formatBytes);
+    } catch (err) {
+      throw new StorageError(`corrupt record ${META}/format: ${errorMessage(err)}`, { cause: err });
+    }
     if (format !== FORMAT_VERSION) {
-      throw new StorageError(`${META}/format is ${String(format)}; this build reads format ${FORMAT_VERSION}`);
+      const hint =
+        format === 1
+          ? ' (format 1 was written before records carried checksums; remove this member with `lockctl members remove`, ' +
+            'empty its data dir and add it again with --join, so it copies a checked log from the leader)'
+          : '';
+      throw new StorageError(`${META}/format is ${String(format)}; this build reads format ${FORMAT_VERSION}${hint}`);
     }
   }
 
@@ -476,8 +569,15 @@ async function load(
 
   let snapshot = EMPTY_SNAPSHOT;
   if (snapMetaBytes !== undefined) {
-    const meta = decodeRecord(`${SNAP}/meta`, snapMetaBytes, decodeSnapshotMeta);
+    const { dataCrc, ...meta } = decodeRecord(`${SNAP}/meta`, snapMetaBytes, decodeSnapshotMeta);
     if (snapData === undefined) throw new StorageError(`${SNAP}/data is missing for the snapshot at ${meta.index}`);
+    const actual = crc32c(snapData);
+    if (actual !== dataCrc) {
+      throw new StorageError(
+        `corrupt record ${SNAP}/data of the snapshot at index ${meta.index}: checksum mismatch ` +
+          `(stored ${hex32(dataCrc)}, computed ${hex32(actual)}); refusing to load a damaged snapshot`,
+      );
+    }
     snapshot = { meta, data: asUint8Array(snapData) };
   } else if (snapData !== undefined) {
     throw new StorageError(`${SNAP}/data is present without ${SNAP}/meta`);
@@ -529,7 +629,31 @@ async function load(
   if (snapTerm !== snapshot.meta.term) {
     throw new StorageError(`${SNAP}/meta term ${snapshot.meta.term} disagrees with the log term ${String(snapTerm)} at ${snapIndex}`);
   }
-  return { hardState, snapshot, logStart, entries };
+  const identity =
+    identityBytes === undefined ? undefined : decodeRecord(`${META}/identity`, identityBytes, decodeIdentity);
+  return { hardState, snapshot, logStart, entries, identity };
+}
+
+/**
+ * Refuse a data dir recorded as another node's or cluster's; record `expected` in one that has
+ * no identity yet (a new one, or one created by a caller that passed none).
+ */
+async function claimIdentity(dir: string, db: RawDb, metaDb: Sublevel, loaded: Loaded, expected: DataDirIdentity): Promise<void> {
+  const stored = loaded.identity;
+  if (stored !== undefined) {
+    if (stored.clusterId !== expected.clusterId || stored.nodeId !== expected.nodeId) {
+      throw new DataDirIdentityError(dir, stored, expected);
+    }
+    return;
+  }
+  const value = { clusterId: expected.clusterId, nodeId: expected.nodeId };
+  await db.batch([putOp(metaDb, META_IDENTITY, packFramed(value))], { sync: true });
+}
+
+function decodeIdentity(value: unknown): DataDirIdentity {
+  const { clusterId, nodeId } = asRecord(value);
+  if (typeof clusterId !== 'string' || typeof nodeId !== 'string') corrupt('expected {clusterId, nodeId}');
+  return { clusterId, nodeId };
 }
 
 function decodeEntry(value: unknown): Entry {
@@ -554,12 +678,13 @@ function decodeLogStart(value: unknown): LogStart {
   return { index, term };
 }
 
-function decodeSnapshotMeta(value: unknown): SnapshotMeta {
-  const { index, term, confState } = asRecord(value);
-  if (!isIndex(index) || !isIndex(term)) corrupt('expected {index, term, confState}');
+function decodeSnapshotMeta(value: unknown): SnapshotMeta & { readonly dataCrc: number } {
+  const { index, term, confState, dataCrc } = asRecord(value);
+  if (!isIndex(index) || !isIndex(term)) corrupt('expected {index, term, confState, dataCrc}');
+  if (!isIndex(dataCrc) || dataCrc > 0xffffffff) corrupt('dataCrc must be a 32-bit checksum');
   const { voters, learners } = asRecord(confState);
   if (!isStringArray(voters) || !isStringArray(learners)) corrupt('confState must hold string arrays');
-  return { index, term, confState: { voters, learners } };
+  return { index, term, confState: { voters, learners }, dataCrc };
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -199,7 +199,8 @@ class PeerLink {
  * server), and after `close()` every call is a silent no-op.
  *
  * Threading model: everything runs on the Node event loop. Handlers are called synchronously
- * from gRPC callbacks; a handler that throws is a bug and its exception is not caught.
+ * from gRPC callbacks; an exception from the message handler is logged and costs only that
+ * message (the sender is untrusted), one from the unreachable handler is a bug and not caught.
  */
 export class GrpcTransport implements Transport {
   private readonly clusterId: string;
@@ -682,7 +683,10 @@ export class GrpcTransport implements Transport {
       { peer: from, clusterId, expectedClusterId: this.clusterId, to, selfId: this.selfId },
       `rejecting raft stream: ${reason}`,
     );
-    return `rejected: ${reason}`;
+    // The answer names only what the sender sent: echoing our cluster id would hand it to
+    // anything that can reach this port, and it is all a forged envelope needs.
+    const wrong = clusterId !== this.clusterId ? `cluster "${clusterId}"` : `node "${to}"`;
+    return `rejected: this node is not ${wrong}`;
   }
 
   /**
@@ -714,7 +718,15 @@ export class GrpcTransport implements Transport {
         continue;
       }
       this.counters.messagesReceived++;
-      this.messageHandler(message);
+      try {
+        this.messageHandler(message);
+      } catch (err) {
+        // One bad message must cost only itself: an exception here would escape into grpc-js's
+        // event handler and end the process.
+        this.counters.messagesRejected++;
+        const detail = err instanceof Error ? err.message : String(err);
+        this.logger.error({ peer: from, type: message.type, err: detail }, `rejected ${message.type} from ${from}: ${detail}`);
+      }
     }
     return null;
   }

@@ -364,8 +364,9 @@ describe('addressing', () => {
     expect(warn.msg).toContain(CLUSTER);
     expect(warn.obj).toMatchObject({ clusterId: 'other-cluster', expectedClusterId: CLUSTER });
     expect(b.transport.stats().messagesReceived).toBe(0);
-    // The sender learns why, from the SendResult.
+    // The sender learns why, from the SendResult, but not the id it should have used.
     expect(warnings(x).some((r) => r.msg.includes('rejected') && r.msg.includes('other-cluster'))).toBe(true);
+    expect(x.logs.some((r) => JSON.stringify(r).includes(CLUSTER))).toBe(false);
 
     // A rejected stream counts as a failed attempt: retries back off instead of spinning.
     const started = Date.now();
@@ -375,6 +376,22 @@ describe('addressing', () => {
     }
     expect(x.unreachable.length).toBeLessThan(30);
     expect(b.received).toEqual([]);
+  });
+
+  test('a message the handler throws on is logged as rejected; the next one is still delivered', async () => {
+    const [a, b] = (await Promise.all([startNode('a'), startNode('b')])) as [Node, Node];
+    mesh([a, b]);
+    b.transport.onMessage((m) => {
+      if (m.type === 'heartbeat' && m.commit === 1) throw new Error('bad input');
+      b.received.push(m);
+    });
+    a.transport.send([heartbeat('a', 'b', 1), heartbeat('a', 'b', 2)]);
+    await waitFor('the second heartbeat', () => b.received.length === 1);
+    expect(b.received[0]).toMatchObject({ commit: 2 });
+    expect(b.transport.stats().messagesRejected).toBe(1);
+    expect(b.logs.some((r) => r.level === 'error' && r.msg.includes('rejected heartbeat from a: bad input'))).toBe(true);
+    a.transport.send([heartbeat('a', 'b', 3)]);
+    await waitFor('the stream to stay open', () => b.received.length === 2);
   });
 
   test('an envelope addressed to another node id is rejected', async () => {
