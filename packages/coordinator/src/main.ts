@@ -11,9 +11,12 @@ import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
+import { processLoopMonitor } from './server/loop-monitor';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
+  // Measure event-loop stalls from the start: they are what costs a busy leader its term.
+  processLoopMonitor();
   const metrics = createMetrics(cfg.id);
   const replica = await Replica.open({
     id: cfg.id,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { processLoopMonitor } from './server/loop-monitor';
 
 /** Values read from the replica when Prometheus scrapes, so no timer pays for them. */
 export interface MetricsProbe {
@@ -44,6 +45,14 @@ export function createMetrics(nodeId: string): Metrics {
   probed('quorumlock_raft_applied_index', 'Raft applied index', (p) => p.appliedIndex);
   probed('quorumlock_is_leader', '1 on the leader, 0 elsewhere', (p) => (p.isLeader ? 1 : 0));
   probed('quorumlock_sessions', 'Live sessions in the replicated state', (p) => p.sessions);
+  new Gauge({
+    name: 'quorumlock_event_loop_max_stall_ms',
+    help: 'Longest event-loop stall since start (or since a Status with reset_loop_stall); compare with the election timeout',
+    ...r,
+    collect(this: Gauge) {
+      this.set(processLoopMonitor().maxMs());
+    },
+  });
   probed('quorumlock_resources', 'Resources (locks) in the replicated state', (p) => p.resources);
   return {
     registry,

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quorumlock/raft';
 import type { Replica, UnstampedCommand } from '../replica';
 import type { LockDescription, LockSummary } from '../state/events';
+import { processLoopMonitor } from './loop-monitor';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -109,9 +110,12 @@ export class AdminService {
   }
 
   readonly handlers = {
-    status: ((_call, callback) => {
+    status: ((call, callback) => {
       const r = this.replica;
       const st = r.node.status();
+      const loop = processLoopMonitor();
+      const maxLoopStallMs = loop.maxMs();
+      if (call.request.resetLoopStall === true) loop.reset();
       callback(null, {
         clusterId: r.clusterId,
         leaderId: st.lead,
@@ -120,8 +124,9 @@ export class AdminService {
         answeredBy: r.id,
         sessions: r.sm.listSessions().length,
         locks: r.sm.listLocks().length,
+        maxLoopStallMs,
       });
-    }) as Unary<Record<string, never>, unknown>,
+    }) as Unary<{ resetLoopStall?: boolean }, unknown>,
 
     listLocks: this.leaderRead<{ prefix: string; limit: number }, unknown>((req) => {
       const sm = this.replica.sm;
