@@ -6,6 +6,10 @@
  * retry hint (then retried by the client after the hint); and every opened session, keeping alive
  * for a TTL after the burst, stays open. Reported: opens per second and the
  * leader's longest event-loop stall during the burst, next to the election timeout.
+ *
+ * Diagnostics (environment): BURST_CONCURRENCY (opens in flight per process, default 500),
+ * BURST_DIR (keep data dirs and server logs there), BURST_PROF (write the servers' --cpu-prof
+ * profiles there; the servers then stop with SIGTERM so the profiles are written).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -16,7 +20,8 @@ jest.setTimeout(600_000);
 
 const PROCESSES = 4;
 const PER_PROCESS = 2_500;
-const CONCURRENCY = 250;
+// 4 x 500 in flight changed the leader on the old server (loop stalls of 1.6 s); 4 x 250 did not always.
+const CONCURRENCY = Number(process.env['BURST_CONCURRENCY'] ?? 500);
 // Server defaults: 50 ms ticks, 12 election ticks: a follower campaigns after 600-1200 ms.
 const TICK_MS = 50;
 const ELECTION_TICKS = 12;
@@ -27,12 +32,13 @@ let cluster: CoordinatorCluster;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  cluster = await CoordinatorCluster.create({ size: 3, args: ['--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS)] });
+  cluster = await CoordinatorCluster.create({ size: 3, ...(process.env['BURST_DIR'] ? { baseDir: process.env['BURST_DIR'] } : {}), ...(process.env['BURST_PROF'] ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env['BURST_PROF']] } : {}), args: ['--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS)] });
   await cluster.startAll();
 });
 
 afterAll(async () => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
+  if (process.env['BURST_PROF']) for (const id of cluster.ids) await cluster.kill(id, 'SIGTERM');
   await cluster.destroy();
 });
 

@@ -26,6 +26,9 @@ export interface ServerConfig {
   readonly snapshotEntries: number;
   readonly keepEntries: number;
   readonly maxInFlightPerStream: number;
+  readonly maxPendingOpens: number;
+  readonly maxLoopLagMs: number;
+  readonly openRetryAfterMs: number;
   readonly logLevel: string;
 }
 
@@ -58,6 +61,9 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
   { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
+  { flag: 'max-pending-opens', kind: 'int', dflt: '128', help: 'session opens and resumes awaiting replication on this node at once; beyond, RESOURCE_EXHAUSTED with a retry hint' },
+  { flag: 'max-loop-lag-ms', kind: 'int', help: 'refuse opens and resumes (RESOURCE_EXHAUSTED with a retry hint) while this node\'s event loop lagged more than this within the last second; must be below the election timeout (default: half of it)' },
+  { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -159,6 +165,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
   if (maxClockSkewMs >= tickMs * electionTicks) {
     throw new ConfigError(`--max-clock-skew-ms ${maxClockSkewMs} must be below the election timeout (${tickMs * electionTicks} ms = tick-ms x election-ticks)`);
   }
+  const maxLoopLagMs = raw('max-loop-lag-ms') === undefined ? Math.max(1, Math.floor(electionMs / 2)) : int('max-loop-lag-ms', 1, 60_000);
+  if (maxLoopLagMs >= electionMs) {
+    throw new ConfigError(`--max-loop-lag-ms ${maxLoopLagMs} must be below the election timeout (${electionMs} ms = tick-ms x election-ticks): a loop that lags that long has already lost its leadership`);
+  }
   const minTtlMs = int('min-ttl-ms', 1, 86_400_000);
   const maxTtlMs = int('max-ttl-ms', minTtlMs, 86_400_000);
   const defaultTtlMs = int('default-ttl-ms', minTtlMs, maxTtlMs);
@@ -186,6 +196,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     snapshotEntries: int('snapshot-entries', 10, 100_000_000),
     keepEntries: int('keep-entries', 0, 100_000_000),
     maxInFlightPerStream: int('max-in-flight', 1, 100_000),
+    maxPendingOpens: int('max-pending-opens', 1, 1_000_000),
+    maxLoopLagMs,
+    openRetryAfterMs: int('open-retry-after-ms', 1, 60_000),
     logLevel: level,
   };
 }

@@ -45,14 +45,17 @@ async function run(cfg: ServerConfig): Promise<void> {
       commitIndex: st.commit,
       appliedIndex: st.applied,
       isLeader: st.role === 'leader',
-      sessions: replica.sm.listSessions().length,
+      sessions: replica.sm.sessionCount(),
       resources: replica.sm.listLocks().length,
     };
   });
   const client = await startClientServer(
     replica,
     cfg.listenClient,
-    { defaultTtlMs: cfg.defaultTtlMs, minTtlMs: cfg.minTtlMs, maxTtlMs: cfg.maxTtlMs, maxInFlightPerStream: cfg.maxInFlightPerStream },
+    {
+      defaultTtlMs: cfg.defaultTtlMs, minTtlMs: cfg.minTtlMs, maxTtlMs: cfg.maxTtlMs, maxInFlightPerStream: cfg.maxInFlightPerStream,
+      admission: { maxPendingOpens: cfg.maxPendingOpens, maxLoopLagMs: cfg.maxLoopLagMs, retryAfterMs: cfg.openRetryAfterMs },
+    },
     logger,
     metrics,
   );

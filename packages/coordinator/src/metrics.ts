@@ -20,6 +20,7 @@ export interface Metrics {
   readonly streams: Gauge;
   readonly proposals: Counter<'type'>;
   readonly grants: Counter;
+  readonly openRefusals: Counter;
   readonly requestFailures: Counter<'code'>;
   readonly renewBatchSize: Histogram;
   setProbe(probe: () => MetricsProbe): void;
@@ -58,6 +59,7 @@ export function createMetrics(nodeId: string): Metrics {
     registry,
     streams: new Gauge({ name: 'quorumlock_acquire_streams', help: 'Open Acquire streams on this node', ...r }),
     proposals: new Counter({ name: 'quorumlock_proposals_total', help: 'Commands proposed by this node, by type', labelNames: ['type'], ...r }),
+    openRefusals: new Counter({ name: 'quorumlock_open_refusals_total', help: 'Session opens and resumes refused as busy (RESOURCE_EXHAUSTED with a retry hint)', ...r }),
     grants: new Counter({ name: 'quorumlock_grants_total', help: 'Grants delivered to streams on this node', ...r }),
     requestFailures: new Counter({ name: 'quorumlock_request_failures_total', help: 'RequestFailed answers delivered, by gRPC code', labelNames: ['code'], ...r }),
     renewBatchSize: new Histogram({

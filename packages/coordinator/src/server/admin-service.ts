@@ -122,7 +122,7 @@ export class AdminService {
         term: st.term,
         members: this.members(),
         answeredBy: r.id,
-        sessions: r.sm.listSessions().length,
+        sessions: r.sm.sessionCount(),
         locks: r.sm.listLocks().length,
         maxLoopStallMs,
       });

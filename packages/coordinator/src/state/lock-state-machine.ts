@@ -103,6 +103,13 @@ export class LockStateMachine {
   private events: LockEvent[] = [];
   /** Heap size at which stale timers are swept out (amortized O(1) per timer). */
   private timerCompactAt = MIN_TIMER_COMPACT;
+  /**
+   * A lower bound of every session's deadline (derived, not state). Deadlines never move earlier
+   * (renewals and term shifts only push them out) and a new session lowers it, so until the
+   * clock reaches it `overdueSessions` has nothing to find and skips its O(sessions) scan, which
+   * the leader would otherwise run every half tick.
+   */
+  private deadlineFloor = -Infinity;
 
   constructor(options: LockStateMachineOptions = {}) {
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -144,6 +151,7 @@ export class LockStateMachine {
   /** Replaces the whole state with one from `snapshot()` (of any replica). */
   restore(data: Uint8Array): void {
     this.st = decodeSnapshot(data);
+    this.deadlineFloor = -Infinity;
     this.rebuildTimers();
   }
 
@@ -306,6 +314,7 @@ export class LockStateMachine {
     if (this.st.sessions.has(c.sessionId)) return status(Code.ALREADY_EXISTS, `session ${c.sessionId} already exists`);
     const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now);
     this.st.sessions.set(s.id, s);
+    if (s.deadline < this.deadlineFloor) this.deadlineFloor = s.deadline;
     this.emit({ type: 'sessionOpened', sessionId: s.id, ttlMs: s.ttlMs, resumed: false, holds: [], queued: [], deadline: s.deadline });
     return ok(`session ${s.id} opened`);
   }
@@ -913,8 +922,19 @@ export class LockStateMachine {
   /** Sessions whose deadline is at or before `now` (leader clock): candidates for `expireSessions`. */
   overdueSessions(now: number): string[] {
     const ids: string[] = [];
-    for (const s of this.st.sessions.values()) if (isOverdue(s, now)) ids.push(s.id);
+    if (now < this.deadlineFloor) return ids;
+    let floor = Infinity;
+    for (const s of this.st.sessions.values()) {
+      if (isOverdue(s, now)) ids.push(s.id);
+      if (s.deadline < floor) floor = s.deadline;
+    }
+    this.deadlineFloor = floor;
     return ids;
+  }
+
+  /** How many sessions exist (O(1), unlike listSessions). */
+  sessionCount(): number {
+    return this.st.sessions.size;
   }
 
   /** The earliest session deadline, or undefined with no sessions. */
