@@ -142,6 +142,8 @@ export interface StatusResponseMsg {
   readonly answeredBy: string;
   readonly sessions: number;
   readonly locks: number;
+  /** The answering node's longest event-loop stall (ms); absent from older servers. */
+  readonly maxLoopStallMs?: number;
 }
 export interface HolderInfoMsg {
   readonly sessionId: string;

@@ -46,6 +46,7 @@ export function formatStatus(s: ClusterStatus): Output {
       ['sessions', s.sessions],
       ['locks', s.locks],
       ['answered by', s.answeredBy || '-'],
+      ['max loop stall', `${s.maxLoopStallMs ?? 0} ms (on ${s.answeredBy || '-'})`],
     ]) +
     '\n' +
     formatMembers(s.members, s);
