@@ -93,6 +93,14 @@ type Timer =
  *
  * Every replica must use the same options (they change answers).
  */
+/**
+ * The largest stamp the machine accepts. Deadlines are `now` plus a TTL, a wait timeout or a
+ * lock-delay (and a skew shift per term): a stamp near 2^53 made them unsafe integers, a state
+ * that applied fine but whose snapshot no replica could restore (found by `pnpm fuzz`). 2^52 ms
+ * is beyond year 142,000, so no real clock reaches it, and it leaves 2^52 of headroom.
+ */
+const MAX_STAMP = 2 ** 52;
+
 export class LockStateMachine {
   readonly maxClockSkewMs: number;
   readonly limits: LockLimits;
@@ -174,8 +182,8 @@ export class LockStateMachine {
   /** Applies one command at log position `meta` and reports what it produced. */
   applyCommand(command: Command, meta: ApplyMeta): ApplyOutput {
     this.begin(meta);
-    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0) {
-      return this.finish(status(Code.INVALID_ARGUMENT, `stamp ${command.stamp} is not a non-negative integer`));
+    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0 || command.stamp > MAX_STAMP) {
+      return this.finish(status(Code.INVALID_ARGUMENT, `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`));
     }
     this.st.now = Math.max(this.st.now, command.stamp);
     this.fireTimers();
