@@ -17,7 +17,8 @@ export async function withLiveNode(fn: (node: grpc.Client, isRunning: () => bool
     await cluster.startAll();
     const leader = await cluster.waitLeader();
     const address = cluster.address(leader);
-    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    // Its own connection: the bystander stands for other clients.
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     bystander = new RawSession(address);
     await bystander.open(5000);
     stopKeepalive = bystander.keepAliveEvery(1000);

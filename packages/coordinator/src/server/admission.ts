@@ -4,7 +4,8 @@
  * however healthy it is, and every session must then resume on the next leader, which is more
  * load again. So a node refuses an open, with RESOURCE_EXHAUSTED and a retry hint, while
  * - `maxPendingOpens` opens already await replication on this node, or
- * - its event loop lagged more than `maxLoopLagMs` within the last `lagWindowMs`,
+ * - its event loop lagged more than `maxLoopLagMs` within the last second while at least 16
+ *   opens are pending (a burst is arriving),
  * and the client retries after the hint. Everything already admitted goes on.
  */
 export interface AdmissionOptions {
@@ -69,6 +70,8 @@ export class LoopLag {
 /** The retry hint grows with the refusals of the last second, up to this many times the base. */
 const MAX_HINT_FACTOR = 50;
 const REFUSAL_WINDOW_MS = 1000;
+/** Pending opens from which a lagging loop refuses more (see tryAdmit). */
+const LAG_MIN_PENDING = 16;
 
 export class OpenAdmission {
   private pendingOpens = 0;
@@ -96,7 +99,10 @@ export class OpenAdmission {
     if (this.pendingOpens >= o.maxPendingOpens) {
       return this.refuse(`${this.pendingOpens} session opens await replication on this node (--max-pending-opens ${o.maxPendingOpens})`);
     }
-    const lag = this.lagMs();
+    // A lone open cannot stall the loop, and refusing it would only fail a client that asked
+    // once while this process was slow for other reasons (a GC, a busy machine): the lag
+    // counts while opens are arriving in numbers.
+    const lag = this.pendingOpens >= Math.min(LAG_MIN_PENDING, o.maxPendingOpens) ? this.lagMs() : 0;
     if (lag > o.maxLoopLagMs) {
       return this.refuse(`this node's event loop lagged ${Math.round(lag)} ms (--max-loop-lag-ms ${o.maxLoopLagMs})`);
     }
