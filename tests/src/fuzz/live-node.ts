@@ -19,8 +19,18 @@ export async function withLiveNode(fn: (node: grpc.Client, isRunning: () => bool
     const address = cluster.address(leader);
     // Its own connection: the bystander stands for other clients.
     const raw = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-    bystander = new RawSession(address);
-    await bystander.open(5000);
+    // A fresh single-node cluster may still be settling its first term: retry the first open.
+    for (let attempt = 1; ; attempt++) {
+      bystander = new RawSession(address);
+      try {
+        await bystander.open(5000);
+        break;
+      } catch (e) {
+        bystander.close();
+        if (attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     stopKeepalive = bystander.keepAliveEvery(1000);
     try {
       await fn(raw, () => cluster.isRunning(leader), cluster.logFile(leader));
