@@ -32,7 +32,7 @@ let cluster: CoordinatorCluster;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  cluster = await CoordinatorCluster.create({ size: 3, ...(process.env['BURST_DIR'] ? { baseDir: process.env['BURST_DIR'] } : {}), ...(process.env['BURST_PROF'] ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env['BURST_PROF']] } : {}), args: ['--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS)] });
+  cluster = await CoordinatorCluster.create({ size: 3, ...(process.env['BURST_DIR'] ? { baseDir: process.env['BURST_DIR'] } : {}), ...(process.env['BURST_PROF'] ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env['BURST_PROF']] } : {}), args: ['--tick-ms', String(TICK_MS), '--election-ticks', String(ELECTION_TICKS), ...(process.env['BURST_ARGS'] ?? '').split(' ').filter((a) => a !== '')] });
   await cluster.startAll();
 });
 
