@@ -121,6 +121,7 @@ it(`${PROCESSES * PER_PROCESS} session opens in a burst from ${PROCESSES} proces
     leaderMaxLoopStallWithKeepalivesMs: after.maxLoopStallMs,
     electionTimeoutMs: `${TICK_MS * ELECTION_TICKS}-${2 * TICK_MS * ELECTION_TICKS}`,
     leaders: [...seen],
+    burstStartedAt: Math.min(...burst.map((r) => r.firstStart)),
     failures: failures.length,
     timeouts,
     lostAfterOpen: lost.length,

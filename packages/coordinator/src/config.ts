@@ -61,7 +61,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'snapshot-entries', kind: 'int', dflt: '10000', help: 'take a snapshot after this many applied entries' },
   { flag: 'keep-entries', kind: 'int', dflt: '1000', help: 'entries kept below a snapshot for slow followers' },
   { flag: 'max-in-flight', kind: 'int', dflt: '1000', help: 'requests of one session awaiting replication at once' },
-  { flag: 'max-pending-opens', kind: 'int', dflt: '128', help: 'session opens and resumes awaiting replication on this node at once; beyond, RESOURCE_EXHAUSTED with a retry hint' },
+  { flag: 'max-pending-opens', kind: 'int', dflt: '1024', help: 'session opens and resumes awaiting replication on this node at once; beyond, RESOURCE_EXHAUSTED with a retry hint' },
   { flag: 'max-loop-lag-ms', kind: 'int', help: 'refuse opens and resumes (RESOURCE_EXHAUSTED with a retry hint) while this node\'s event loop lagged more than this within the last second and 16 or more are pending; must be below the election timeout (default: half of it)' },
   { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
