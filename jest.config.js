@@ -13,5 +13,9 @@ module.exports = {
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/src/**/*.test.ts'], testPathIgnorePatterns: ['/chaos\\.test\\.ts$'] },
     { ...base, displayName: 'chaos', testMatch: ['<rootDir>/tests/src/chaos.test.ts'] },
+    // `pnpm fuzz` only (10,000 cases per target); `pnpm test` runs the short fixed-seed runs.
+    ...(process.env.QUORUMLOCK_FUZZ === '1'
+      ? [{ ...base, displayName: 'fuzz', testMatch: ['<rootDir>/packages/*/test/fuzz/**/*.fuzz.ts', '<rootDir>/tests/src/fuzz/**/*.fuzz.ts'] }]
+      : []),
   ],
 };

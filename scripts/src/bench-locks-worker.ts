@@ -30,6 +30,7 @@ class Session {
   private rid = 0;
   private seq = 0;
   ended = false;
+  lastStatus: grpc.StatusObject | null = null;
   onGrant: ((r: Resp) => void) | null = null;
 
   constructor(private address: string) {
@@ -43,7 +44,8 @@ class Session {
     this.call = (this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Resp> }).acquire();
     this.call.on('data', (r: Resp) => this.onData(r));
     this.call.on('error', () => undefined);
-    this.call.on('status', () => {
+    this.call.on('status', (st: grpc.StatusObject) => {
+      this.lastStatus = st;
       this.ended = true;
       for (const w of this.waiters.values()) w({ msg: 'ended' });
       this.waiters.clear();
@@ -71,11 +73,24 @@ class Session {
   }
 
   async open(ttlMs: number, resume = ''): Promise<void> {
-    const p = this.wait('opened');
-    this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench' } });
-    const r = await p;
-    if (!r.opened) throw new Error(`open failed on ${this.address}`);
-    this.sessionId = r.opened.sessionId;
+    for (;;) {
+      const p = this.wait('opened');
+      this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench' } });
+      const r = await p;
+      if (r.opened) {
+        this.sessionId = r.opened.sessionId;
+        return;
+      }
+      // A busy leader refuses with RESOURCE_EXHAUSTED and a retry hint: come back after it.
+      const st = this.lastStatus;
+      const hint = Number(st?.metadata.get('quorumlock-retry-after-ms')[0] ?? NaN);
+      if (st?.code !== grpc.status.RESOURCE_EXHAUSTED || !Number.isFinite(hint)) {
+        throw new Error(`open failed on ${this.address}: ${st ? `${st.code} ${st.details}` : r.msg}`);
+      }
+      await new Promise((res) => setTimeout(res, hint));
+      this.client.close();
+      this.connect(this.address);
+    }
   }
 
   async lock(name: string, extra: object = {}): Promise<number> {

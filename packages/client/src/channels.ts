@@ -50,6 +50,16 @@ export function leaderHint(metadata: grpc.Metadata | undefined): string | undefi
   return s !== '' && endpointProblem(s) === undefined ? s : undefined;
 }
 
+/** Trailer of a busy node's RESOURCE_EXHAUSTED refusal of an open: milliseconds to wait before retrying. */
+export const RETRY_AFTER_METADATA_KEY = 'quorumlock-retry-after-ms';
+
+/** The retry hint of a refused open (0..60 s), or undefined when absent or malformed. */
+export function retryAfterHint(metadata: grpc.Metadata | undefined): number | undefined {
+  const v = metadata?.get(RETRY_AFTER_METADATA_KEY)[0];
+  const n = Number(typeof v === 'string' ? v.trim() : v instanceof Buffer ? v.toString('utf8').trim() : NaN);
+  return Number.isSafeInteger(n) && n >= 0 && n <= 60_000 ? n : undefined;
+}
+
 /** The `x-lock-error-code` trailer, if any. */
 export function errorCodeHint(metadata: grpc.Metadata | undefined): string | undefined {
   const v = metadata?.get(ERROR_CODE_METADATA_KEY)[0];

@@ -22,7 +22,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Backoff, type BackoffOptions } from './backoff';
-import { ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint } from './channels';
+import { ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint, retryAfterHint } from './channels';
 import type { Clock, TimerHandle } from './clock';
 import {
   ClientClosedError,
@@ -100,7 +100,7 @@ type Phase = 'idle' | 'connecting' | 'open' | 'closed';
 
 type OpenOutcome =
   | { readonly kind: 'opened' }
-  | { readonly kind: 'retry'; readonly code: number; readonly message: string; readonly leader: string | undefined }
+  | { readonly kind: 'retry'; readonly code: number; readonly message: string; readonly leader: string | undefined; readonly retryAfterMs?: number }
   | { readonly kind: 'expired'; readonly message: string }
   | { readonly kind: 'fatal'; readonly error: LockError };
 
@@ -416,6 +416,20 @@ export class Session implements LeaseOwner {
           continue; // unsent requests go to a fresh session, on the same node
         case 'retry': {
           lastError = `${target}: ${grpcCodeName(outcome.code)} ${outcome.message}`;
+          if (outcome.retryAfterMs !== undefined) {
+            // The leader is busy and said when to come back: the same node, after its hint
+            // (another node would only redirect here). It still spends the retry budget.
+            redirects = 0;
+            if (backoff.next() === undefined) {
+              this.giveUp(`gave up after ${Math.round(backoff.elapsedMs())} ms and ${backoff.attempts + 1} attempts; last error: ${lastError}`);
+              if (!this.hasTrustedLease()) return;
+              this.phase = 'connecting';
+              backoff.reset();
+            }
+            this.o.events.reconnect({ attempt: backoff.attempts, delayMs: outcome.retryAfterMs, endpoint: target, error: lastError });
+            await sleep(this.o.clock, outcome.retryAfterMs, this.stop.signal);
+            break;
+          }
           const hint = outcome.leader;
           if (hint !== undefined && hint !== target && redirects < MAX_REDIRECTS_IN_A_ROW) {
             redirects++;
@@ -529,7 +543,9 @@ export class Session implements LeaseOwner {
     this.current = undefined;
     const leader = leaderHint(status.metadata);
     if (!attempt.opened) {
-      attempt.settle?.(this.classify(attempt, status.code, status.details, leader, errorCodeHint(status.metadata)));
+      const outcome = this.classify(attempt, status.code, status.details, leader, errorCodeHint(status.metadata));
+      const retryAfterMs = status.code === GrpcCode.RESOURCE_EXHAUSTED ? retryAfterHint(status.metadata) : undefined;
+      attempt.settle?.(outcome.kind === 'retry' && retryAfterMs !== undefined ? { ...outcome, retryAfterMs } : outcome);
       return;
     }
     this.streamLost(attempt, status.code, status.details, leader);

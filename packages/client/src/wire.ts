@@ -153,6 +153,8 @@ export interface StatusResponseMsg {
   readonly locks: number;
   /** Divergent lock-state hashes the answering node knows of (the consistency check). */
   readonly alarms?: readonly ConsistencyAlarmMsg[];
+  /** The answering node's longest event-loop stall (ms); absent from older servers. */
+  readonly maxLoopStallMs?: number;
 }
 export interface HolderInfoMsg {
   readonly sessionId: string;

@@ -28,6 +28,9 @@ export interface ServerConfig {
   readonly keepEntries: number;
   readonly maxInFlightPerStream: number;
   readonly consistencyCheckMs: number;
+  readonly maxPendingOpens: number;
+  readonly maxLoopLagMs: number;
+  readonly openRetryAfterMs: number;
   readonly logLevel: string;
   /** Take a snapshot once this many bytes of log entries were applied since the last one. */
   readonly snapshotBytes: number;
@@ -78,6 +81,9 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-resources', kind: 'int', dflt: '100000', help: 'locks that exist at once, cluster-wide (RESOURCE_EXHAUSTED for one more); same value on every node' },
   { flag: 'quota-value-bytes', kind: 'int', dflt: String(64 * 1024 * 1024), help: 'total bytes of every lock\'s fenced value; at the quota new values are refused (RESOURCE_EXHAUSTED) until `lockctl delete-value` frees space; same value on every node' },
   { flag: 'consistency-check-ms', kind: 'int', dflt: '2000', help: 'how often the leader compares every member\'s lock-state hash at one applied index; a divergent member stops serving clients (0: off)' },
+  { flag: 'max-pending-opens', kind: 'int', dflt: '1024', help: 'session opens and resumes awaiting replication on this node at once; beyond, RESOURCE_EXHAUSTED with a retry hint' },
+  { flag: 'max-loop-lag-ms', kind: 'int', help: 'refuse opens and resumes (RESOURCE_EXHAUSTED with a retry hint) while this node\'s event loop lagged more than this within the last second and 16 or more are pending; must be below the election timeout (default: half of it)' },
+  { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -201,6 +207,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
   if (maxClockSkewMs >= tickMs * electionTicks) {
     throw new ConfigError(`--max-clock-skew-ms ${maxClockSkewMs} must be below the election timeout (${tickMs * electionTicks} ms = tick-ms x election-ticks)`);
   }
+  const maxLoopLagMs = raw('max-loop-lag-ms') === undefined ? Math.max(1, Math.floor(electionMs / 2)) : int('max-loop-lag-ms', 1, 60_000);
+  if (maxLoopLagMs >= electionMs) {
+    throw new ConfigError(`--max-loop-lag-ms ${maxLoopLagMs} must be below the election timeout (${electionMs} ms = tick-ms x election-ticks): a loop that lags that long has already lost its leadership`);
+  }
   const minTtlMs = int('min-ttl-ms', 1, 86_400_000);
   const maxTtlMs = int('max-ttl-ms', minTtlMs, 86_400_000);
   const defaultTtlMs = int('default-ttl-ms', minTtlMs, maxTtlMs);
@@ -230,6 +240,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     keepEntries: int('keep-entries', 0, 100_000_000),
     maxInFlightPerStream: maxInFlight(int('max-in-flight', 1, 100_000), maxHoldsPerSession),
     consistencyCheckMs: int('consistency-check-ms', 0, 3_600_000),
+    maxPendingOpens: int('max-pending-opens', 1, 1_000_000),
+    maxLoopLagMs,
+    openRetryAfterMs: int('open-retry-after-ms', 1, 60_000),
     logLevel: level,
     snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),

@@ -13,9 +13,12 @@ import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
+import { processLoopMonitor } from './server/loop-monitor';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
+  // Measure event-loop stalls from the start: they are what costs a busy leader its term.
+  processLoopMonitor();
   const metrics = createMetrics(cfg.id);
   const replica = await Replica.open({
     id: cfg.id,
@@ -53,14 +56,17 @@ async function run(cfg: ServerConfig): Promise<void> {
       commitIndex: st.commit,
       appliedIndex: st.applied,
       isLeader: st.role === 'leader',
-      sessions: replica.sm.listSessions().length,
+      sessions: replica.sm.sessionCount(),
       resources: replica.sm.listLocks().length,
     };
   });
   const client = await startClientServer(
     replica,
     cfg.listenClient,
-    { defaultTtlMs: cfg.defaultTtlMs, minTtlMs: cfg.minTtlMs, maxTtlMs: cfg.maxTtlMs, maxInFlightPerStream: cfg.maxInFlightPerStream },
+    {
+      defaultTtlMs: cfg.defaultTtlMs, minTtlMs: cfg.minTtlMs, maxTtlMs: cfg.maxTtlMs, maxInFlightPerStream: cfg.maxInFlightPerStream,
+      admission: { maxPendingOpens: cfg.maxPendingOpens, maxLoopLagMs: cfg.maxLoopLagMs, retryAfterMs: cfg.openRetryAfterMs },
+    },
     logger,
     metrics,
     { maxStreamsPerConnection: cfg.maxStreamsPerConnection },

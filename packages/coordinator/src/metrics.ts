@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { processLoopMonitor } from './server/loop-monitor';
 
 /** Values read from the replica when Prometheus scrapes, so no timer pays for them. */
 export interface MetricsProbe {
@@ -19,6 +20,7 @@ export interface Metrics {
   readonly streams: Gauge;
   readonly proposals: Counter<'type'>;
   readonly grants: Counter;
+  readonly openRefusals: Counter;
   readonly requestFailures: Counter<'code'>;
   readonly renewBatchSize: Histogram;
   /** Consistency-check alarms this node raised or was told of, by divergent node. */
@@ -48,11 +50,20 @@ export function createMetrics(nodeId: string): Metrics {
   probed('quorumlock_raft_applied_index', 'Raft applied index', (p) => p.appliedIndex);
   probed('quorumlock_is_leader', '1 on the leader, 0 elsewhere', (p) => (p.isLeader ? 1 : 0));
   probed('quorumlock_sessions', 'Live sessions in the replicated state', (p) => p.sessions);
+  new Gauge({
+    name: 'quorumlock_event_loop_max_stall_ms',
+    help: 'Longest event-loop stall since start (or since a Status with reset_loop_stall); compare with the election timeout',
+    ...r,
+    collect(this: Gauge) {
+      this.set(processLoopMonitor().maxMs());
+    },
+  });
   probed('quorumlock_resources', 'Resources (locks) in the replicated state', (p) => p.resources);
   return {
     registry,
     streams: new Gauge({ name: 'quorumlock_acquire_streams', help: 'Open Acquire streams on this node', ...r }),
     proposals: new Counter({ name: 'quorumlock_proposals_total', help: 'Commands proposed by this node, by type', labelNames: ['type'], ...r }),
+    openRefusals: new Counter({ name: 'quorumlock_open_refusals_total', help: 'Session opens and resumes refused as busy (RESOURCE_EXHAUSTED with a retry hint)', ...r }),
     grants: new Counter({ name: 'quorumlock_grants_total', help: 'Grants delivered to streams on this node', ...r }),
     requestFailures: new Counter({ name: 'quorumlock_request_failures_total', help: 'RequestFailed answers delivered, by gRPC code', labelNames: ['code'], ...r }),
     renewBatchSize: new Histogram({

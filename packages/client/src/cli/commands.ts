@@ -57,6 +57,7 @@ export function formatStatus(s: ClusterStatus): Output {
       ['sessions', s.sessions],
       ['locks', s.locks],
       ['answered by', s.answeredBy || '-'],
+      ['loop stall', `${s.maxLoopStallMs ?? 0} ms at most`],
     ]) +
     '\n' +
     formatMembers(s.members, s) +

@@ -91,6 +91,19 @@ describe('connecting', () => {
     expect(reconnects).toHaveLength(1);
   });
 
+  it('a busy leader\'s refusal (RESOURCE_EXHAUSTED + quorumlock-retry-after-ms) is retried on the same node after the hint', async () => {
+    const leader = await stub();
+    leader.busyOpens = 2;
+    leader.busyRetryAfterMs = 120;
+    // The second endpoint is down: a client that moved on after a refusal would have to come back.
+    const c = client([leader.address, '127.0.0.1:1']);
+    const reconnects: { endpoint: string; delayMs: number }[] = [];
+    c.on('reconnect', (e) => reconnects.push(e));
+    await c.acquire('a');
+    expect(reconnects.map((r) => [r.endpoint, r.delayMs])).toEqual([[leader.address, 120], [leader.address, 120]]);
+    expect(sent(leader, 'open')).toHaveLength(3);
+  });
+
   it('rejects with ClusterUnavailableError once the budget is spent', async () => {
     const c = client(['127.0.0.1:1'], { backoff: { initialMs: 5, maxMs: 20, budgetMs: 150 } });
     const unavailable: unknown[] = [];

@@ -20,6 +20,8 @@ export class StubLockServer {
   ackKeepalives = true;
   silent = false; // a black hole: no answers, no acks
   dropAnswers = 0; // process the next N requests but lose their answers (as in a failover)
+  busyOpens = 0; // refuse the next N opens as a busy leader does: RESOURCE_EXHAUSTED + quorumlock-retry-after-ms
+  busyRetryAfterMs = 100;
   nextToken = 100;
   address = ''; // 127.0.0.1:<port>, set by start()
   private readonly calls = new Set<Call>();
@@ -103,6 +105,12 @@ export class StubLockServer {
       this.received.push({ session: s?.id ?? '', msg: req });
       if (this.silent) return;
       if ('open' in req) {
+        if (this.busyOpens > 0) {
+          this.busyOpens--;
+          const metadata = new grpc.Metadata();
+          metadata.set('quorumlock-retry-after-ms', String(this.busyRetryAfterMs));
+          return void call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: 'stub: node busy', metadata });
+        }
         const id = req.open.sessionId;
         s = id === '' ? { id: `s${this.received.length}`, call, answers: new Map() } : this.sessions.get(id);
         if (s === undefined) return void call.emit('error', { code: grpc.status.NOT_FOUND, details: `session '${id}' not found` });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quorumlock/raft';
 import type { Replica, UnstampedCommand } from '../replica';
 import type { LockDescription, LockSummary } from '../state/events';
+import { processLoopMonitor } from './loop-monitor';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkName, checkText, checkUint53, MAX_REASON_BYTES, type Refusal, utf8Refusal } from './validate';
@@ -138,20 +139,24 @@ export class AdminService {
   }
 
   readonly handlers = {
-    status: ((_call, callback) => {
+    status: ((call, callback) => {
       const r = this.replica;
       const st = r.node.status();
+      const loop = processLoopMonitor();
+      const maxLoopStallMs = loop.maxMs();
+      if (call.request.resetLoopStall === true) loop.reset();
       callback(null, {
         clusterId: r.clusterId,
         leaderId: st.lead,
         term: st.term,
         members: this.members(),
         answeredBy: r.id,
-        sessions: r.sm.listSessions().length,
+        sessions: r.sm.sessionCount(),
         locks: r.sm.listLocks().length,
         alarms: r.consistency.alarms(),
+        maxLoopStallMs,
       });
-    }) as Unary<Record<string, never>, unknown>,
+    }) as Unary<{ resetLoopStall?: boolean }, unknown>,
 
     checkConsistency: ((call, callback) => {
       const r = this.replica;

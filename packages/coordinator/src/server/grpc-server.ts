@@ -77,6 +77,9 @@ export async function startClientServer(
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // Channelz bookkeeping costs every new stream CPU on the leader's one event loop, which a
+    // burst of session opens cannot spare (issue 9 §8); nothing here reads channelz.
+    'grpc.enable_channelz': 0,
   });
   const lockService = new LockService(replica, opts, logger, metrics);
   const admin = new AdminService(replica);
@@ -105,6 +108,7 @@ export async function startClientServer(
           server.forceShutdown();
           resolve();
         }, 2000);
+        lockService.stop();
         server.tryShutdown(() => {
           clearTimeout(timer);
           resolve();

@@ -5,6 +5,7 @@ import type { Replica, UnstampedCommand } from '../replica';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
@@ -19,6 +20,8 @@ export interface LockServiceOptions {
    * request's id would look final to the client although the log never decided it.
    */
   readonly maxInFlightPerStream: number;
+  /** Admission control of session opens and resumes (none when absent). */
+  readonly admission?: AdmissionOptions;
 }
 
 type Call = grpc.ServerDuplexStream<AcquireRequest, AcquireResponse>;
@@ -175,15 +178,26 @@ class SessionStream {
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, `ttl_ms ${ttlMs} is out of this server's bounds [${o.minTtlMs}, ${o.maxTtlMs}] (0 means the default, ${o.defaultTtlMs})`, 'ERR_INVALID_ARGUMENT'));
         return;
       }
+      if (!this.admit()) return;
       this.sessionId = randomBytes(12).toString('hex');
       this.ttlMs = ttl;
       this.service.attach(this);
-      await this.proposeOrFail({ type: 'openSession', sessionId: this.sessionId, ttlMs: ttl, clientName });
+      await this.proposeOrFail({ type: 'openSession', sessionId: this.sessionId, ttlMs: ttl, clientName }).finally(() => this.service.admission?.done());
       return;
     }
+    if (!this.admit()) return;
     this.sessionId = resumeId;
     this.service.attach(this);
-    await this.proposeOrFail({ type: 'resumeSession', sessionId: resumeId });
+    await this.proposeOrFail({ type: 'resumeSession', sessionId: resumeId }).finally(() => this.service.admission?.done());
+  }
+
+  /** Admission control: false (and the stream ended with a retryable refusal) when the node is too busy. */
+  private admit(): boolean {
+    const refusal = this.service.admission?.tryAdmit();
+    if (refusal === undefined) return true;
+    this.service.metrics?.openRefusals.inc();
+    this.fail(statusError(grpc.status.RESOURCE_EXHAUSTED, refusal.reason, 'ERR_RESOURCE_EXHAUSTED', { [RETRY_AFTER_TRAILER]: String(refusal.retryAfterMs) }));
+    return false;
   }
 
   private keepalive(seq: number): void {
@@ -308,6 +322,8 @@ class SessionStream {
  */
 export class LockService {
   private readonly streams = new Map<string, SessionStream>();
+  readonly admission: OpenAdmission | undefined;
+  private readonly loopLag: LoopLag | undefined;
 
   constructor(
     readonly replica: Replica,
@@ -315,6 +331,11 @@ export class LockService {
     readonly logger: Logger,
     readonly metrics?: Metrics,
   ) {
+    if (opts.admission !== undefined) {
+      const lag = new LoopLag();
+      this.loopLag = lag;
+      this.admission = new OpenAdmission(opts.admission, () => lag.recentMs());
+    }
     replica.on('applied', (out) => this.route(out));
     replica.on('leader', ({ isLeader }) => {
       if (isLeader) return;
@@ -322,6 +343,11 @@ export class LockService {
       const err = notLeader(replica.id, replica.leaderClientAddress());
       for (const s of [...this.streams.values()]) s.fail(err);
     });
+  }
+
+  /** Stop the loop-lag timer (server shutdown). */
+  stop(): void {
+    this.loopLag?.stop();
   }
 
   attach(s: SessionStream): void {

@@ -98,6 +98,14 @@ type Timer =
  *
  * Every replica must use the same options (they change answers).
  */
+/**
+ * The largest stamp the machine accepts. Deadlines are `now` plus a TTL, a wait timeout or a
+ * lock-delay (and a skew shift per term): a stamp near 2^53 made them unsafe integers, a state
+ * that applied fine but whose snapshot no replica could restore (found by `pnpm fuzz`). 2^52 ms
+ * is beyond year 142,000, so no real clock reaches it, and it leaves 2^52 of headroom.
+ */
+const MAX_STAMP = 2 ** 52;
+
 export class LockStateMachine {
   readonly maxClockSkewMs: number;
   readonly limits: LockLimits;
@@ -110,6 +118,13 @@ export class LockStateMachine {
   private timerCompactAt = MIN_TIMER_COMPACT;
   /** Sum of every resource's value bytes: derived from the state (not in the snapshot). */
   private valueBytes = 0;
+  /**
+   * A lower bound of every session's deadline (derived, not state). Deadlines never move earlier
+   * (renewals and term shifts only push them out) and a new session lowers it, so until the
+   * clock reaches it `overdueSessions` has nothing to find and skips its O(sessions) scan, which
+   * the leader would otherwise run every half tick.
+   */
+  private deadlineFloor = -Infinity;
 
   constructor(options: LockStateMachineOptions = {}) {
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -167,6 +182,7 @@ export class LockStateMachine {
   /** Replaces the whole state with one from `snapshot()` (of any replica). */
   restore(data: Uint8Array): void {
     this.st = decodeSnapshot(data);
+    this.deadlineFloor = -Infinity;
     this.rebuildTimers();
     this.valueBytes = 0;
     for (const r of this.st.resources.values()) this.valueBytes += r.value.byteLength;
@@ -191,8 +207,8 @@ export class LockStateMachine {
   /** Applies one command at log position `meta` and reports what it produced. */
   applyCommand(command: Command, meta: ApplyMeta): ApplyOutput {
     this.begin(meta);
-    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0) {
-      return this.finish(status(Code.INVALID_ARGUMENT, `stamp ${command.stamp} is not a non-negative integer`));
+    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0 || command.stamp > MAX_STAMP) {
+      return this.finish(status(Code.INVALID_ARGUMENT, `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`));
     }
     this.st.now = Math.max(this.st.now, command.stamp);
     this.fireTimers();
@@ -336,6 +352,7 @@ export class LockStateMachine {
     }
     const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now);
     this.st.sessions.set(s.id, s);
+    if (s.deadline < this.deadlineFloor) this.deadlineFloor = s.deadline;
     this.emit({ type: 'sessionOpened', sessionId: s.id, ttlMs: s.ttlMs, resumed: false, holds: [], queued: [], deadline: s.deadline });
     return ok(`session ${s.id} opened`);
   }
@@ -997,8 +1014,19 @@ export class LockStateMachine {
   /** Sessions whose deadline is at or before `now` (leader clock): candidates for `expireSessions`. */
   overdueSessions(now: number): string[] {
     const ids: string[] = [];
-    for (const s of this.st.sessions.values()) if (isOverdue(s, now)) ids.push(s.id);
+    if (now < this.deadlineFloor) return ids;
+    let floor = Infinity;
+    for (const s of this.st.sessions.values()) {
+      if (isOverdue(s, now)) ids.push(s.id);
+      if (s.deadline < floor) floor = s.deadline;
+    }
+    this.deadlineFloor = floor;
     return ids;
+  }
+
+  /** How many sessions exist (O(1), unlike listSessions). */
+  sessionCount(): number {
+    return this.st.sessions.size;
   }
 
   /** The earliest session deadline, or undefined with no sessions. */

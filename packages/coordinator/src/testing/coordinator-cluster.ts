@@ -36,6 +36,8 @@ export interface StatusView {
   answeredBy: string;
   sessions: number;
   locks: number;
+  /** The answering node's longest event-loop stall (ms) in the current window. */
+  maxLoopStallMs: number;
   members: { id: string; role: string; clientAddress: string; appliedIndex: number; commitIndex: number }[];
 }
 
@@ -220,13 +222,13 @@ export class CoordinatorCluster {
     return c;
   }
 
-  /** AdminService.Status as answered by `id` itself. */
-  status(id: string, timeoutMs = 2000): Promise<StatusView> {
+  /** AdminService.Status as answered by `id` itself (`resetLoopStall` starts a new stall window). */
+  status(id: string, timeoutMs = 2000, req: { resetLoopStall?: boolean } = {}): Promise<StatusView> {
     const c = this.admin(id) as unknown as {
       status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
     };
     return new Promise((resolve, reject) => {
-      c.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      c.status(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 

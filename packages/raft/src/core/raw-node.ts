@@ -131,6 +131,24 @@ export class RawNode {
     return rd;
   }
 
+  /**
+   * Heartbeats queued since the outstanding Ready, for the shell to send while that Ready is
+   * still being persisted: a slow fsync (a busy disk, a big batch of client entries) must not
+   * silence the leader for an election timeout. Only a leader's, and only once its term is
+   * durable (a Ready that carries the term change has been advanced); a heartbeat needs nothing
+   * else to be durable (a leader's messages may go out before its own persist, §10.2.1).
+   * Everything else stays queued for the next Ready.
+   */
+  takeHeartbeats(): Message[] {
+    const r = this.raft;
+    if (this.outstanding === null || r.role !== 'leader' || this.prevHard.term !== r.term) return [];
+    const out: Message[] = [];
+    const keep: Message[] = [];
+    for (const m of r.msgs) (m.type === 'heartbeat' ? out : keep).push(m);
+    if (out.length > 0) r.msgs = keep;
+    return out;
+  }
+
   /** The shell finished with `rd`: its entries are durable, its committed entries applied. */
   advance(rd: Ready): void {
     assert(this.outstanding === rd, 'advance() with a Ready that is not the outstanding one');

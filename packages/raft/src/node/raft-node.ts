@@ -216,6 +216,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     });
     node.ticker = setInterval(() => {
       node.raw.tick();
+      // While a Ready is being persisted the next one must wait, but the leader's heartbeats
+      // need not: a slow fsync would otherwise silence it into an election.
+      if (node.pumping) {
+        const beats = node.raw.takeHeartbeats();
+        if (beats.length > 0) node.transport.send(beats);
+      }
       node.schedulePump();
     }, node.tickMs);
     node.schedulePump();

@@ -494,6 +494,19 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
+/**
+ * One stored log record's value decoded and checked, as `open` reads it; throws StorageError
+ * naming `keyName` for anything else. Exported for tools and the fuzzer.
+ */
+export function decodeLogRecord(bytes: Uint8Array, keyName = 'log record'): Entry {
+  return decodeRecord(keyName, bytes, decodeEntry);
+}
+
+/** The stored value of one log entry (see the layout above). Exported for tools and the fuzzer. */
+export function encodeLogRecord(entry: Entry): Uint8Array {
+  return encodeEntry(entry);
+}
+
 function encodeEntry(entry: Entry): Uint8Array {
   return packFramed([entry.index, entry.term, entry.type === 'normal' ? 0 : 1, entry.data]);
 }
