@@ -21,10 +21,15 @@ import { Agent } from './helpers/agent-handle';
 import { FaultProxy } from '@quorumlock/coordinator';
 import type { AgentEvent, ProbeReport } from './helpers/sdk-agent';
 
-jest.setTimeout(60_000);
-
 const TTL_MS = 1000; // the server's minimum; the client's default safety margin is 150 ms
 const RUNS = 20;
+/** Bound on each wait of a run (a guard against a hang, not a timing assertion). */
+const STEP_BOUND_MS = 15_000;
+
+// Hang guards sized from the steps' own bounds, so a loaded machine slows the runs without
+// failing them: each run of (a) waits on at most two bounded steps.
+jest.setTimeout(60_000);
+const RUNS_TIMEOUT_MS = RUNS * 2 * STEP_BOUND_MS;
 
 let cluster: CoordinatorCluster;
 let admin: AdminClient;
@@ -109,11 +114,11 @@ it(`(a) a holder cut off by a black hole: its signal fires before the next waite
 
     for (const p of proxies) p.setMode('drop');
     const cutAt = now();
-    const g = await within(granted, 15_000, `run ${run}: the waiter's grant`);
+    const g = await within(granted, STEP_BOUND_MS, `run ${run}: the waiter's grant`);
     const sentAt = Date.now();
     const info = await admin.describeLock(name);
     const serverGrantStampLowerBound = sentAt - (info.holders[0]?.ageMs ?? NaN);
-    const lost = await holder.waitEvent(lostOn(name), 15_000);
+    const lost = await holder.waitEvent(lostOn(name), STEP_BOUND_MS);
     expect(lost).toMatchObject({ token: held.token, code: 'ERR_LOCK_LOST', reason: 'deadline' });
     expect(g.token).toBeGreaterThan(held.token);
     expect(info.holders.map((h) => h.token)).toEqual([g.token]);
@@ -131,13 +136,14 @@ it(`(a) a holder cut off by a black hole: its signal fires before the next waite
       `  cut - holder's signal: ${fmt(runs.map((r) => r.cutToSignalMs))}\n` +
       runs.map((r) => `  run ${String(r.run).padStart(2)}: margin ${r.marginMs.toFixed(1)} ms, server margin ${r.serverMarginMs.toFixed(0)} ms, cut->signal ${r.cutToSignalMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms`).join('\n'),
   );
-  expect(runs).toHaveLength(RUNS);
-  // The causal order, in every run: the holder stopped trusting its lease before anyone else got it.
+  // The causal order, in every run: the holder stopped trusting its lease before anyone else got
+  // it, and not before the cut (a client that dropped its leases at once would pass the margins).
   for (const r of runs) {
+    expect(r.cutToSignalMs).toBeGreaterThan(0);
     expect(r.marginMs).toBeGreaterThan(0);
     expect(r.serverMarginMs).toBeGreaterThan(0);
   }
-});
+}, RUNS_TIMEOUT_MS);
 
 /** The pause cases use a longer TTL than the minimum, for slack on a loaded machine. */
 const PAUSE_TTL_MS = 2000;

@@ -30,6 +30,9 @@ export const ALL_FAULTS: readonly FaultKind[] = [
 /** killHolderAmidElections stops waiting for the dead worker's holds after this many TTLs. */
 export const FREE_GIVE_UP_TTLS = 3;
 
+/** removeReAdd: the wiped node must be a caught-up voter again within this. */
+export const REJOIN_BOUND_MS = 15_000;
+
 /** One injected fault, as the report shows it. */
 export interface FaultRecord {
   readonly kind: FaultKind;
@@ -45,6 +48,18 @@ export interface FaultRecord {
   freedAfterMs?: number;
   /** killHolderAmidElections: leader transfers made while waiting (each new term may add the clock-skew allowance). */
   transfers?: number;
+  /**
+   * Set when the injection or its healing failed (the fault may not have happened as recorded,
+   * and its recovery is not measured): the run counts it as a violation.
+   */
+  error?: string;
+}
+
+/** A fault the schedule picked that did not run for want of a target (no leader, no holder...). */
+export interface SkippedFault {
+  readonly kind: FaultKind;
+  readonly at: number;
+  readonly reason: string;
 }
 
 export interface NemesisHooks {
@@ -74,6 +89,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export class Nemesis {
   readonly log: FaultRecord[] = [];
+  /** Faults the schedule picked but that found nothing to act on. */
+  readonly skipped: SkippedFault[] = [];
   private admin: AdminClient;
 
   constructor(
@@ -111,13 +128,24 @@ export class Nemesis {
       await sleep(this.rng.int(1500, 3500));
       if (now() >= until) break;
       const kind = this.rng.pick(this.kinds);
+      const before = this.log.length;
       try {
         await this.inject(kind);
       } catch (e) {
-        this.say(`nemesis: ${kind} could not run: ${e instanceof Error ? e.message : String(e)}`);
+        const message = e instanceof Error ? e.message : String(e);
+        this.say(`nemesis: ${kind} could not run: ${message}`);
         this.healLinks();
+        // A failed injection is not a fault that happened and healed: the run judges it.
+        const r = this.log.length > before ? this.log[this.log.length - 1] : undefined;
+        if (r !== undefined) r.error = message;
+        else this.log.push({ kind, at: now(), healedAt: 0, detail: 'failed before it was injected', workers: [], error: message });
       }
     }
+  }
+
+  private skip(kind: FaultKind, reason: string): void {
+    this.skipped.push({ kind, at: now(), reason });
+    this.say(`nemesis: ${kind} skipped: ${reason}`);
   }
 
   private record(kind: FaultKind, detail: string, workers: readonly string[] = []): FaultRecord {
@@ -139,7 +167,7 @@ export class Nemesis {
       case 'killLeader':
       case 'killFollower': {
         const leader = await this.leader();
-        if (leader === null) return;
+        if (leader === null) return this.skip(kind, 'no leader');
         const target = kind === 'killLeader' ? leader : this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
         const r = this.record(kind, `SIGKILL ${target}`);
         await this.cluster.kill(target);
@@ -151,7 +179,7 @@ export class Nemesis {
       case 'pauseLeaderShort':
       case 'pauseLeaderLong': {
         const leader = await this.leader();
-        if (leader === null) return;
+        if (leader === null) return this.skip(kind, 'no leader');
         // Short: below the election timeout (nobody should notice). Long: past the TTL.
         const ms = kind === 'pauseLeaderShort' ? Math.floor(election * 0.5) : ttlMs + this.rng.int(500, 1500);
         const r = this.record(kind, `SIGSTOP ${leader} for ${ms} ms`);
@@ -163,7 +191,7 @@ export class Nemesis {
       }
       case 'isolateLeader': {
         const leader = await this.leader();
-        if (leader === null) return;
+        if (leader === null) return this.skip(kind, 'no leader');
         const r = this.record(kind, `drop every peer link of ${leader}`);
         this.setLinks((f, t) => f === leader || t === leader, 'drop');
         await sleep(this.rng.int(2000, 4000));
@@ -176,7 +204,7 @@ export class Nemesis {
         // zone): the worker must stop trusting its holds before the majority expires its session.
         const leader = await this.leader();
         const workers = this.hooks.runningWorkers();
-        if (leader === null || workers.length === 0) return;
+        if (leader === null || workers.length === 0) return this.skip(kind, leader === null ? 'no leader' : 'no worker');
         const w = this.rng.pick(workers);
         const others = ids.map((id) => ids.indexOf(id)).filter((i) => ids[i] !== leader);
         const r = this.record(kind, `drop every peer link of ${leader}; ${w} reaches only ${leader}`, [w]);
@@ -201,7 +229,7 @@ export class Nemesis {
       }
       case 'oneWayLoss': {
         const leader = await this.leader();
-        if (leader === null) return;
+        if (leader === null) return this.skip(kind, 'no leader');
         const to = this.rng.pick(ids.filter((id) => id !== leader));
         const r = this.record(kind, `drop ${leader} -> ${to} only`);
         this.setLinks((f, t) => f === leader && t === to, 'drop');
@@ -221,7 +249,7 @@ export class Nemesis {
       }
       case 'isolateWorker': {
         const workers = this.hooks.runningWorkers();
-        if (workers.length === 0) return;
+        if (workers.length === 0) return this.skip(kind, 'no worker');
         const w = this.rng.pick(workers);
         const ms = ttlMs + this.rng.int(500, 2000);
         const r = this.record(kind, `drop every client link of ${w} for ${ms} ms`, [w]);
@@ -233,7 +261,7 @@ export class Nemesis {
       }
       case 'killWorker': {
         const workers = this.hooks.runningWorkers();
-        if (workers.length === 0) return;
+        if (workers.length === 0) return this.skip(kind, 'no worker');
         const w = this.rng.pick(workers);
         const r = this.record(kind, `SIGKILL worker ${w} (replaced by a new one)`, [w]);
         await this.hooks.killWorker(w);
@@ -247,7 +275,7 @@ export class Nemesis {
         const running = new Set(this.hooks.runningWorkers());
         const locks = await this.admin.listLocks();
         const holders = [...new Set(locks.flatMap((l) => l.holders.map((h) => h.clientName)).filter((c) => running.has(c)))].sort();
-        if (holders.length === 0) return;
+        if (holders.length === 0) return this.skip(kind, 'no worker holds a lock');
         const w = this.rng.pick(holders);
         const held = locks.flatMap((l) => l.holders.filter((h) => h.clientName === w).map((h) => ({ name: l.name, session: h.sessionId, token: h.token })));
         const r = this.record(kind, `SIGKILL worker ${w} holding ${held.map((h) => `${h.name}#${h.token}`).join(', ')}, leadership moved every ${Math.round(ttlMs / 4)} ms`, [w]);
@@ -304,7 +332,7 @@ export class Nemesis {
       }
       case 'removeReAdd': {
         const leader = await this.leader();
-        if (leader === null) return;
+        if (leader === null) return this.skip(kind, 'no leader');
         const target = this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
         const r = this.record(kind, `remove ${target}, wipe it, re-add it as a new learner`);
         await this.cluster.kill(target);
@@ -312,6 +340,20 @@ export class Nemesis {
         fs.rmSync(path.join(this.cluster.baseDir, target), { recursive: true, force: true });
         await this.cluster.start(target, ['--join']);
         await this.admin.addMember(target, this.cluster.peerAddress(target), this.cluster.address(target));
+        // Healed only once the cluster is whole again, the re-added node a voter.
+        const wholeBy = now() + REJOIN_BOUND_MS;
+        let short = `${target} not back as a voter within ${REJOIN_BOUND_MS} ms`;
+        while (now() < wholeBy) {
+          const st = await this.admin.leaderStatus({ deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+          const m = st?.members.find((x) => x.id === target);
+          if (st !== undefined && st.members.length === ids.length && m !== undefined && m.voter) {
+            short = '';
+            break;
+          }
+          if (st !== undefined) short = `cluster left short: ${st.members.length}/${ids.length} members, ${target} ${m === undefined ? 'absent' : m.voter ? 'voter' : 'learner'}`;
+          await sleep(100);
+        }
+        if (short !== '') throw new Error(short);
         this.healed(r);
         return;
       }

@@ -6,6 +6,9 @@
  * recorded history is checked (capacity by the workers' own validity windows, token order,
  * releases, linearizability per resource, the store's fencing, expiries, recovery times) and a
  * report is printed; the last line is one JSON object. Exits 1 on any violation.
+ *
+ * `--strict` (the CI run): also a violation when fewer than 3 faults were injected, when a kind the
+ * seed scheduled was never injected, or when a checker had (almost) nothing to judge.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +20,8 @@ import { LockClient } from '@quorumlock/client';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
 import { SeededRng } from '@quorumlock/raft';
 import { type ClusterLog, readClusterLog } from './cluster-log';
-import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
+import { checkExpiries, checkFaults, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits, type StrictOptions, type WorkerExit } from './judge';
+import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord, type SkippedFault } from './nemesis';
 import { ProtectedStore } from './protected-store';
 import type { ResourceSpec, WorkerConfig } from './worker';
 
@@ -64,6 +68,7 @@ interface WorkerProc {
   readonly child: ChildProcess;
   readonly proxies: FaultProxy[];
   killedAt: number;
+  exit?: { code: number | null; signal: string | null };
 }
 
 async function main(): Promise<void> {
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '6' },
       faults: { type: 'string', default: ALL_FAULTS.join(',') },
       keep: { type: 'string' },
+      strict: { type: 'boolean', default: false },
     },
   });
   const durationS = Number(values.duration);
@@ -151,7 +157,9 @@ async function main(): Promise<void> {
       longHoldRate: 0.15,
     };
     const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    workers.set(id, { id, child, proxies, killedAt: 0 });
+    const wp: WorkerProc = { id, child, proxies, killedAt: 0 };
+    child.once('exit', (code, signal) => (wp.exit = { code, signal }));
+    workers.set(id, wp);
   };
 
   // Ctrl-C or a kill of the runner: leave no server or worker behind (a paused server dies too).
@@ -229,7 +237,8 @@ async function main(): Promise<void> {
   const faults = nemesis?.log ?? [];
   fs.writeFileSync(path.join(dir, 'faults.json'), JSON.stringify(faults, null, 1));
   fs.writeFileSync(path.join(dir, 'store.json'), JSON.stringify(store.writes));
-  const result = analyse(historyDir, readClusterLog(path.join(dir, 'cluster')), finished, faults, store, probe?.successes ?? [], say);
+  const strict: StrictOptions | undefined = values.strict ? { minInjected: 3, requiredKinds: [] } : undefined;
+  const result = analyse(historyDir, readClusterLog(path.join(dir, 'cluster')), finished, faults, nemesis?.skipped ?? [], store, probe?.successes ?? [], strict, say);
   process.stdout.write(result.report);
   if (values.keep === undefined && result.violations === 0) fs.rmSync(dir, { recursive: true, force: true });
   else say(`history kept in ${dir}`);
@@ -282,7 +291,7 @@ function startProbe(endpoints: readonly string[]): Probe {
   };
 }
 
-function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly WorkerProc[], faults: readonly FaultRecord[], store: ProtectedStore, probeOk: readonly number[], say: (s: string) => void): Analysis {
+function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly WorkerProc[], faults: readonly FaultRecord[], skipped: readonly SkippedFault[], store: ProtectedStore, probeOk: readonly number[], strict: StrictOptions | undefined, say: (s: string) => void): Analysis {
   const events: HistoryEvent[] = [];
   const validity: Validity[] = [];
   const expiries: { process: string; time: number }[] = [];
@@ -331,38 +340,14 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   });
   const extra: ExtraViolation[] = [];
 
-  // The protected store: accepted values of a resource go up by one each time (no lost update),
-  // and it never accepted a token lower than one already granted for that resource before.
   const grants = events.filter((e): e is Extract<HistoryEvent, { f: 'acquire'; type: 'ok' }> => e.f === 'acquire' && e.type === 'ok');
-  const byResource = new Map<string, typeof store.writes>();
-  for (const w of store.writes) byResource.set(w.resource, [...(byResource.get(w.resource) ?? []), w]);
-  let storeAccepted = 0;
-  let storeRejected = 0;
-  for (const [resource, writes] of byResource) {
-    let last = 0;
-    for (const w of writes) {
-      if (!w.accepted) {
-        storeRejected++;
-        continue;
-      }
-      storeAccepted++;
-      if (w.value !== last + 1) extra.push({ kind: 'lostUpdate', message: `store ${resource}: ${w.process} wrote ${w.value} after ${last} (token ${w.token})` });
-      last = w.value;
-      const newer = grants.find((g) => g.resource === resource && g.value.token > w.token && g.value.mode === 'exclusive' && g.time < w.time);
-      if (newer !== undefined) {
-        extra.push({ kind: 'staleWriteAccepted', message: `store ${resource}: accepted token ${w.token} from ${w.process} after token ${newer.value.token} was granted to ${newer.process}` });
-      }
-    }
-  }
-
-  // Expiries: a session may expire only while something kept its client from a live majority.
-  const windowMs = TTL_MS + ELECTION_MAX_MS + 1000;
-  for (const x of expiries) {
-    // Only a fault that cut this worker off (or killed it) may excuse its expiry: a client that
-    // stays connected to a majority keeps its session through any failover.
-    const excused = faults.some((f) => f.workers.includes(x.process) && f.at <= x.time && (f.healedAt === 0 ? Infinity : f.healedAt) >= x.time - windowMs);
-    if (!excused) extra.push({ kind: 'unexcusedExpiry', message: `session of ${x.process} expired at ${Math.round(x.time)} with no fault in the ${windowMs} ms before` });
-  }
+  const storeCheck = checkStore(store.writes, grants.map((g) => ({ process: g.process, resource: g.resource, time: g.time, token: g.value.token, mode: g.value.mode })));
+  extra.push(...storeCheck.violations);
+  const storeAccepted = storeCheck.accepted;
+  const storeRejected = storeCheck.refused;
+  // Expiries: a session may expire only while something kept its client from a live majority
+  // (a client that stays connected to a majority keeps its session through any failover).
+  extra.push(...checkExpiries(expiries, faults, TTL_MS + ELECTION_MAX_MS + 1000));
 
   // Lease signals. The nemesis never revokes, so a hold the server ended while its session lived
   // ('revoked': reported lost, or gone when the session resumed) is a lost grant, whatever the
@@ -371,14 +356,10 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   // then finds the hold gone, rightly.
   const releasedAt = new Map<string, number>();
   for (const e of events) if (e.f === 'release' && e.type === 'invoke') releasedAt.set(`${e.process}|${e.value.token}`, e.time);
-  const lossesByReason = new Map<string, number>();
-  let lossesBeforeRelease = 0;
-  for (const l of leaseLosses) {
-    if ((releasedAt.get(`${l.process}|${l.token}`) ?? Infinity) <= l.time) continue;
-    lossesBeforeRelease++;
-    lossesByReason.set(l.reason, (lossesByReason.get(l.reason) ?? 0) + 1);
-    if (l.reason === 'revoked') extra.push({ kind: 'holdLost', message: `${l.process}'s hold of ${l.resource} (token ${l.token}) was ended by the cluster while its session lived: ${l.detail}` });
-  }
+  const leaseCheck = checkLeaseLosses(leaseLosses, releasedAt);
+  extra.push(...leaseCheck.violations);
+  const lossesBeforeRelease = leaseCheck.beforeRelease;
+  const lossesByReason = leaseCheck.byReason;
 
   // A crashed worker's holds come free within TTL + failover: the next grant of each resource it
   // held. A new leader may add the clock-skew allowance to every deadline once per term (never a
@@ -417,16 +398,21 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
   const worstAmidElections = amidElections.length > 0 ? Math.max(...amidElections) : undefined;
 
   // Recovery: after each fault heals, the probe's first successful acquire+release.
-  let maxUnavailableMs = 0;
-  const unavailable: string[] = [];
-  for (const f of faults) {
-    if (f.healedAt === 0) continue;
-    const next = probeOk.find((t) => t >= f.healedAt);
-    const ms = next === undefined ? Infinity : next - f.healedAt;
-    maxUnavailableMs = Math.max(maxUnavailableMs, ms);
-    unavailable.push(`  ${f.kind.padEnd(23)} ${f.detail}: grants again ${Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never'} after healing`);
-    if (ms > RESUME_BOUND_MS) extra.push({ kind: 'slowRecovery', message: `the probe got no grant within ${RESUME_BOUND_MS} ms after ${f.kind} (${f.detail}) healed` });
+  const recovery = checkRecovery(faults, probeOk, RESUME_BOUND_MS);
+  extra.push(...recovery.violations);
+  const maxUnavailableMs = recovery.worstMs;
+  const unavailable = recovery.lines;
+
+  // The run's own strictness: failed injections, kinds covered, the checkers' inputs, workers' exits.
+  const faultCheck = checkFaults(faults, skipped, strict);
+  extra.push(...faultCheck.violations);
+  const fenceChecks = events.filter((e) => e.f === 'checkFence' && e.type === 'ok').length;
+  const crashKills = faults.filter((f) => f.error === undefined && f.kind === 'killHolderAmidElections').length;
+  const inputs = { grants: grants.length, storeWritesAccepted: storeAccepted, fenceChecks, crashedHoldsJudged: crashedHolds, clusterGrants: clusterLog.grants.length };
+  if (strict !== undefined) {
+    extra.push(...checkInputs(inputs, { grants: 1, storeWritesAccepted: 1, fenceChecks: 1, clusterGrants: 1, crashedHoldsJudged: crashKills > 0 ? 1 : 0 }));
   }
+  extra.push(...checkWorkerExits(procs.map((p): WorkerExit => ({ id: p.id, code: p.exit?.code ?? null, signal: p.exit?.signal ?? 'still running', killed: p.killedAt > 0 }))));
 
   const byKind = new Map<string, number>();
   for (const f of faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
@@ -435,7 +421,8 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
     '',
     formatReport(checked),
     '',
-    `Faults injected: ${faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    `Faults injected: ${faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}); without error: ${[...faultCheck.injectedByKind].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; skipped for want of a target: ${skipped.length}${skipped.length > 0 ? ` (${skipped.map((f) => `${f.kind}: ${f.reason}`).join(', ')})` : ''}`,
+    `Checkers' inputs: ${Object.entries(inputs).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `Protected store: ${storeAccepted} writes accepted, ${storeRejected} refused as stale`,
     `Session expiries: ${expiries.length}`,
     `Lease signals before release: ${lossesBeforeRelease}${lossesByReason.size > 0 ? ` (${[...lossesByReason].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
@@ -457,6 +444,11 @@ function analyse(historyDir: string, clusterLog: ClusterLog, procs: readonly Wor
       grants: checked.counts.grants,
       faults: faults.length,
       faultsByKind: Object.fromEntries(byKind),
+      faultsInjected: [...faultCheck.injectedByKind.values()].reduce((a, b) => a + b, 0),
+      faultsFailed: faults.filter((f) => f.error !== undefined).length,
+      faultsSkipped: skipped.length,
+      kindsInjected: [...faultCheck.injectedByKind.keys()].sort(),
+      fenceChecks,
       violations,
       maxUnavailableMs: Number.isFinite(maxUnavailableMs) ? Math.round(maxUnavailableMs) : null,
       storeWritesAccepted: storeAccepted,

@@ -8,6 +8,7 @@
 import { ClientClosedError, ClusterUnavailableError, LockCancelledError, LockLostError, SessionExpiredError } from '../../src/errors';
 import { LockClient, type LockClientOptions } from '../../src/lock-client';
 import { StubLockServer } from './stub-server';
+import { closedPort } from './closed-port';
 
 const FAST = { initialMs: 5, maxMs: 50, budgetMs: 2000 };
 
@@ -20,6 +21,11 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
 }
 
 let stubs: StubLockServer[] = [];
+/** host:port with nothing listening. */
+let closed = '';
+beforeAll(async () => {
+  closed = `127.0.0.1:${await closedPort()}`;
+});
 let clients: LockClient[] = [];
 
 async function stub(): Promise<StubLockServer> {
@@ -66,7 +72,7 @@ describe('connecting', () => {
     expect(c.connected).toBe(true);
     expect(c.sessionId).toBe('s1');
     expect(c.ttlMs).toBe(10_000);
-    await expect(LockClient.connect({ endpoints: ['127.0.0.1:1'], backoff: { initialMs: 5, maxMs: 10, budgetMs: 50 } })).rejects.toBeInstanceOf(
+    await expect(LockClient.connect({ endpoints: [closed], backoff: { initialMs: 5, maxMs: 10, budgetMs: 50 } })).rejects.toBeInstanceOf(
       ClusterUnavailableError,
     );
   });
@@ -84,7 +90,7 @@ describe('connecting', () => {
 
   it('tries the next endpoint when one is down', async () => {
     const leader = await stub();
-    const c = client(['127.0.0.1:1', leader.address]);
+    const c = client([closed, leader.address]);
     const reconnects: unknown[] = [];
     c.on('reconnect', (e) => reconnects.push(e));
     await c.acquire('a');
@@ -105,12 +111,12 @@ describe('connecting', () => {
   });
 
   it('rejects with ClusterUnavailableError once the budget is spent', async () => {
-    const c = client(['127.0.0.1:1'], { backoff: { initialMs: 5, maxMs: 20, budgetMs: 150 } });
+    const c = client([closed], { backoff: { initialMs: 5, maxMs: 20, budgetMs: 150 } });
     const unavailable: unknown[] = [];
     c.on('unavailable', (e) => unavailable.push(e));
     const err = await c.acquire('a').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterUnavailableError);
-    expect((err as Error).message).toMatch(/127\.0\.0\.1:1.*gave up after/);
+    expect((err as Error).message).toMatch(new RegExp(`${closed.replace(/\./g, '\\.')}.*gave up after`));
     expect(unavailable).toHaveLength(1);
     await expect(c.checkFence('a', 1)).rejects.toBeInstanceOf(ClusterUnavailableError);
   });

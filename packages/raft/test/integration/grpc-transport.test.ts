@@ -96,6 +96,20 @@ async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_00
   }
 }
 
+/**
+ * How many failed reconnections fit in `windowMs` when each waits, on average, half of a ceiling
+ * that starts at `initialMs` and doubles up to `maxMs` (the transport's full-jitter backoff).
+ */
+function failuresExpectedWithin(windowMs: number, backoff: { initialMs: number; maxMs: number }): number {
+  let failures = 1; // the first failure comes at once
+  let elapsed = 0;
+  for (let k = 1; ; k++) {
+    elapsed += Math.min(backoff.maxMs, backoff.initialMs * 2 ** (k - 1)) / 2;
+    if (elapsed > windowMs) return failures;
+    failures++;
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -441,7 +455,10 @@ describe('addressing', () => {
 
 describe('failures', () => {
   test('after a peer restarts on the same port, sends get through again', async () => {
-    const [a, b] = (await Promise.all([startNode('a'), startNode('b')])) as [Node, Node];
+    // A slower backoff than the suite's default, so that "one report per backoff period" and "one
+    // per send" (a tight loop) stay far apart even on a loaded machine.
+    const backoff = { initialMs: 100, maxMs: 1000 };
+    const [a, b] = (await Promise.all([startNode('a', { backoff }), startNode('b')])) as [Node, Node];
     mesh([a, b]);
     a.transport.send([heartbeat('a', 'b', 1)]);
     await waitFor('first delivery', () => b.received.length === 1);
@@ -450,16 +467,33 @@ describe('failures', () => {
     a.transport.send([heartbeat('a', 'b', 2)]);
     await waitFor('a to see b as unreachable', () => a.unreachable.includes('b'));
 
+    // b stays down for a while; Raft keeps sending heartbeats every few ms meanwhile.
+    const downMs = 600;
+    const reportsBefore = a.unreachable.length;
+    let commit = 100;
+    const downSince = performance.now();
+    while (performance.now() - downSince < downMs) {
+      a.transport.send([heartbeat('a', 'b', commit++)]);
+      await sleep(10);
+    }
+    const window = performance.now() - downSince;
+    const reportsWhileDown = a.unreachable.length - reportsBefore;
+    const sendsWhileDown = commit - 100;
+
     const b2 = await startNode('b', { listenAddress: b.address });
     expect(b2.port).toBe(b.port);
-    let commit = 100;
     await waitFor('a message to reach the restarted b', () => {
-      a.transport.send([heartbeat('a', 'b', commit++)]); // Raft keeps sending heartbeats too
+      a.transport.send([heartbeat('a', 'b', commit++)]);
       return b2.received.length > 0;
     });
-    // Each failed reconnection reports at most once per backoff period, never in a tight loop.
+    // Each failed reconnection reports once, and reconnections wait out a backoff whose ceiling
+    // doubles from initialMs (full jitter: on average half the ceiling). Twice the number of
+    // failures that fit in the window on average, plus the one in flight, bounds the reports; a
+    // tight loop reports about once per send.
     expect(a.unreachable.every((p) => p === 'b')).toBe(true);
-    expect(a.unreachable.length).toBeLessThan(commit - 100 + 2);
+    const bound = 2 * failuresExpectedWithin(window, backoff) + 1;
+    expect(sendsWhileDown).toBeGreaterThan(3 * bound); // the window really tells the two apart
+    expect(reportsWhileDown).toBeLessThanOrEqual(bound);
     // Order holds on the new stream.
     const commits = b2.received.map((m) => (m.type === 'heartbeat' ? m.commit : -1));
     expect(commits).toEqual([...commits].sort((x, y) => x - y));
