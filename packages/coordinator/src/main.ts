@@ -11,6 +11,9 @@ import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
+import { healthHandler } from './server/health-http';
+import { attachLockMetrics } from './server/lock-metrics';
+import { probeReplica } from './server/metrics-probe';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
@@ -35,17 +38,8 @@ async function run(cfg: ServerConfig): Promise<void> {
     metrics,
   });
   attachAuditLog(replica, logger);
-  metrics.setProbe(() => {
-    const st = replica.node.status();
-    return {
-      term: st.term,
-      commitIndex: st.commit,
-      appliedIndex: st.applied,
-      isLeader: st.role === 'leader',
-      sessions: replica.sm.listSessions().length,
-      resources: replica.sm.listLocks().length,
-    };
-  });
+  attachLockMetrics(replica, metrics);
+  metrics.setProbe(() => probeReplica(replica));
   const client = await startClientServer(
     replica,
     cfg.listenClient,
@@ -56,9 +50,11 @@ async function run(cfg: ServerConfig): Promise<void> {
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
     const [host, port] = [cfg.metricsListen.slice(0, cfg.metricsListen.lastIndexOf(':')), Number(cfg.metricsListen.slice(cfg.metricsListen.lastIndexOf(':') + 1))];
+    const health = healthHandler(replica, { maxApplyLag: cfg.readyMaxApplyLag });
     metricsServer = http.createServer((req, res) => {
+      if (health(req, res)) return;
       if (req.url !== '/metrics') {
-        res.writeHead(404).end('not found; try /metrics\n');
+        res.writeHead(404).end('not found; try /metrics, /livez or /readyz\n');
         return;
       }
       metrics.registry.metrics().then(

@@ -13,7 +13,7 @@ import { encodeCommand } from './state/codec';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
-import type { Metrics } from './metrics';
+import { raftObserverFor, type Metrics } from './metrics';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
@@ -81,6 +81,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private expiring = new Set<string>();
   private tickInFlight = false;
   private stopped = false;
+  private transport: GrpcTransport | null = null;
 
   private constructor(opts: ReplicaOptions, sm: LockStateMachine, node: RaftNode<ApplyOutput>) {
     super();
@@ -132,8 +133,10 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       snapshotEntries: opts.snapshotEntries,
       keepEntries: opts.keepEntries,
       logger: opts.logger,
+      ...(opts.metrics ? { observer: raftObserverFor(opts.metrics) } : {}),
     });
     const replica = new Replica(opts, sm, node);
+    replica.transport = transport;
     node.on('leader', (info) => replica.onLeader(info.role === 'leader', info.leader, info.term));
     node.on('fatal', (e) => replica.emit('fatal', e));
     events.on('applied', (out) => replica.emit('applied', out));
@@ -151,6 +154,12 @@ export class Replica extends EventEmitter<ReplicaEvents> {
 
   isLeader(): boolean {
     return this.node.isLeader();
+  }
+
+  /** The Raft transport's send queues and drop count, for metrics. */
+  transportStatus(): { queues: Map<NodeId, number>; dropped: number } {
+    if (this.transport === null) return { queues: new Map(), dropped: 0 };
+    return { queues: this.transport.queueDepths(), dropped: this.transport.stats().messagesDropped };
   }
 
   /** The leader's client address ('' if no leader is known or it is this node). */

@@ -12,8 +12,9 @@ export interface AuditSource {
  * The lock machine's decisions as log lines, so that an operator (or the fault suite) can answer
  * "who held this lock with token N, and when did that session end?" from the logs alone.
  *
- * A session's end is logged at `info` by the leader only (one line per cluster, as Consul logs
- * an invalidated session); the rest of the lifecycle (opened, granted, released, lost, closed)
+ * A session's expiry (by TTL or by an administrator) and an administrator's revoke are logged at
+ * `info` by the leader only (one line per cluster, as Consul logs an invalidated session), with
+ * their target and reason; the rest of the lifecycle (opened, granted, released, lost, closed)
  * is logged at `debug` by every node, each line with the Raft index that decided it, so lines
  * from several nodes' logs deduplicate by `index`. Nothing is subscribed when neither level is
  * enabled, so a quiet server pays nothing.
@@ -36,7 +37,7 @@ export function attachAuditLog(replica: AuditSource, logger: Logger): void {
     for (const e of out.events) {
       const line = describe(e, out.index, nameOf);
       if (line === undefined) continue;
-      if (e.type === 'sessionExpired') {
+      if (e.type === 'sessionExpired' || (e.type === 'lost' && e.ended === 'revoked')) {
         if (replica.isLeader()) logger.info(line.fields, line.msg);
         else if (debug) logger.debug(line.fields, line.msg);
       } else if (debug) {
@@ -67,9 +68,15 @@ function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => st
     case 'released':
       return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), request: e.requestId, lock: e.name, token: e.token }, msg: 'lock released' };
     case 'lost':
-      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason }, msg: 'hold ended' };
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason, ...(e.ended ? { ended: e.ended } : {}) },
+        msg: e.ended === 'revoked' ? 'hold revoked' : 'hold ended',
+      };
     case 'sessionExpired':
-      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason }, msg: 'session expired' };
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason, ...(e.cause ? { cause: e.cause } : {}) },
+        msg: e.cause === 'admin' ? 'session expired by an administrator' : 'session expired',
+      };
     case 'sessionClosed':
       return {
         fields: { index, session: e.sessionId, client: nameOf(e.sessionId), released: e.released.map((h) => `${h.name}#${h.token}`) },

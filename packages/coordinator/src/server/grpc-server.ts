@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from '@quorumlock/raft';
 import type { Replica } from '../replica';
 import type { Metrics } from '../metrics';
 import { AdminService } from './admin-service';
+import { grpcMetricsInterceptor } from './grpc-metrics';
 import { LockService, type LockServiceOptions } from './lock-service';
 import { packageDefinition, v1 } from './proto';
 
@@ -35,6 +37,7 @@ export async function startClientServer(
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
+    ...(metrics ? { interceptors: [grpcMetricsInterceptor(metrics)] } : {}),
   });
   const lockService = new LockService(replica, opts, logger, metrics);
   const admin = new AdminService(replica);
@@ -45,7 +48,9 @@ export async function startClientServer(
   const setHealth = (leader: boolean): void => health.setStatus('quorumlock.v1.LockService', leader ? 'SERVING' : 'NOT_SERVING');
   replica.on('leader', ({ isLeader }) => setHealth(isLeader));
   setHealth(replica.isLeader());
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection lists grpc.health.v1 too, so grpcurl can call Check without a proto file.
+  const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });

@@ -5,6 +5,7 @@ import type { Replica, UnstampedCommand } from '../replica';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { statusName } from './grpc-metrics';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 
 export interface LockServiceOptions {
@@ -222,7 +223,7 @@ class SessionStream {
         this.write({ lost: { name: e.name, token: e.token, reason: e.reason } });
         return;
       case 'failed':
-        m?.requestFailures.inc({ code: String(e.code) });
+        m?.requestFailures.inc({ code: statusName(e.code) });
         this.write({ failed: { requestId: e.requestId, code: e.code, message: e.message } });
         return;
       case 'valuePut':

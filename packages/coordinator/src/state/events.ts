@@ -24,6 +24,18 @@ export interface HoldRef {
   readonly token: number;
   readonly mode: LockMode;
   readonly permits: number;
+  /** Machine time of the grant; set only in `sessionClosed.released` (for hold-time metrics). */
+  readonly grantedAt?: number;
+}
+
+/**
+ * Metrics fields. Optional, and set only on the first answer to a request (never on a replay for
+ * a resend), so an observer that counts events counts each request once. Times are machine time
+ * (the leader's clock as stamped on commands).
+ */
+export interface FirstAnswer {
+  /** When the lock request was applied (its queue entry time if it waited). */
+  readonly requestedAt?: number;
 }
 
 /** A request of a session that is waiting in a queue. */
@@ -47,7 +59,7 @@ export interface SessionOpenedEvent {
 }
 
 /** lock.proto `Granted`. */
-export interface GrantedEvent {
+export interface GrantedEvent extends FirstAnswer {
   readonly type: 'granted';
   readonly sessionId: string;
   readonly requestId: number;
@@ -57,10 +69,12 @@ export interface GrantedEvent {
   readonly permits: number;
   /** The fenced value at the time of the grant (empty: none). */
   readonly value: Uint8Array;
+  /** With `requestedAt`: true if the request waited in the queue, false if granted at once. */
+  readonly waited?: boolean;
 }
 
 /** lock.proto `Queued`. Sent when a request starts waiting (and on a resend); positions are not pushed as they change. */
-export interface QueuedEvent {
+export interface QueuedEvent extends FirstAnswer {
   readonly type: 'queued';
   readonly sessionId: string;
   readonly requestId: number;
@@ -75,6 +89,8 @@ export interface ReleasedEvent {
   readonly requestId: number;
   readonly name: string;
   readonly token: number;
+  /** Machine time the released hold was granted; absent on a replay. */
+  readonly grantedAt?: number;
 }
 
 /** lock.proto `LockLost`: a hold ended without a release (revoked, session expired). */
@@ -84,15 +100,24 @@ export interface LostEvent {
   readonly name: string;
   readonly token: number;
   readonly reason: string;
+  /** Why the hold ended, as a bounded metrics label. */
+  readonly ended?: 'session_expired' | 'revoked';
+  /** Machine time the hold was granted. */
+  readonly grantedAt?: number;
 }
 
+/** How a lock request that was not granted ended (a bounded metrics label). */
+export type LockFailure = 'timeout' | 'cancelled' | 'deadlock' | 'refused' | 'session_ended';
+
 /** lock.proto `RequestFailed`. */
-export interface FailedEvent {
+export interface FailedEvent extends FirstAnswer {
   readonly type: 'failed';
   readonly sessionId: string;
   readonly requestId: number;
   readonly code: Code;
   readonly message: string;
+  /** Set (with `requestedAt`) when this is the first answer to a lock request. */
+  readonly lockFailure?: LockFailure;
 }
 
 /** lock.proto `ValuePut`. */
@@ -116,6 +141,8 @@ export interface SessionExpiredEvent {
   readonly type: 'sessionExpired';
   readonly sessionId: string;
   readonly reason: string;
+  /** `ttl`: no keepalive within its TTL; `admin`: AdminService.ExpireSession. */
+  readonly cause?: 'ttl' | 'admin';
 }
 
 /** The session closed at its client's request; `released` lists the holds that ended. */

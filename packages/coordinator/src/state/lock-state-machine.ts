@@ -15,6 +15,7 @@ import type {
   HoldRef,
   LockDescription,
   LockEvent,
+  LockFailure,
   LockSummary,
   SessionView,
 } from './events';
@@ -67,6 +68,13 @@ const MAX_REASON_BYTES = 1024;
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 const MIN_TIMER_COMPACT = 4096;
+
+/** Metrics fields of a first answer (see events.ts `FirstAnswer`). */
+interface FailExtra {
+  readonly requestedAt?: number;
+  readonly lockFailure?: LockFailure;
+  readonly grantedAt?: number;
+}
 
 type Timer =
   | { readonly at: number; readonly kind: 'wait'; readonly waiter: Waiter }
@@ -276,7 +284,7 @@ export class LockStateMachine {
           kind: 'failed',
           code: Code.DEADLINE_EXCEEDED,
           message: `request ${w.requestId} timed out after ${w.deadline - w.enqueuedAt} ms waiting for ${quote(w.name)} (position ${position} of ${r.queue.length + 1})`,
-        });
+        }, { requestedAt: w.enqueuedAt, lockFailure: 'timeout' });
         touched.add(r);
       } else {
         const r = this.resource(t.name);
@@ -353,7 +361,7 @@ export class LockStateMachine {
       else {
         expired++;
         const silentMs = this.st.now - s.lastRenewal;
-        this.endSession(s, 'expired', `session ${id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`);
+        this.endSession(s, 'expired', `session ${id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`, 'ttl');
       }
     }
     return ok(`expired ${expired} sessions; ${alive} renewed in time, ${missing} not found`);
@@ -369,7 +377,7 @@ export class LockStateMachine {
   private adminExpireSession(sessionId: string): Status {
     const s = this.st.sessions.get(sessionId);
     if (s === undefined) return sessionNotFound(sessionId);
-    this.endSession(s, 'expired', `session ${sessionId} expired by an administrator`);
+    this.endSession(s, 'expired', `session ${sessionId} expired by an administrator`, 'admin');
     return ok(`session ${sessionId} expired`);
   }
 
@@ -378,17 +386,17 @@ export class LockStateMachine {
    * start; by close: plain releases), its queued requests fail with CANCELLED, it and its
    * remembered outcomes are dropped, and then each resource it touched grants to its next waiters.
    */
-  private endSession(s: Session, how: 'expired' | 'closed', reason: string): void {
+  private endSession(s: Session, how: 'expired' | 'closed', reason: string, cause: 'ttl' | 'admin' = 'ttl'): void {
     const touched = new Set<Resource>();
     const released: HoldRef[] = [];
     for (const [name, token] of s.holds) {
       const r = this.resource(name);
       const hold = removeHold(r, token);
       if (hold === undefined) throw new Error(`invariant: session ${s.id} holds ${name} with token ${token} but the resource has no such holder`);
-      released.push({ name, token, mode: hold.mode, permits: hold.permits });
+      released.push({ name, token, mode: hold.mode, permits: hold.permits, grantedAt: hold.grantedAt });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
-        this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
+        this.emit({ type: 'lost', sessionId: s.id, name, token, reason, ended: 'session_expired', grantedAt: hold.grantedAt });
       }
       touched.add(r);
     }
@@ -402,11 +410,13 @@ export class LockStateMachine {
         requestId: w.requestId,
         code: Code.CANCELLED,
         message: `request ${w.requestId} for ${quote(w.name)} ended with its session: ${reason}`,
+        requestedAt: w.enqueuedAt,
+        lockFailure: 'session_ended',
       });
       touched.add(r);
     }
     this.st.sessions.delete(s.id);
-    this.emit(how === 'expired' ? { type: 'sessionExpired', sessionId: s.id, reason } : { type: 'sessionClosed', sessionId: s.id, released });
+    this.emit(how === 'expired' ? { type: 'sessionExpired', sessionId: s.id, reason, cause } : { type: 'sessionClosed', sessionId: s.id, released });
     for (const r of touched) this.settle(r);
   }
 
@@ -414,14 +424,15 @@ export class LockStateMachine {
 
   private lock(c: LockCommand): Status {
     const s = this.st.sessions.get(c.sessionId);
-    if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId));
+    const refused: FailExtra = { requestedAt: this.st.now, lockFailure: 'refused' };
+    if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId), refused);
     const badId = checkRequestId(c.requestId);
-    if (badId !== undefined) return this.failUnrecorded(s.id, c.requestId, badId);
+    if (badId !== undefined) return this.failUnrecorded(s.id, c.requestId, badId, refused);
     const replayed = this.replay(s, c.requestId);
     if (replayed !== undefined) return replayed;
 
     const invalid = this.validateLock(c);
-    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid);
+    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid, refused);
     const capacity = Math.max(1, c.capacity);
     const permits = Math.max(1, c.permits);
     const name = c.name;
@@ -432,6 +443,7 @@ export class LockStateMachine {
         c.requestId,
         Code.FAILED_PRECONDITION,
         `capacity ${c.capacity} requested for ${quote(name)}, which has capacity ${existing.capacity}`,
+        refused,
       );
     }
     const heldToken = s.holds.get(name);
@@ -439,7 +451,7 @@ export class LockStateMachine {
       const hold = existing?.holders.find((h) => h.token === heldToken);
       // The same request again after its outcome was forgotten: still the same grant.
       if (hold !== undefined && hold.requestId === c.requestId) return this.replayGrant(s, c.requestId, name, heldToken);
-      return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`);
+      return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`, refused);
     }
     const waiting = s.waiting.get(name);
     if (waiting !== undefined) {
@@ -448,6 +460,7 @@ export class LockStateMachine {
         c.requestId,
         Code.FAILED_PRECONDITION,
         `session ${s.id} is already waiting for ${quote(name)} (request ${waiting.requestId})`,
+        refused,
       );
     }
 
@@ -456,21 +469,22 @@ export class LockStateMachine {
     const position = queuePosition(r.queue, c.priority);
     if (position === 0 && canGrant(r, units, this.st.now)) {
       if (existing === undefined) this.st.resources.set(name, r);
-      this.grant(r, s, { requestId: c.requestId, mode: c.mode, permits, units, lockDelayMs: c.lockDelayMs });
+      this.grant(r, s, { requestId: c.requestId, mode: c.mode, permits, units, lockDelayMs: c.lockDelayMs }, this.st.now, false);
       return ok(`granted ${quote(name)}`);
     }
     // Not grantable now, so the resource exists (a new one is always grantable).
-    if (c.tryOnly) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now));
+    if (c.tryOnly) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now), refused);
     if (r.queue.length >= this.limits.maxQueueLength) {
       return this.fail(
         s,
         c.requestId,
         Code.RESOURCE_EXHAUSTED,
         `the queue of ${quote(name)} is full (${r.queue.length} waiting; the limit is ${this.limits.maxQueueLength})`,
+        refused,
       );
     }
     const cycle = findCycle(s.id, blockingEdges(r, units, s.id), (id) => this.waitEdges(id));
-    if (cycle !== undefined) return this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle));
+    if (cycle !== undefined) return this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle), { requestedAt: this.st.now, lockFailure: 'deadlock' });
 
     const waiter: Waiter = {
       seq: this.st.nextSeq++,
@@ -489,7 +503,7 @@ export class LockStateMachine {
     s.pending.set(waiter.requestId, waiter);
     s.waiting.set(name, waiter);
     if (waiter.deadline > 0) this.timers.push({ at: waiter.deadline, kind: 'wait', waiter });
-    this.emit({ type: 'queued', sessionId: s.id, requestId: c.requestId, name, position: position + 1 });
+    this.emit({ type: 'queued', sessionId: s.id, requestId: c.requestId, name, position: position + 1, requestedAt: this.st.now });
     return ok(`queued on ${quote(name)} at position ${position + 1}`);
   }
 
@@ -535,9 +549,9 @@ export class LockStateMachine {
     if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
 
     const r = this.resource(c.name);
-    removeHold(r, c.token);
+    const hold = removeHold(r, c.token);
     s.holds.delete(c.name);
-    this.answer(s, c.requestId, { kind: 'released', name: c.name, token: c.token });
+    this.answer(s, c.requestId, { kind: 'released', name: c.name, token: c.token }, hold === undefined ? {} : { grantedAt: hold.grantedAt });
     this.settle(r);
     return ok(`released ${quote(c.name)} (token ${c.token})`);
   }
@@ -583,7 +597,7 @@ export class LockStateMachine {
         kind: 'failed',
         code: Code.CANCELLED,
         message: `request ${c.requestId} for ${quote(waiter.name)} was cancelled`,
-      });
+      }, { requestedAt: waiter.enqueuedAt, lockFailure: 'cancelled' });
       this.settle(r);
       return ok(`request ${c.requestId} cancelled`);
     }
@@ -619,7 +633,7 @@ export class LockStateMachine {
       removeHold(r, hold.token);
       this.session(hold.sessionId).holds.delete(c.name);
       this.startLockDelay(r, hold.lockDelayMs);
-      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason });
+      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason, ended: 'revoked', grantedAt: hold.grantedAt });
     }
     this.settle(r);
     return ok(`revoked ${targets.length} holds of ${quote(c.name)}`);
@@ -636,6 +650,8 @@ export class LockStateMachine {
     r: Resource,
     s: Session,
     req: { requestId: number; mode: LockMode; permits: number; units: number; lockDelayMs: number },
+    requestedAt: number,
+    waited: boolean,
   ): void {
     const token = this.nextToken();
     r.holders.push({
@@ -662,6 +678,8 @@ export class LockStateMachine {
       mode: req.mode,
       permits: req.permits,
       value: r.value,
+      requestedAt,
+      waited,
     });
   }
 
@@ -670,7 +688,7 @@ export class LockStateMachine {
     for (let head = r.queue[0]; head !== undefined && canGrant(r, head.units, this.st.now); head = r.queue[0]) {
       const s = this.session(head.sessionId);
       this.dropWaiter(r, s, head);
-      this.grant(r, s, head);
+      this.grant(r, s, head, head.enqueuedAt, true);
     }
     if (isIdle(r, this.st.now) && this.st.resources.get(r.name) === r) this.st.resources.delete(r.name);
   }
@@ -705,18 +723,19 @@ export class LockStateMachine {
   }
 
   /** Records a finished request's outcome (for resends) and emits the matching event. */
-  private answer(s: Session, requestId: number, outcome: Outcome): void {
+  private answer(s: Session, requestId: number, outcome: Outcome, extra: FailExtra = {}): void {
     remember(s, requestId, outcome, this.limits.dedupeWindow);
-    this.emitOutcome(s, requestId, outcome);
+    this.emitOutcome(s, requestId, outcome, extra);
   }
 
-  private emitOutcome(s: Session, requestId: number, o: Outcome): void {
+  /** `extra`: metrics fields of a first answer (replays of remembered outcomes pass none). */
+  private emitOutcome(s: Session, requestId: number, o: Outcome, extra: FailExtra = {}): void {
     switch (o.kind) {
       case 'failed':
-        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message });
+        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message, ...pickFail(extra) });
         return;
       case 'released':
-        this.emit({ type: 'released', sessionId: s.id, requestId, name: o.name, token: o.token });
+        this.emit({ type: 'released', sessionId: s.id, requestId, name: o.name, token: o.token, ...(extra.grantedAt === undefined ? {} : { grantedAt: extra.grantedAt }) });
         return;
       case 'valuePut':
         this.emit({ type: 'valuePut', sessionId: s.id, requestId, name: o.name, token: o.token });
@@ -727,14 +746,14 @@ export class LockStateMachine {
     }
   }
 
-  private fail(s: Session, requestId: number, code: Code, message: string): Status {
-    this.answer(s, requestId, { kind: 'failed', code, message });
+  private fail(s: Session, requestId: number, code: Code, message: string, extra: FailExtra = {}): Status {
+    this.answer(s, requestId, { kind: 'failed', code, message }, extra);
     return status(code, message);
   }
 
   /** A failure that cannot be remembered (no session, or no usable request id). */
-  private failUnrecorded(sessionId: string, requestId: number, result: Status): Status {
-    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message });
+  private failUnrecorded(sessionId: string, requestId: number, result: Status, extra: FailExtra = {}): Status {
+    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message, ...pickFail(extra) });
     return result;
   }
 
@@ -924,6 +943,17 @@ export class LockStateMachine {
     return next;
   }
 
+  /** Queued requests now, and the machine time the longest-waiting one was queued (for metrics; O(waiters)). */
+  waitStats(): { waiters: number; oldestEnqueuedAt: number | undefined } {
+    let waiters = 0;
+    let oldest: number | undefined;
+    for (const r of this.st.resources.values()) {
+      waiters += r.queue.length;
+      for (const w of r.queue) if (oldest === undefined || w.enqueuedAt < oldest) oldest = w.enqueuedAt;
+    }
+    return { waiters, oldestEnqueuedAt: oldest };
+  }
+
   /**
    * Cross-checks the whole state and lists what is wrong (empty: consistent). For tests and the
    * simulator; O(state).
@@ -1031,4 +1061,12 @@ function checkText(field: string, value: string, maxBytes: number, mayBeEmpty: b
   const bytes = utf8ByteLength(value);
   if (bytes > maxBytes) return `${field} ${quote(value)} is ${bytes} bytes long; the limit is ${maxBytes}`;
   return undefined;
+}
+
+/** The fields of `extra` a `failed` event carries. */
+function pickFail(extra: FailExtra): { requestedAt?: number; lockFailure?: LockFailure } {
+  return {
+    ...(extra.requestedAt === undefined ? {} : { requestedAt: extra.requestedAt }),
+    ...(extra.lockFailure === undefined ? {} : { lockFailure: extra.lockFailure }),
+  };
 }
