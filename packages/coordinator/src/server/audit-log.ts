@@ -34,10 +34,13 @@ export function attachAuditLog(replica: AuditSource, logger: Logger): void {
     return session.clientName;
   };
   replica.on('applied', (out) => {
+    // A revoke entry ends holds only by revoking them; an admin expiry ends one session.
+    const revoke = out.observations?.some((o) => o.type === 'holdEnded' && o.ended === 'revoked') ?? false;
+    const byAdmin = out.observations?.some((o) => o.type === 'sessionExpired' && o.cause === 'admin') ?? false;
     for (const e of out.events) {
-      const line = describe(e, out.index, nameOf);
+      const line = describe(e, out.index, nameOf, revoke, byAdmin);
       if (line === undefined) continue;
-      if (e.type === 'sessionExpired' || (e.type === 'lost' && e.ended === 'revoked')) {
+      if (e.type === 'sessionExpired' || (e.type === 'lost' && revoke)) {
         if (replica.isLeader()) logger.info(line.fields, line.msg);
         else if (debug) logger.debug(line.fields, line.msg);
       } else if (debug) {
@@ -53,7 +56,7 @@ interface AuditLine {
   readonly msg: string;
 }
 
-function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => string): AuditLine | undefined {
+function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => string, revoke: boolean, byAdmin: boolean): AuditLine | undefined {
   switch (e.type) {
     case 'sessionOpened':
       return {
@@ -69,13 +72,13 @@ function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => st
       return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), request: e.requestId, lock: e.name, token: e.token }, msg: 'lock released' };
     case 'lost':
       return {
-        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason, ...(e.ended ? { ended: e.ended } : {}) },
-        msg: e.ended === 'revoked' ? 'hold revoked' : 'hold ended',
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason },
+        msg: revoke ? 'hold revoked' : 'hold ended',
       };
     case 'sessionExpired':
       return {
-        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason, ...(e.cause ? { cause: e.cause } : {}) },
-        msg: e.cause === 'admin' ? 'session expired by an administrator' : 'session expired',
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason, cause: byAdmin ? 'admin' : 'ttl' },
+        msg: 'session expired',
       };
     case 'sessionClosed':
       return {

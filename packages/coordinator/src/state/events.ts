@@ -16,7 +16,30 @@ export interface ApplyOutput {
   readonly now: number;
   readonly status: Status;
   readonly events: readonly LockEvent[];
+  /**
+   * What the entry did, for metrics (server/lock-metrics.ts): not addressed to anyone and not
+   * part of lock.proto. Only first outcomes appear (a resend's replayed answer does not), so each
+   * request, hold and session is counted once. Times are machine time. Optional so outputs built
+   * elsewhere (tests) need not carry it; the machine always sets it.
+   */
+  readonly observations?: readonly Observation[];
 }
+
+/** How a lock request that was not granted ended. */
+export type LockFailure = 'timeout' | 'cancelled' | 'deadlock' | 'refused' | 'session_ended';
+
+export type Observation =
+  /** A lock request started waiting in a queue. */
+  | { readonly type: 'lockQueued'; readonly requestedAt: number }
+  /**
+   * A lock request's final outcome. `requestedAt`: when the lock command applied (its queue
+   * entry time if it waited); `waited`: it was queued before this outcome.
+   */
+  | { readonly type: 'lockAnswered'; readonly outcome: 'granted' | LockFailure; readonly requestedAt: number; readonly waited: boolean }
+  /** A hold ended; `grantedAt` is when it was granted. */
+  | { readonly type: 'holdEnded'; readonly ended: 'released' | 'session_expired' | 'revoked'; readonly grantedAt: number }
+  /** A session expired: `ttl` (no keepalive in time) or `admin` (AdminService.ExpireSession). */
+  | { readonly type: 'sessionExpired'; readonly cause: 'ttl' | 'admin' };
 
 /** lock.proto `Hold` plus the permits it takes. */
 export interface HoldRef {
@@ -24,18 +47,6 @@ export interface HoldRef {
   readonly token: number;
   readonly mode: LockMode;
   readonly permits: number;
-  /** Machine time of the grant; set only in `sessionClosed.released` (for hold-time metrics). */
-  readonly grantedAt?: number;
-}
-
-/**
- * Metrics fields. Optional, and set only on the first answer to a request (never on a replay for
- * a resend), so an observer that counts events counts each request once. Times are machine time
- * (the leader's clock as stamped on commands).
- */
-export interface FirstAnswer {
-  /** When the lock request was applied (its queue entry time if it waited). */
-  readonly requestedAt?: number;
 }
 
 /** A request of a session that is waiting in a queue. */
@@ -59,7 +70,7 @@ export interface SessionOpenedEvent {
 }
 
 /** lock.proto `Granted`. */
-export interface GrantedEvent extends FirstAnswer {
+export interface GrantedEvent {
   readonly type: 'granted';
   readonly sessionId: string;
   readonly requestId: number;
@@ -69,12 +80,10 @@ export interface GrantedEvent extends FirstAnswer {
   readonly permits: number;
   /** The fenced value at the time of the grant (empty: none). */
   readonly value: Uint8Array;
-  /** With `requestedAt`: true if the request waited in the queue, false if granted at once. */
-  readonly waited?: boolean;
 }
 
 /** lock.proto `Queued`. Sent when a request starts waiting (and on a resend); positions are not pushed as they change. */
-export interface QueuedEvent extends FirstAnswer {
+export interface QueuedEvent {
   readonly type: 'queued';
   readonly sessionId: string;
   readonly requestId: number;
@@ -89,8 +98,6 @@ export interface ReleasedEvent {
   readonly requestId: number;
   readonly name: string;
   readonly token: number;
-  /** Machine time the released hold was granted; absent on a replay. */
-  readonly grantedAt?: number;
 }
 
 /** lock.proto `LockLost`: a hold ended without a release (revoked, session expired). */
@@ -100,24 +107,15 @@ export interface LostEvent {
   readonly name: string;
   readonly token: number;
   readonly reason: string;
-  /** Why the hold ended, as a bounded metrics label. */
-  readonly ended?: 'session_expired' | 'revoked';
-  /** Machine time the hold was granted. */
-  readonly grantedAt?: number;
 }
 
-/** How a lock request that was not granted ended (a bounded metrics label). */
-export type LockFailure = 'timeout' | 'cancelled' | 'deadlock' | 'refused' | 'session_ended';
-
 /** lock.proto `RequestFailed`. */
-export interface FailedEvent extends FirstAnswer {
+export interface FailedEvent {
   readonly type: 'failed';
   readonly sessionId: string;
   readonly requestId: number;
   readonly code: Code;
   readonly message: string;
-  /** Set (with `requestedAt`) when this is the first answer to a lock request. */
-  readonly lockFailure?: LockFailure;
 }
 
 /** lock.proto `ValuePut`. */
@@ -141,8 +139,6 @@ export interface SessionExpiredEvent {
   readonly type: 'sessionExpired';
   readonly sessionId: string;
   readonly reason: string;
-  /** `ttl`: no keepalive within its TTL; `admin`: AdminService.ExpireSession. */
-  readonly cause?: 'ttl' | 'admin';
 }
 
 /** The session closed at its client's request; `released` lists the holds that ended. */

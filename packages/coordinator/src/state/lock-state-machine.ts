@@ -15,8 +15,8 @@ import type {
   HoldRef,
   LockDescription,
   LockEvent,
-  LockFailure,
   LockSummary,
+  Observation,
   SessionView,
 } from './events';
 import {
@@ -69,13 +69,6 @@ const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 const MIN_TIMER_COMPACT = 4096;
 
-/** Metrics fields of a first answer (see events.ts `FirstAnswer`). */
-interface FailExtra {
-  readonly requestedAt?: number;
-  readonly lockFailure?: LockFailure;
-  readonly grantedAt?: number;
-}
-
 type Timer =
   | { readonly at: number; readonly kind: 'wait'; readonly waiter: Waiter }
   | { readonly at: number; readonly kind: 'delay'; readonly name: string };
@@ -109,6 +102,7 @@ export class LockStateMachine {
   private readonly timers = new TimerHeap<Timer>();
   /** Events of the apply in progress. */
   private events: LockEvent[] = [];
+  private observations: Observation[] = [];
   /** Heap size at which stale timers are swept out (amortized O(1) per timer). */
   private timerCompactAt = MIN_TIMER_COMPACT;
 
@@ -218,6 +212,7 @@ export class LockStateMachine {
   /** Start of every apply: position in the log, and the clock-skew shift on a new term. */
   private begin(meta: ApplyMeta): void {
     this.events = [];
+    this.observations = [];
     if (!Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term)) {
       throw new RangeError(`entry index ${meta.index} / term ${meta.term} is not a safe integer`);
     }
@@ -235,8 +230,10 @@ export class LockStateMachine {
 
   private output(index: number, result: Status): ApplyOutput {
     const events = this.events;
+    const observations = this.observations;
     this.events = [];
-    return { index, now: this.st.now, status: result, events };
+    this.observations = [];
+    return { index, now: this.st.now, status: result, events, observations };
   }
 
   /**
@@ -280,11 +277,12 @@ export class LockStateMachine {
         const s = this.session(w.sessionId);
         const position = r.queue.indexOf(w) + 1;
         this.dropWaiter(r, s, w);
+        this.observe({ type: 'lockAnswered', outcome: 'timeout', requestedAt: w.enqueuedAt, waited: true });
         this.answer(s, w.requestId, {
           kind: 'failed',
           code: Code.DEADLINE_EXCEEDED,
           message: `request ${w.requestId} timed out after ${w.deadline - w.enqueuedAt} ms waiting for ${quote(w.name)} (position ${position} of ${r.queue.length + 1})`,
-        }, { requestedAt: w.enqueuedAt, lockFailure: 'timeout' });
+        });
         touched.add(r);
       } else {
         const r = this.resource(t.name);
@@ -393,10 +391,11 @@ export class LockStateMachine {
       const r = this.resource(name);
       const hold = removeHold(r, token);
       if (hold === undefined) throw new Error(`invariant: session ${s.id} holds ${name} with token ${token} but the resource has no such holder`);
-      released.push({ name, token, mode: hold.mode, permits: hold.permits, grantedAt: hold.grantedAt });
+      released.push({ name, token, mode: hold.mode, permits: hold.permits });
+      this.observe({ type: 'holdEnded', ended: how === 'expired' ? 'session_expired' : 'released', grantedAt: hold.grantedAt });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
-        this.emit({ type: 'lost', sessionId: s.id, name, token, reason, ended: 'session_expired', grantedAt: hold.grantedAt });
+        this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
       }
       touched.add(r);
     }
@@ -404,19 +403,19 @@ export class LockStateMachine {
     for (const w of [...s.pending.values()]) {
       const r = this.resource(w.name);
       this.dropWaiter(r, s, w);
+      this.observe({ type: 'lockAnswered', outcome: 'session_ended', requestedAt: w.enqueuedAt, waited: true });
       this.emit({
         type: 'failed',
         sessionId: s.id,
         requestId: w.requestId,
         code: Code.CANCELLED,
         message: `request ${w.requestId} for ${quote(w.name)} ended with its session: ${reason}`,
-        requestedAt: w.enqueuedAt,
-        lockFailure: 'session_ended',
       });
       touched.add(r);
     }
     this.st.sessions.delete(s.id);
-    this.emit(how === 'expired' ? { type: 'sessionExpired', sessionId: s.id, reason, cause } : { type: 'sessionClosed', sessionId: s.id, released });
+    if (how === 'expired') this.observe({ type: 'sessionExpired', cause });
+    this.emit(how === 'expired' ? { type: 'sessionExpired', sessionId: s.id, reason } : { type: 'sessionClosed', sessionId: s.id, released });
     for (const r of touched) this.settle(r);
   }
 
@@ -424,44 +423,45 @@ export class LockStateMachine {
 
   private lock(c: LockCommand): Status {
     const s = this.st.sessions.get(c.sessionId);
-    const refused: FailExtra = { requestedAt: this.st.now, lockFailure: 'refused' };
-    if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId), refused);
+    const refuse = (result: Status, outcome: 'refused' | 'deadlock' = 'refused'): Status => {
+      this.observe({ type: 'lockAnswered', outcome, requestedAt: this.st.now, waited: false });
+      return result;
+    };
+    if (s === undefined) return refuse(this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId)));
     const badId = checkRequestId(c.requestId);
-    if (badId !== undefined) return this.failUnrecorded(s.id, c.requestId, badId, refused);
+    if (badId !== undefined) return refuse(this.failUnrecorded(s.id, c.requestId, badId));
     const replayed = this.replay(s, c.requestId);
     if (replayed !== undefined) return replayed;
 
     const invalid = this.validateLock(c);
-    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid, refused);
+    if (invalid !== undefined) return refuse(this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid));
     const capacity = Math.max(1, c.capacity);
     const permits = Math.max(1, c.permits);
     const name = c.name;
     const existing = this.st.resources.get(name);
     if (existing !== undefined && existing.capacity !== capacity) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.FAILED_PRECONDITION,
         `capacity ${c.capacity} requested for ${quote(name)}, which has capacity ${existing.capacity}`,
-        refused,
-      );
+      ));
     }
     const heldToken = s.holds.get(name);
     if (heldToken !== undefined) {
       const hold = existing?.holders.find((h) => h.token === heldToken);
       // The same request again after its outcome was forgotten: still the same grant.
       if (hold !== undefined && hold.requestId === c.requestId) return this.replayGrant(s, c.requestId, name, heldToken);
-      return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`, refused);
+      return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`));
     }
     const waiting = s.waiting.get(name);
     if (waiting !== undefined) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.FAILED_PRECONDITION,
         `session ${s.id} is already waiting for ${quote(name)} (request ${waiting.requestId})`,
-        refused,
-      );
+      ));
     }
 
     const units = unitsFor(capacity, c.mode, permits);
@@ -469,22 +469,22 @@ export class LockStateMachine {
     const position = queuePosition(r.queue, c.priority);
     if (position === 0 && canGrant(r, units, this.st.now)) {
       if (existing === undefined) this.st.resources.set(name, r);
-      this.grant(r, s, { requestId: c.requestId, mode: c.mode, permits, units, lockDelayMs: c.lockDelayMs }, this.st.now, false);
+      this.grant(r, s, { requestId: c.requestId, mode: c.mode, permits, units, lockDelayMs: c.lockDelayMs });
+      this.observe({ type: 'lockAnswered', outcome: 'granted', requestedAt: this.st.now, waited: false });
       return ok(`granted ${quote(name)}`);
     }
     // Not grantable now, so the resource exists (a new one is always grantable).
-    if (c.tryOnly) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now), refused);
+    if (c.tryOnly) return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now)));
     if (r.queue.length >= this.limits.maxQueueLength) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.RESOURCE_EXHAUSTED,
         `the queue of ${quote(name)} is full (${r.queue.length} waiting; the limit is ${this.limits.maxQueueLength})`,
-        refused,
-      );
+      ));
     }
     const cycle = findCycle(s.id, blockingEdges(r, units, s.id), (id) => this.waitEdges(id));
-    if (cycle !== undefined) return this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle), { requestedAt: this.st.now, lockFailure: 'deadlock' });
+    if (cycle !== undefined) return refuse(this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle)), 'deadlock');
 
     const waiter: Waiter = {
       seq: this.st.nextSeq++,
@@ -503,7 +503,8 @@ export class LockStateMachine {
     s.pending.set(waiter.requestId, waiter);
     s.waiting.set(name, waiter);
     if (waiter.deadline > 0) this.timers.push({ at: waiter.deadline, kind: 'wait', waiter });
-    this.emit({ type: 'queued', sessionId: s.id, requestId: c.requestId, name, position: position + 1, requestedAt: this.st.now });
+    this.observe({ type: 'lockQueued', requestedAt: this.st.now });
+    this.emit({ type: 'queued', sessionId: s.id, requestId: c.requestId, name, position: position + 1 });
     return ok(`queued on ${quote(name)} at position ${position + 1}`);
   }
 
@@ -550,8 +551,9 @@ export class LockStateMachine {
 
     const r = this.resource(c.name);
     const hold = removeHold(r, c.token);
+    if (hold !== undefined) this.observe({ type: 'holdEnded', ended: 'released', grantedAt: hold.grantedAt });
     s.holds.delete(c.name);
-    this.answer(s, c.requestId, { kind: 'released', name: c.name, token: c.token }, hold === undefined ? {} : { grantedAt: hold.grantedAt });
+    this.answer(s, c.requestId, { kind: 'released', name: c.name, token: c.token });
     this.settle(r);
     return ok(`released ${quote(c.name)} (token ${c.token})`);
   }
@@ -593,11 +595,12 @@ export class LockStateMachine {
     if (waiter !== undefined) {
       const r = this.resource(waiter.name);
       this.dropWaiter(r, s, waiter);
+      this.observe({ type: 'lockAnswered', outcome: 'cancelled', requestedAt: waiter.enqueuedAt, waited: true });
       this.answer(s, c.requestId, {
         kind: 'failed',
         code: Code.CANCELLED,
         message: `request ${c.requestId} for ${quote(waiter.name)} was cancelled`,
-      }, { requestedAt: waiter.enqueuedAt, lockFailure: 'cancelled' });
+      });
       this.settle(r);
       return ok(`request ${c.requestId} cancelled`);
     }
@@ -631,9 +634,10 @@ export class LockStateMachine {
     const reason = c.reason === '' ? 'revoked by an administrator' : c.reason;
     for (const hold of targets) {
       removeHold(r, hold.token);
+      this.observe({ type: 'holdEnded', ended: 'revoked', grantedAt: hold.grantedAt });
       this.session(hold.sessionId).holds.delete(c.name);
       this.startLockDelay(r, hold.lockDelayMs);
-      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason, ended: 'revoked', grantedAt: hold.grantedAt });
+      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason });
     }
     this.settle(r);
     return ok(`revoked ${targets.length} holds of ${quote(c.name)}`);
@@ -650,8 +654,6 @@ export class LockStateMachine {
     r: Resource,
     s: Session,
     req: { requestId: number; mode: LockMode; permits: number; units: number; lockDelayMs: number },
-    requestedAt: number,
-    waited: boolean,
   ): void {
     const token = this.nextToken();
     r.holders.push({
@@ -678,8 +680,6 @@ export class LockStateMachine {
       mode: req.mode,
       permits: req.permits,
       value: r.value,
-      requestedAt,
-      waited,
     });
   }
 
@@ -688,7 +688,8 @@ export class LockStateMachine {
     for (let head = r.queue[0]; head !== undefined && canGrant(r, head.units, this.st.now); head = r.queue[0]) {
       const s = this.session(head.sessionId);
       this.dropWaiter(r, s, head);
-      this.grant(r, s, head, head.enqueuedAt, true);
+      this.grant(r, s, head);
+      this.observe({ type: 'lockAnswered', outcome: 'granted', requestedAt: head.enqueuedAt, waited: true });
     }
     if (isIdle(r, this.st.now) && this.st.resources.get(r.name) === r) this.st.resources.delete(r.name);
   }
@@ -722,20 +723,23 @@ export class LockStateMachine {
     this.events.push(event);
   }
 
-  /** Records a finished request's outcome (for resends) and emits the matching event. */
-  private answer(s: Session, requestId: number, outcome: Outcome, extra: FailExtra = {}): void {
-    remember(s, requestId, outcome, this.limits.dedupeWindow);
-    this.emitOutcome(s, requestId, outcome, extra);
+  private observe(o: Observation): void {
+    this.observations.push(o);
   }
 
-  /** `extra`: metrics fields of a first answer (replays of remembered outcomes pass none). */
-  private emitOutcome(s: Session, requestId: number, o: Outcome, extra: FailExtra = {}): void {
+  /** Records a finished request's outcome (for resends) and emits the matching event. */
+  private answer(s: Session, requestId: number, outcome: Outcome): void {
+    remember(s, requestId, outcome, this.limits.dedupeWindow);
+    this.emitOutcome(s, requestId, outcome);
+  }
+
+  private emitOutcome(s: Session, requestId: number, o: Outcome): void {
     switch (o.kind) {
       case 'failed':
-        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message, ...pickFail(extra) });
+        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message });
         return;
       case 'released':
-        this.emit({ type: 'released', sessionId: s.id, requestId, name: o.name, token: o.token, ...(extra.grantedAt === undefined ? {} : { grantedAt: extra.grantedAt }) });
+        this.emit({ type: 'released', sessionId: s.id, requestId, name: o.name, token: o.token });
         return;
       case 'valuePut':
         this.emit({ type: 'valuePut', sessionId: s.id, requestId, name: o.name, token: o.token });
@@ -746,14 +750,14 @@ export class LockStateMachine {
     }
   }
 
-  private fail(s: Session, requestId: number, code: Code, message: string, extra: FailExtra = {}): Status {
-    this.answer(s, requestId, { kind: 'failed', code, message }, extra);
+  private fail(s: Session, requestId: number, code: Code, message: string): Status {
+    this.answer(s, requestId, { kind: 'failed', code, message });
     return status(code, message);
   }
 
   /** A failure that cannot be remembered (no session, or no usable request id). */
-  private failUnrecorded(sessionId: string, requestId: number, result: Status, extra: FailExtra = {}): Status {
-    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message, ...pickFail(extra) });
+  private failUnrecorded(sessionId: string, requestId: number, result: Status): Status {
+    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message });
     return result;
   }
 
@@ -1061,12 +1065,4 @@ function checkText(field: string, value: string, maxBytes: number, mayBeEmpty: b
   const bytes = utf8ByteLength(value);
   if (bytes > maxBytes) return `${field} ${quote(value)} is ${bytes} bytes long; the limit is ${maxBytes}`;
   return undefined;
-}
-
-/** The fields of `extra` a `failed` event carries. */
-function pickFail(extra: FailExtra): { requestedAt?: number; lockFailure?: LockFailure } {
-  return {
-    ...(extra.requestedAt === undefined ? {} : { requestedAt: extra.requestedAt }),
-    ...(extra.lockFailure === undefined ? {} : { lockFailure: extra.lockFailure }),
-  };
 }
