@@ -15,7 +15,7 @@ export interface PrometheusServerOptions {
   readonly targets: readonly string[];
   /** Scrape and rule evaluation interval. Default '1s'. */
   readonly interval?: string;
-  /** Port on 127.0.0.1; default a free one. */
+  /** Port on 127.0.0.1; default (or 0) a free one. */
   readonly port?: number;
   /** Config and TSDB go here; default a fresh temp dir (removed by `stop`). */
   readonly dir?: string;
@@ -58,7 +58,7 @@ export class PrometheusServer {
     const owns = opts.dir === undefined;
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'quorumlock-prom-'));
     fs.mkdirSync(dir, { recursive: true });
-    const port = opts.port ?? (await freePort());
+    const port = opts.port !== undefined && opts.port !== 0 ? opts.port : await freePort();
     const interval = opts.interval ?? '1s';
     const rules = opts.ruleFiles ?? [ALERT_RULES_FILE];
     // JSON is YAML: no YAML writer needed.
