@@ -7,6 +7,7 @@
  */
 import * as http from 'node:http';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
+import { AdminClient, LockClient } from '@quorumlock/client';
 import { waitUntil } from './helpers/util';
 
 jest.setTimeout(120_000);
@@ -149,4 +150,30 @@ test('a scrape of the leader shows every required metric name, gRPC codes by nam
   expect(REQUIRED.filter((n) => !names.has(n))).toEqual([]);
   expect(body).toMatch(/quorumlock_raft_replication_lag_entries\{peer="n\d"\} \d+/);
   expect(body).not.toMatch(/code="\d+"/);
+});
+
+/** One series' value in a scrape (undefined when absent). */
+function seriesValue(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+test('the Raft observer feeds commit, fsync and snapshot metrics', async () => {
+  const leader = await cluster.waitLeader();
+  const admin = new AdminClient({ endpoints: [cluster.address(leader)] });
+  const worker = new LockClient({ endpoints: cluster.endpoints() });
+  try {
+    await (await worker.acquire('health/a')).release(); // proposals: open, lock, release
+    const snap = await admin.snapshot();
+    const body = (await get(cluster.metricsAddress(leader), '/metrics')).body;
+    expect(seriesValue(body, 'quorumlock_raft_commit_seconds_count')).toBeGreaterThan(0);
+    expect(seriesValue(body, 'quorumlock_raft_persist_seconds_count{sync="true"}')).toBeGreaterThan(0);
+    expect(seriesValue(body, 'quorumlock_raft_snapshots_total{kind="taken"}')).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(body, 'quorumlock_raft_snapshot_last_bytes{kind="taken"}')).toBeGreaterThan(0);
+    expect(snap.index).toBeGreaterThan(0);
+    expect(seriesValue(body, 'quorumlock_raft_leader_changes_total')).toBeGreaterThanOrEqual(1);
+  } finally {
+    await worker.close();
+    admin.close();
+  }
 });
