@@ -6,6 +6,8 @@
  * while the two others, still a quorum, answer 200; /livez stays 200 everywhere.
  */
 import * as http from 'node:http';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
 import { AdminClient, LockClient } from '@quorumlock/client';
 import { waitUntil } from './helpers/util';
@@ -175,5 +177,37 @@ test('the Raft observer feeds commit, fsync and snapshot metrics', async () => {
   } finally {
     await worker.close();
     admin.close();
+  }
+});
+
+test('server reflection describes grpc.health.v1.Health, so grpcurl needs no proto file', async () => {
+  // The reflection proto ships with @grpc/reflection, a dependency of the coordinator.
+  const from = { paths: [require.resolve('@quorumlock/coordinator')] };
+  const protoLoader = require(require.resolve('@grpc/proto-loader', from)) as { loadSync(file: string, options: object): Parameters<typeof grpc.loadPackageDefinition>[0] };
+  const reflectionDir = path.dirname(require.resolve('@grpc/reflection/package.json', from));
+  const def = protoLoader.loadSync(path.join(reflectionDir, 'build', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto'), { keepCase: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } } };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(cluster.address(cluster.ids[0]!), grpc.credentials.createInsecure());
+  const ask = (req: object): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const call = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<object, Record<string, unknown>> }).ServerReflectionInfo();
+      call.once('data', (r: Record<string, unknown>) => {
+        resolve(r);
+        call.end();
+      });
+      call.once('error', reject);
+      call.write(req);
+    });
+  try {
+    const list = await ask({ list_services: '' });
+    const services = ((list['list_services_response'] as { service: { name: string }[] }).service).map((s) => s.name);
+    expect(services).toEqual(expect.arrayContaining(['grpc.health.v1.Health', 'quorumlock.v1.LockService', 'quorumlock.v1.AdminService']));
+    const file = await ask({ file_containing_symbol: 'grpc.health.v1.Health' });
+    expect(file['error_response']).toBeUndefined();
+    const descriptors = (file['file_descriptor_response'] as { file_descriptor_proto: Buffer[] }).file_descriptor_proto;
+    expect(descriptors.length).toBeGreaterThan(0);
+    expect(Buffer.concat(descriptors).toString('latin1')).toContain('grpc.health.v1');
+  } finally {
+    client.close();
   }
 });
