@@ -9,6 +9,7 @@
  * - Typed errors (errors.ts), all `LockError`s with a stable `code`.
  */
 export { LockClient } from './lock-client';
+export type { MetricsRegistry, ClientMetricsOptions, ClientAcquireOutcome } from './client-metrics';
 export type {
   LockClientOptions,
   AcquireOptions,

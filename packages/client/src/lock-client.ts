@@ -36,6 +36,7 @@ import { decodeDoneMarker, encodeDoneMarker, DEFAULT_RUN_ONCE_PREFIX, DEFAULT_MA
 import { Session, type Pending } from './session';
 import { UnaryCaller } from './unary';
 import { wire, type LockRequestMsg } from './wire';
+import { ClientMetrics, acquireOutcomeOf, type ClientMetricsOptions } from './client-metrics';
 
 const UINT32_MAX = 0xffff_ffff;
 const INT32_MIN = -0x8000_0000;
@@ -80,6 +81,11 @@ export interface LockClientOptions {
   readonly clock?: Clock | undefined;
   /** Random source for the jitter (tests). Default Math.random. */
   readonly random?: (() => number) | undefined;
+  /**
+   * Register the SDK's metrics (quorumlock_client_*) in this prom-client registry. prom-client is
+   * an optional peer dependency, loaded only when this is set; without it nothing is measured.
+   */
+  readonly metrics?: ClientMetricsOptions | undefined;
 }
 
 /** Options of one lock request. */
@@ -179,9 +185,11 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private readonly logger: Logger;
   private readonly tickets = new Map<Lease, GateTicket>();
   private closed = false;
+  private readonly metrics: ClientMetrics | null;
 
   constructor(options: LockClientOptions) {
     super();
+    this.metrics = options.metrics === undefined ? null : new ClientMetrics(options.metrics);
     this.endpoints = parseEndpoints(options.endpoints);
     const ttlMs = options.ttlMs ?? 10_000;
     checkInteger('ttlMs', ttlMs, 1, UINT32_MAX);
@@ -243,6 +251,16 @@ export class LockClient extends EventEmitter<LockClientEvents> {
       deadlineMs: options.callDeadlineMs ?? 5000,
       context: 'fence',
     });
+    if (this.metrics !== null) this.observe(this.metrics);
+  }
+
+  private observe(m: ClientMetrics): void {
+    let connections = 0;
+    this.on('connected', () => {
+      if (++connections > 1) m.reconnected();
+    });
+    this.on('leaseLost', (e) => m.leaseLost(e.error.reason));
+    this.on('sessionExpired', () => m.sessionExpired());
   }
 
   /**
@@ -443,6 +461,20 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   }
 
   private async lock(name: string, options: AcquireOptions, tryOnly: boolean): Promise<Lease | null> {
+    const m = this.metrics;
+    if (m === null) return this.lockOnce(name, options, tryOnly);
+    const started = this.clock.now();
+    try {
+      const lease = await this.lockOnce(name, options, tryOnly);
+      m.acquired(lease === null ? 'busy' : 'granted', (this.clock.now() - started) / 1000);
+      return lease;
+    } catch (err) {
+      m.acquired(acquireOutcomeOf(err), (this.clock.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  private async lockOnce(name: string, options: AcquireOptions, tryOnly: boolean): Promise<Lease | null> {
     this.assertOpen(`acquire('${name}')`);
     const base = lockRequest(name, options, tryOnly);
     const signal = options.signal;

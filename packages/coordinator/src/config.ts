@@ -17,6 +17,7 @@ export interface ServerConfig {
   readonly initialCluster: Readonly<Record<string, MemberAddresses>>;
   readonly join: boolean;
   readonly metricsListen: string;
+  readonly readyMaxApplyLag: number;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly maxClockSkewMs: number;
@@ -63,7 +64,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'advertise-client', kind: 'string', help: 'client address other nodes give in redirects (default: from --initial-cluster, else --listen-client)' },
   { flag: 'initial-cluster', kind: 'string', help: 'founding members: ID=PEER_HOST:PORT/CLIENT_HOST:PORT,...; with --join, the existing members (how to reach them)' },
   { flag: 'join', kind: 'bool', dflt: 'false', help: 'start empty and wait to be added with `lockctl members add`; --initial-cluster must then list the existing members' },
-  { flag: 'metrics-listen', kind: 'string', dflt: '', help: 'host:port of the HTTP server for /metrics (Prometheus); empty: off' },
+  { flag: 'metrics-listen', kind: 'string', dflt: '', help: 'host:port of the HTTP server for /metrics (Prometheus), /livez and /readyz; empty: off' },
+  { flag: 'ready-max-apply-lag', kind: 'int', dflt: '1000', help: '/readyz answers 503 while more committed entries than this are not applied yet' },
   { flag: 'tick-ms', kind: 'int', dflt: '50', help: 'Raft tick and heartbeat interval; the election timeout is election-ticks of these (randomized up to 2x)' },
   { flag: 'election-ticks', kind: 'int', dflt: '12', help: 'ticks without a leader before a follower campaigns (default: 600-1200 ms)' },
   { flag: 'max-clock-skew-ms', kind: 'int', help: 'added to every session deadline when a new leader\'s term starts; must be below the election timeout (default 500, or half the election timeout if less)' },
@@ -229,6 +231,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     initialCluster,
     join,
     metricsListen,
+    readyMaxApplyLag: int('ready-max-apply-lag', 0, 100_000_000),
     tickMs,
     electionTicks,
     maxClockSkewMs,

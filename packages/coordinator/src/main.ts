@@ -14,6 +14,9 @@ import { Replica } from './replica';
 import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
 import { processLoopMonitor } from './server/loop-monitor';
+import { healthHandler } from './server/health-http';
+import { attachLockMetrics } from './server/lock-metrics';
+import { probeReplica } from './server/metrics-probe';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
@@ -49,17 +52,8 @@ async function run(cfg: ServerConfig): Promise<void> {
     process.exit(70);
   });
   attachAuditLog(replica, logger);
-  metrics.setProbe(() => {
-    const st = replica.node.status();
-    return {
-      term: st.term,
-      commitIndex: st.commit,
-      appliedIndex: st.applied,
-      isLeader: st.role === 'leader',
-      sessions: replica.sm.sessionCount(),
-      resources: replica.sm.listLocks().length,
-    };
-  });
+  attachLockMetrics(replica, metrics);
+  metrics.setProbe(() => probeReplica(replica));
   const client = await startClientServer(
     replica,
     cfg.listenClient,
@@ -74,9 +68,11 @@ async function run(cfg: ServerConfig): Promise<void> {
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
     const [host, port] = [cfg.metricsListen.slice(0, cfg.metricsListen.lastIndexOf(':')), Number(cfg.metricsListen.slice(cfg.metricsListen.lastIndexOf(':') + 1))];
+    const health = healthHandler(replica, { maxApplyLag: cfg.readyMaxApplyLag });
     metricsServer = http.createServer((req, res) => {
+      if (health(req, res)) return;
       if (req.url !== '/metrics') {
-        res.writeHead(404).end('not found; try /metrics\n');
+        res.writeHead(404).end('not found; try /metrics, /livez or /readyz\n');
         return;
       }
       metrics.registry.metrics().then(

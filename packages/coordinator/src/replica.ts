@@ -15,8 +15,8 @@ import { ConsistencyChecker, ConsistencyMonitor, StateHashes } from './consisten
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
-import type { Metrics } from './metrics';
 import { LeaderClock, type MonotonicSource } from './leader-clock';
+import { raftObserverFor, type Metrics } from './metrics';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
@@ -100,6 +100,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private ownEntryProposed = false;
   /** Proposals held until this leader's first entry applied (see LeaderClock). */
   private heldForClock: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private transport: GrpcTransport | null = null;
 
   private constructor(
     opts: ReplicaOptions,
@@ -183,9 +184,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       ...(opts.snapshotBytes === undefined ? {} : { snapshotBytes: opts.snapshotBytes }),
       keepEntries: opts.keepEntries,
       logger: opts.logger,
+      ...(opts.metrics ? { observer: raftObserverFor(opts.metrics) } : {}),
     });
     const r = new Replica(opts, sm, node, clock, hashes);
     replica = r;
+    r.transport = transport;
     node.on('applied', (index) => hashes.afterApply(index));
     r.consistency.on('divergent', () => r.onDivergent());
     r.checker.start();
@@ -206,6 +209,12 @@ export class Replica extends EventEmitter<ReplicaEvents> {
 
   isLeader(): boolean {
     return this.node.isLeader();
+  }
+
+  /** The Raft transport's send queues and drop count, for metrics. */
+  transportStatus(): { queues: Map<NodeId, number>; dropped: number } {
+    if (this.transport === null) return { queues: new Map(), dropped: 0 };
+    return { queues: this.transport.queueDepths(), dropped: this.transport.stats().messagesDropped };
   }
 
   /** The leader's client address ('' if no leader is known or it is this node). */

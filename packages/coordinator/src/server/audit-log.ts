@@ -12,8 +12,9 @@ export interface AuditSource {
  * The lock machine's decisions as log lines, so that an operator (or the fault suite) can answer
  * "who held this lock with token N, and when did that session end?" from the logs alone.
  *
- * A session's end is logged at `info` by the leader only (one line per cluster, as Consul logs
- * an invalidated session); the rest of the lifecycle (opened, granted, released, lost, closed)
+ * A session's expiry (by TTL or by an administrator) and an administrator's revoke are logged at
+ * `info` by the leader only (one line per cluster, as Consul logs an invalidated session), with
+ * their target and reason; the rest of the lifecycle (opened, granted, released, lost, closed)
  * is logged at `debug` by every node, each line with the Raft index that decided it, so lines
  * from several nodes' logs deduplicate by `index`. Nothing is subscribed when neither level is
  * enabled, so a quiet server pays nothing.
@@ -33,10 +34,13 @@ export function attachAuditLog(replica: AuditSource, logger: Logger): void {
     return session.clientName;
   };
   replica.on('applied', (out) => {
+    // A revoke entry ends holds only by revoking them; an admin expiry ends one session.
+    const revoke = out.observations?.some((o) => o.type === 'holdEnded' && o.ended === 'revoked') ?? false;
+    const byAdmin = out.observations?.some((o) => o.type === 'sessionExpired' && o.cause === 'admin') ?? false;
     for (const e of out.events) {
-      const line = describe(e, out.index, nameOf);
+      const line = describe(e, out.index, nameOf, revoke, byAdmin);
       if (line === undefined) continue;
-      if (e.type === 'sessionExpired') {
+      if (e.type === 'sessionExpired' || (e.type === 'lost' && revoke)) {
         if (replica.isLeader()) logger.info(line.fields, line.msg);
         else if (debug) logger.debug(line.fields, line.msg);
       } else if (debug) {
@@ -52,7 +56,7 @@ interface AuditLine {
   readonly msg: string;
 }
 
-function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => string): AuditLine | undefined {
+function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => string, revoke: boolean, byAdmin: boolean): AuditLine | undefined {
   switch (e.type) {
     case 'sessionOpened':
       return {
@@ -67,9 +71,15 @@ function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => st
     case 'released':
       return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), request: e.requestId, lock: e.name, token: e.token }, msg: 'lock released' };
     case 'lost':
-      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason }, msg: 'hold ended' };
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), lock: e.name, token: e.token, reason: e.reason },
+        msg: revoke ? 'hold revoked' : 'hold ended',
+      };
     case 'sessionExpired':
-      return { fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason }, msg: 'session expired' };
+      return {
+        fields: { index, session: e.sessionId, client: nameOf(e.sessionId), reason: e.reason, cause: byAdmin ? 'admin' : 'ttl' },
+        msg: 'session expired',
+      };
     case 'sessionClosed':
       return {
         fields: { index, session: e.sessionId, client: nameOf(e.sessionId), released: e.released.map((h) => `${h.name}#${h.token}`) },

@@ -1,11 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from '@quorumlock/raft';
 import type { Replica } from '../replica';
 import type { Metrics } from '../metrics';
 import { AdminService } from './admin-service';
 import { statusError, type StatusError } from './errors';
+import { grpcMetricsInterceptor } from './grpc-metrics';
 import { LockService, type LockServiceOptions } from './lock-service';
 import { packageDefinition, v1 } from './proto';
 import { schemaOf, withStrictUtf8 } from './strict-utf8';
@@ -80,6 +82,7 @@ export async function startClientServer(
     // Channelz bookkeeping costs every new stream CPU on the leader's one event loop, which a
     // burst of session opens cannot spare (issue 9 §8); nothing here reads channelz.
     'grpc.enable_channelz': 0,
+    ...(metrics ? { interceptors: [grpcMetricsInterceptor(metrics)] } : {}),
   });
   const lockService = new LockService(replica, opts, logger, metrics);
   const admin = new AdminService(replica);
@@ -94,7 +97,9 @@ export async function startClientServer(
   replica.on('leader', ({ isLeader }) => setHealth(isLeader));
   replica.consistency.on('divergent', () => setHealth(false));
   setHealth(replica.isLeader());
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection lists grpc.health.v1 too, so grpcurl can call Check without a proto file.
+  const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });

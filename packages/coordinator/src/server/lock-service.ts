@@ -6,6 +6,7 @@ import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
 import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
+import { statusName } from './grpc-metrics';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
@@ -298,7 +299,7 @@ class SessionStream {
         this.write({ lost: { name: e.name, token: e.token, reason: e.reason } });
         return;
       case 'failed':
-        m?.requestFailures.inc({ code: String(e.code) });
+        m?.requestFailures.inc({ code: statusName(e.code) });
         this.write({ failed: { requestId: e.requestId, code: e.code, message: e.message } });
         return;
       case 'valuePut':

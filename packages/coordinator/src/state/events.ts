@@ -16,7 +16,30 @@ export interface ApplyOutput {
   readonly now: number;
   readonly status: Status;
   readonly events: readonly LockEvent[];
+  /**
+   * What the entry did, for metrics (server/lock-metrics.ts): not addressed to anyone and not
+   * part of lock.proto. Only first outcomes appear (a resend's replayed answer does not), so each
+   * request, hold and session is counted once. Times are machine time. Optional so outputs built
+   * elsewhere (tests) need not carry it; the machine always sets it.
+   */
+  readonly observations?: readonly Observation[];
 }
+
+/** How a lock request that was not granted ended. */
+export type LockFailure = 'timeout' | 'cancelled' | 'deadlock' | 'refused' | 'session_ended';
+
+export type Observation =
+  /** A lock request started waiting in a queue. */
+  | { readonly type: 'lockQueued'; readonly requestedAt: number }
+  /**
+   * A lock request's final outcome. `requestedAt`: when the lock command applied (its queue
+   * entry time if it waited); `waited`: it was queued before this outcome.
+   */
+  | { readonly type: 'lockAnswered'; readonly outcome: 'granted' | LockFailure; readonly requestedAt: number; readonly waited: boolean }
+  /** A hold ended; `grantedAt` is when it was granted. */
+  | { readonly type: 'holdEnded'; readonly ended: 'released' | 'session_expired' | 'revoked'; readonly grantedAt: number }
+  /** A session expired: `ttl` (no keepalive in time) or `admin` (AdminService.ExpireSession). */
+  | { readonly type: 'sessionExpired'; readonly cause: 'ttl' | 'admin' };
 
 /** lock.proto `Hold` plus the permits it takes. */
 export interface HoldRef {

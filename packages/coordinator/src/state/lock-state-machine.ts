@@ -16,6 +16,7 @@ import type {
   LockDescription,
   LockEvent,
   LockSummary,
+  Observation,
   SessionView,
 } from './events';
 import {
@@ -114,6 +115,7 @@ export class LockStateMachine {
   private readonly timers = new TimerHeap<Timer>();
   /** Events of the apply in progress. */
   private events: LockEvent[] = [];
+  private observations: Observation[] = [];
   /** Heap size at which stale timers are swept out (amortized O(1) per timer). */
   private timerCompactAt = MIN_TIMER_COMPACT;
   /** Sum of every resource's value bytes: derived from the state (not in the snapshot). */
@@ -253,6 +255,7 @@ export class LockStateMachine {
   /** Start of every apply: position in the log, and the clock-skew shift on a new term. */
   private begin(meta: ApplyMeta): void {
     this.events = [];
+    this.observations = [];
     if (!Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term)) {
       throw new RangeError(`entry index ${meta.index} / term ${meta.term} is not a safe integer`);
     }
@@ -270,8 +273,10 @@ export class LockStateMachine {
 
   private output(index: number, result: Status): ApplyOutput {
     const events = this.events;
+    const observations = this.observations;
     this.events = [];
-    return { index, now: this.st.now, status: result, events };
+    this.observations = [];
+    return { index, now: this.st.now, status: result, events, observations };
   }
 
   /**
@@ -315,6 +320,7 @@ export class LockStateMachine {
         const s = this.session(w.sessionId);
         const position = r.queue.indexOf(w) + 1;
         this.dropWaiter(r, s, w);
+        this.observe({ type: 'lockAnswered', outcome: 'timeout', requestedAt: w.enqueuedAt, waited: true });
         this.answer(s, w.requestId, {
           kind: 'failed',
           code: Code.DEADLINE_EXCEEDED,
@@ -407,7 +413,7 @@ export class LockStateMachine {
 
   private expireOverdue(s: Session): void {
     const silentMs = this.st.now - s.lastRenewal;
-    this.endSession(s, 'expired', `session ${s.id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`);
+    this.endSession(s, 'expired', `session ${s.id} expired: no keepalive for ${silentMs} ms (ttl ${s.ttlMs} ms)`, 'ttl');
   }
 
   private closeSession(sessionId: string): Status {
@@ -420,7 +426,7 @@ export class LockStateMachine {
   private adminExpireSession(sessionId: string): Status {
     const s = this.st.sessions.get(sessionId);
     if (s === undefined) return sessionNotFound(sessionId);
-    this.endSession(s, 'expired', `session ${sessionId} expired by an administrator`);
+    this.endSession(s, 'expired', `session ${sessionId} expired by an administrator`, 'admin');
     return ok(`session ${sessionId} expired`);
   }
 
@@ -429,7 +435,7 @@ export class LockStateMachine {
    * start; by close: plain releases), its queued requests fail with CANCELLED, it and its
    * remembered outcomes are dropped, and then each resource it touched grants to its next waiters.
    */
-  private endSession(s: Session, how: 'expired' | 'closed', reason: string): void {
+  private endSession(s: Session, how: 'expired' | 'closed', reason: string, cause: 'ttl' | 'admin' = 'ttl'): void {
     const touched = new Set<Resource>();
     const released: HoldRef[] = [];
     for (const [name, token] of s.holds) {
@@ -437,6 +443,7 @@ export class LockStateMachine {
       const hold = removeHold(r, token);
       if (hold === undefined) throw new Error(`invariant: session ${s.id} holds ${name} with token ${token} but the resource has no such holder`);
       released.push({ name, token, mode: hold.mode, permits: hold.permits, requestId: hold.requestId });
+      this.observe({ type: 'holdEnded', ended: how === 'expired' ? 'session_expired' : 'released', grantedAt: hold.grantedAt });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
         this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
@@ -447,6 +454,7 @@ export class LockStateMachine {
     for (const w of [...s.pending.values()]) {
       const r = this.resource(w.name);
       this.dropWaiter(r, s, w);
+      this.observe({ type: 'lockAnswered', outcome: 'session_ended', requestedAt: w.enqueuedAt, waited: true });
       this.emit({
         type: 'failed',
         sessionId: s.id,
@@ -457,6 +465,7 @@ export class LockStateMachine {
       touched.add(r);
     }
     this.st.sessions.delete(s.id);
+    if (how === 'expired') this.observe({ type: 'sessionExpired', cause });
     this.emit(how === 'expired' ? { type: 'sessionExpired', sessionId: s.id, reason } : { type: 'sessionClosed', sessionId: s.id, released });
     for (const r of touched) this.settle(r);
   }
@@ -465,41 +474,45 @@ export class LockStateMachine {
 
   private lock(c: LockCommand): Status {
     const s = this.st.sessions.get(c.sessionId);
-    if (s === undefined) return this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId));
+    const refuse = (result: Status, outcome: 'refused' | 'deadlock' = 'refused'): Status => {
+      this.observe({ type: 'lockAnswered', outcome, requestedAt: this.st.now, waited: false });
+      return result;
+    };
+    if (s === undefined) return refuse(this.failUnrecorded(c.sessionId, c.requestId, sessionNotFound(c.sessionId)));
     const badId = checkRequestId(c.requestId);
-    if (badId !== undefined) return this.failUnrecorded(s.id, c.requestId, badId);
+    if (badId !== undefined) return refuse(this.failUnrecorded(s.id, c.requestId, badId));
     const replayed = this.replay(s, c.requestId);
     if (replayed !== undefined) return replayed;
 
     const invalid = this.validateLock(c);
-    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid);
+    if (invalid !== undefined) return refuse(this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid));
     const capacity = Math.max(1, c.capacity);
     const permits = Math.max(1, c.permits);
     const name = c.name;
     const existing = this.st.resources.get(name);
     if (existing !== undefined && existing.capacity !== capacity) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.FAILED_PRECONDITION,
         `capacity ${c.capacity} requested for ${quote(name)}, which has capacity ${existing.capacity}`,
-      );
+      ));
     }
     const heldToken = s.holds.get(name);
     if (heldToken !== undefined) {
       const hold = existing?.holders.find((h) => h.token === heldToken);
       // The same request again after its outcome was forgotten: still the same grant.
       if (hold !== undefined && hold.requestId === c.requestId) return this.replayGrant(s, c.requestId, name, heldToken);
-      return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`);
+      return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`));
     }
     const waiting = s.waiting.get(name);
     if (waiting !== undefined) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.FAILED_PRECONDITION,
         `session ${s.id} is already waiting for ${quote(name)} (request ${waiting.requestId})`,
-      );
+      ));
     }
 
     const taken = s.holds.size + s.pending.size;
@@ -518,20 +531,21 @@ export class LockStateMachine {
     if (position === 0 && canGrant(r, units, this.st.now)) {
       if (existing === undefined) this.st.resources.set(name, r);
       this.grant(r, s, { requestId: c.requestId, mode: c.mode, permits, units, lockDelayMs: c.lockDelayMs });
+      this.observe({ type: 'lockAnswered', outcome: 'granted', requestedAt: this.st.now, waited: false });
       return ok(`granted ${quote(name)}`);
     }
     // Not grantable now, so the resource exists (a new one is always grantable).
-    if (c.tryOnly) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now));
+    if (c.tryOnly) return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now)));
     if (r.queue.length >= this.limits.maxQueueLength) {
-      return this.fail(
+      return refuse(this.fail(
         s,
         c.requestId,
         Code.RESOURCE_EXHAUSTED,
         `the queue of ${quote(name)} is full (${r.queue.length} waiting; the limit is ${this.limits.maxQueueLength})`,
-      );
+      ));
     }
     const cycle = findCycle(s.id, blockingEdges(r, units, s.id), (id) => this.waitEdges(id));
-    if (cycle !== undefined) return this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle));
+    if (cycle !== undefined) return refuse(this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle)), 'deadlock');
 
     const waiter: Waiter = {
       seq: this.st.nextSeq++,
@@ -550,6 +564,7 @@ export class LockStateMachine {
     s.pending.set(waiter.requestId, waiter);
     s.waiting.set(name, waiter);
     if (waiter.deadline > 0) this.timers.push({ at: waiter.deadline, kind: 'wait', waiter });
+    this.observe({ type: 'lockQueued', requestedAt: this.st.now });
     this.emit({ type: 'queued', sessionId: s.id, requestId: c.requestId, name, position: position + 1 });
     return ok(`queued on ${quote(name)} at position ${position + 1}`);
   }
@@ -596,7 +611,8 @@ export class LockStateMachine {
     if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
 
     const r = this.resource(c.name);
-    removeHold(r, c.token);
+    const hold = removeHold(r, c.token);
+    if (hold !== undefined) this.observe({ type: 'holdEnded', ended: 'released', grantedAt: hold.grantedAt });
     s.holds.delete(c.name);
     this.answer(s, c.requestId, { kind: 'released', name: c.name, token: c.token });
     this.settle(r);
@@ -650,6 +666,7 @@ export class LockStateMachine {
     if (waiter !== undefined) {
       const r = this.resource(waiter.name);
       this.dropWaiter(r, s, waiter);
+      this.observe({ type: 'lockAnswered', outcome: 'cancelled', requestedAt: waiter.enqueuedAt, waited: true });
       this.answer(s, c.requestId, {
         kind: 'failed',
         code: Code.CANCELLED,
@@ -688,6 +705,7 @@ export class LockStateMachine {
     const reason = c.reason === '' ? 'revoked by an administrator' : c.reason;
     for (const hold of targets) {
       removeHold(r, hold.token);
+      this.observe({ type: 'holdEnded', ended: 'revoked', grantedAt: hold.grantedAt });
       this.session(hold.sessionId).holds.delete(c.name);
       this.startLockDelay(r, hold.lockDelayMs);
       this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason });
@@ -767,6 +785,7 @@ export class LockStateMachine {
       }
       this.dropWaiter(r, s, head);
       this.grant(r, s, head);
+      this.observe({ type: 'lockAnswered', outcome: 'granted', requestedAt: head.enqueuedAt, waited: true });
     }
     if (isIdle(r, this.st.now) && this.st.resources.get(r.name) === r) this.st.resources.delete(r.name);
   }
@@ -798,6 +817,10 @@ export class LockStateMachine {
 
   private emit(event: LockEvent): void {
     this.events.push(event);
+  }
+
+  private observe(o: Observation): void {
+    this.observations.push(o);
   }
 
   /** Records a finished request's outcome (for resends) and emits the matching event. */
@@ -1034,6 +1057,17 @@ export class LockStateMachine {
     let next: number | undefined;
     for (const s of this.st.sessions.values()) if (next === undefined || s.deadline < next) next = s.deadline;
     return next;
+  }
+
+  /** Queued requests now, and the machine time the longest-waiting one was queued (for metrics; O(waiters)). */
+  waitStats(): { waiters: number; oldestEnqueuedAt: number | undefined } {
+    let waiters = 0;
+    let oldest: number | undefined;
+    for (const r of this.st.resources.values()) {
+      waiters += r.queue.length;
+      for (const w of r.queue) if (oldest === undefined || w.enqueuedAt < oldest) oldest = w.enqueuedAt;
+    }
+    return { waiters, oldestEnqueuedAt: oldest };
   }
 
   /**

@@ -28,6 +28,8 @@ export interface CoordinatorClusterOptions {
    * wall clock (Date) at runtime.
    */
   readonly steppableClocks?: boolean;
+  /** Give every node a --metrics-listen HTTP server (/metrics, /livez, /readyz) on a free port. */
+  readonly metrics?: boolean;
 }
 
 export interface StatusView {
@@ -49,6 +51,8 @@ export class CoordinatorCluster {
   readonly ids: string[];
   readonly clientPorts = new Map<string, number>();
   readonly peerPorts = new Map<string, number>();
+  /** With `metrics`: each node's HTTP port for /metrics, /livez and /readyz. */
+  readonly metricsPorts = new Map<string, number>();
   readonly baseDir: string;
   private readonly procs = new ProcessGroup();
   private readonly admins = new Map<string, grpc.Client>();
@@ -70,6 +74,7 @@ export class CoordinatorCluster {
     for (const [i, id] of c.ids.entries()) {
       c.clientPorts.set(id, opts.basePort !== undefined ? opts.basePort + i : await freePort());
       c.peerPorts.set(id, opts.basePort !== undefined ? opts.basePort + 1000 + i : await freePort());
+      if (opts.metrics === true) c.metricsPorts.set(id, opts.basePort !== undefined ? opts.basePort + 2000 + i : await freePort());
     }
     return c;
   }
@@ -80,6 +85,12 @@ export class CoordinatorCluster {
 
   endpoints(): string[] {
     return this.ids.map((id) => this.address(id));
+  }
+
+  /** host:port of a node's metrics and health HTTP server ('' without `metrics`). */
+  metricsAddress(id: string): string {
+    const port = this.metricsPorts.get(id);
+    return port === undefined ? '' : `127.0.0.1:${port}`;
   }
 
   peerAddress(id: string): string {
@@ -108,6 +119,7 @@ export class CoordinatorCluster {
       '--listen-peer', `127.0.0.1:${this.peerPorts.get(id) ?? 0}`,
       '--initial-cluster', this.initialCluster(id),
       '--log-level', this.opts.logLevel ?? 'info',
+      ...(this.metricsPorts.has(id) ? ['--metrics-listen', this.metricsAddress(id)] : []),
       ...(this.opts.args ?? []),
       ...extra,
     ];
@@ -151,6 +163,7 @@ export class CoordinatorCluster {
           fs.rmSync(path.join(this.baseDir, id), { recursive: true, force: true });
           this.clientPorts.set(id, await freePort());
           this.peerPorts.set(id, await freePort());
+          if (this.metricsPorts.has(id)) this.metricsPorts.set(id, await freePort());
         }
       }
     }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { decodeConfChange, type ProposeResult } from '../core/raft';
 import { RawNode, type Status } from '../core/raw-node';
@@ -83,10 +84,28 @@ export interface RaftNodeOptions<Result> {
   readonly snapshotChunkBytes?: number;
   readonly logger?: Logger;
   readonly rng?: Rng;
+  readonly observer?: RaftObserver;
+}
+
+/**
+ * Optional callbacks for metrics, called synchronously from the Ready loop: keep them cheap and
+ * never throw. Every field is optional so an observer takes only what it needs.
+ */
+export interface RaftObserver {
+  /** The leader this node knows of changed (`leader` '' while an election runs). */
+  leaderChanged?(info: { readonly term: number; readonly leader: NodeId; readonly previous: NodeId; readonly role: Role; readonly reason: string }): void;
+  /** A proposal of this node (as leader) was applied here `seconds` after it was proposed. */
+  committed?(seconds: number): void;
+  /** One storage batch (entries, hard state, snapshot) was written in `seconds`. */
+  persisted?(seconds: number, synced: boolean): void;
+  snapshotTaken?(bytes: number): void;
+  snapshotInstalled?(bytes: number): void;
 }
 
 interface Pending<Result> {
   readonly term: number;
+  /** performance.now() at propose. */
+  readonly at: number;
   readonly resolve: (r: { index: number; result: Result }) => void;
   readonly reject: (e: Error) => void;
 }
@@ -127,6 +146,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly transport: Transport;
   private readonly sm: StateMachine<Result>;
   private readonly logger: Logger;
+  private readonly observer: RaftObserver;
   private readonly tickMs: number;
   private readonly snapshotEntries: number;
   private readonly snapshotBytes: number;
@@ -158,6 +178,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.transport = opts.transport;
     this.sm = opts.stateMachine;
     this.logger = opts.logger ?? silentLogger;
+    this.observer = opts.observer ?? {};
     this.tickMs = opts.tickMs ?? 100;
     this.snapshotEntries = opts.snapshotEntries ?? 10_000;
     this.snapshotBytes = opts.snapshotBytes ?? 64 * 1024 * 1024;
@@ -251,7 +272,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (!res.ok) return Promise.reject(this.refusal(res));
     this.schedulePump();
     return new Promise((resolve, reject) => {
-      this.pending.set(res.index, { term: res.term, resolve, reject });
+      this.pending.set(res.index, { term: res.term, at: performance.now(), resolve, reject });
     });
   }
 
@@ -431,7 +452,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (early.length > 0) this.transport.send(early);
     let written: Promise<void> | null = null;
     if (rd.entries.length > 0 || rd.snapshot !== null || rd.mustSync) {
-      written = this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync: rd.mustSync });
+      const started = performance.now();
+      const sync = rd.mustSync;
+      written = this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync }).then(() => {
+        this.observer.persisted?.((performance.now() - started) / 1000, sync);
+      });
     } else if (rd.hardState !== null) {
       // Only the commit index moved: it needs no fsync and nothing waits for it (a lost one is
       // learned again from the leader). Writes are applied in call order, so it cannot overtake.
@@ -463,6 +488,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   private installSnapshot(data: Uint8Array): void {
+    this.observer.snapshotInstalled?.(data.byteLength);
     const env = packr.unpack(data) as SnapshotEnvelope;
     this.sm.restore(env.app);
     this.members.clear();
@@ -485,7 +511,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const p = this.pending.get(e.index);
     if (p === undefined) return;
     this.pending.delete(e.index);
-    if (p.term === e.term) p.resolve({ index: e.index, result: result as Result });
+    if (p.term === e.term) {
+      this.observer.committed?.((performance.now() - p.at) / 1000);
+      p.resolve({ index: e.index, result: result as Result });
+    }
     else p.reject(new OutcomeUnknownError(`entry ${e.index} was replaced by another leader's entry (term ${e.term}, proposed in ${p.term})`));
   }
 
@@ -505,7 +534,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (cc.type === 'remove') {
       this.members.delete(cc.node);
       if (cc.node !== this.id) this.transport.removePeer(cc.node);
-      this.logger.info({ id: this.id, node: cc.node }, 'member removed');
+      this.logger.info({ id: this.id, member: cc.node, index: e.index }, 'member removed');
       return;
     }
     if (cc.context !== '') {
@@ -515,7 +544,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.members.set(cc.node, ctx);
       if (cc.node !== this.id && ctx['peer']) this.transport.setPeer(cc.node, ctx['peer']);
     }
-    this.logger.info({ id: this.id, node: cc.node, change: cc.type }, 'membership changed');
+    this.logger.info({ id: this.id, member: cc.node, change: cc.type, index: e.index }, 'membership changed');
   }
 
   private afterApply(index: number): void {
@@ -538,6 +567,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private onSoftState(role: Role, lead: NodeId): void {
     const wasLeader = this.role === 'leader';
+    const previous = this.leader;
+    const previousRole = this.role;
     this.role = role;
     this.leader = lead;
     this.term = this.raw.raft.term;
@@ -549,7 +580,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       for (const r of this.reads.values()) r.reject(err);
       this.reads.clear();
     }
-    this.logger.info({ id: this.id, role, leader: lead, term: this.term }, 'role changed');
+    const reason = roleChangeReason(previousRole, role, previous, lead);
+    this.logger.info({ id: this.id, role, leader: lead, previousLeader: previous, term: this.term, reason }, 'role changed');
+    if (lead !== previous) this.observer.leaderChanged?.({ term: this.term, leader: lead, previous, role, reason });
     this.emit('leader', { role, leader: lead, term: this.term });
   }
 
@@ -576,10 +609,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const applied = this.raw.raft.log.applied;
       if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
       const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
-      await this.storage.compact(applied, this.raw.raft.confState(), packr.pack(env), this.keepEntries);
+      const packed = packr.pack(env);
+      await this.storage.compact(applied, this.raw.raft.confState(), packed, this.keepEntries);
       this.appliedSinceSnapshot = 0;
       this.appliedBytesSinceSnapshot = 0;
-      this.logger.info({ id: this.id, index: applied }, 'snapshot taken, log compacted');
+      this.observer.snapshotTaken?.(packed.byteLength);
+      this.logger.info({ id: this.id, index: applied, bytes: packed.byteLength }, 'snapshot taken, log compacted');
     } catch (e) {
       failure = e instanceof Error ? e : new Error(String(e));
       throw e;
@@ -623,6 +658,16 @@ function validateSnapshotEnvelope(data: Uint8Array, sm: StateMachine<unknown>): 
     }
   }
   return sm.validateSnapshot?.(app) ?? null;
+}
+
+/** Why the role or known leader changed, for the log line (operators grep for it). */
+function roleChangeReason(from: Role, to: Role, previous: NodeId, lead: NodeId): string {
+  if (to === 'leader') return 'won the election';
+  if (to === 'preCandidate') return 'election timeout: pre-vote started';
+  if (to === 'candidate') return from === 'preCandidate' ? 'pre-vote won: election started' : 'election started (leadership transfer)';
+  if (from === 'leader') return lead === '' ? 'stepped down: lost quorum or saw a higher term' : `stepped down: ${lead} leads`;
+  if (lead === '') return previous === '' ? 'no leader known' : `lost leader ${previous}: higher term seen`;
+  return previous === '' ? `heard from leader ${lead}` : `leader moved from ${previous} to ${lead}`;
 }
 
 function sleep(ms: number): Promise<void> {

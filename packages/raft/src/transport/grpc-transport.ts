@@ -359,6 +359,13 @@ export class GrpcTransport implements Transport {
     return { ...this.counters };
   }
 
+  /** Messages queued for each peer now (not yet written to its stream), for metrics. */
+  queueDepths(): Map<NodeId, number> {
+    const depths = new Map<NodeId, number>();
+    for (const [id, link] of this.links) depths.set(id, link.queue.length);
+    return depths;
+  }
+
   /**
    * Cancels every outbound stream, closes every channel and shuts the server down (inbound
    * streams are cut, not drained). Idempotent: later calls return the same promise, which
