@@ -29,7 +29,10 @@ class Session {
   sessionId = '';
   private rid = 0;
   private seq = 0;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
   ended = false;
+  /** How the stream ended, for a failure report that names the status. */
+  endStatus = '';
   onGrant: ((r: Resp) => void) | null = null;
 
   constructor(private address: string) {
@@ -43,8 +46,9 @@ class Session {
     this.call = (this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Resp> }).acquire();
     this.call.on('data', (r: Resp) => this.onData(r));
     this.call.on('error', () => undefined);
-    this.call.on('status', () => {
+    this.call.on('status', (st: grpc.StatusObject) => {
       this.ended = true;
+      this.endStatus = `${grpc.status[st.code] ?? st.code}: ${st.details}`;
       for (const w of this.waiters.values()) w({ msg: 'ended' });
       this.waiters.clear();
     });
@@ -74,8 +78,18 @@ class Session {
     const p = this.wait('opened');
     this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench' } });
     const r = await p;
-    if (!r.opened) throw new Error(`open failed on ${this.address}`);
+    if (!r.opened) {
+      const why = r.failed ? `${grpc.status[r.failed.code] ?? r.failed.code}: ${r.failed.message}` : this.endStatus || r.msg;
+      throw new Error(`session open on ${this.address} failed (${why})`);
+    }
     this.sessionId = r.opened.sessionId;
+  }
+
+  /** Keep the session alive as the SDK does: a keepalive every TTL/3 until closed. */
+  keepAlive(ttlMs: number): void {
+    this.keepaliveTimer = setInterval(() => {
+      if (!this.ended) void this.keepalive();
+    }, Math.floor(ttlMs / 3));
   }
 
   async lock(name: string, extra: object = {}): Promise<number> {
@@ -83,7 +97,10 @@ class Session {
     const p = this.wait(`granted:${id}`);
     this.call.write({ lock: { requestId: id, name, ...extra } });
     const r = await p;
-    if (!r.granted) throw new Error(`lock ${name} failed: ${r.failed?.message ?? r.msg}`);
+    if (!r.granted) {
+      const why = r.failed ? `${grpc.status[r.failed.code] ?? r.failed.code}: ${r.failed.message}` : this.endStatus || r.msg;
+      throw new Error(`lock ${name} failed (${why})`);
+    }
     return r.granted.token;
   }
 
@@ -123,6 +140,7 @@ class Session {
   }
 
   close(): void {
+    if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
     this.call.cancel();
     this.client.close();
   }
@@ -140,9 +158,25 @@ let idle: Session[] = [];
 let idleTimer: NodeJS.Timeout | null = null;
 let holder: Session | null = null;
 
+const SESSION_TTL_MS = 10_000;
+
+/** Sessions opened and kept alive at TTL/3, as the SDK keeps them. */
+async function openSessions(address: string, n: number): Promise<Session[]> {
+  const sessions = Array.from({ length: n }, () => new Session(address));
+  await Promise.all(sessions.map((s) => s.open(SESSION_TTL_MS)));
+  for (const s of sessions) s.keepAlive(SESSION_TTL_MS);
+  return sessions;
+}
+
+/** This process's CPU time (user+system) in ms since `from`. */
+const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
+
 async function pairs(job: Extract<Job, { kind: 'pairs' }>): Promise<unknown> {
-  const sessions = Array.from({ length: job.sessions }, () => new Session(job.address));
-  await Promise.all(sessions.map((s) => s.open(10_000)));
+  const sessions = await openSessions(job.address, job.sessions);
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   const end = now() + job.durationMs;
   const start = now();
@@ -158,13 +192,14 @@ async function pairs(job: Extract<Job, { kind: 'pairs' }>): Promise<unknown> {
     }),
   );
   const elapsedMs = now() - start;
+  const cpuMs = cpuMsSince(cpu0);
   for (const s of sessions) s.close();
-  return { pairs: latencies.length, elapsedMs, latencies };
+  return { pairs: latencies.length, elapsedMs, latencies, cpuMs };
 }
 
 async function contended(job: Extract<Job, { kind: 'contended' }>): Promise<unknown> {
-  const sessions = Array.from({ length: job.sessions }, () => new Session(job.address));
-  await Promise.all(sessions.map((s) => s.open(10_000)));
+  const sessions = await openSessions(job.address, job.sessions);
+  const cpu0 = process.cpuUsage();
   const handoffs: number[] = [];
   let lastReleaseAt = 0;
   let grants = 0;
@@ -187,8 +222,9 @@ async function contended(job: Extract<Job, { kind: 'contended' }>): Promise<unkn
     }),
   );
   const elapsedMs = now() - start;
+  const cpuMs = cpuMsSince(cpu0);
   for (const s of sessions) s.close();
-  return { grants, elapsedMs, handoffs, outOfOrder };
+  return { grants, elapsedMs, handoffs, outOfOrder, cpuMs };
 }
 
 async function handle(job: Job): Promise<unknown> {
@@ -219,7 +255,8 @@ async function handle(job: Job): Promise<unknown> {
       return true;
     case 'hold': {
       holder = new Session(job.address);
-      await holder.open(10_000);
+      await holder.open(SESSION_TTL_MS);
+      holder.keepAlive(SESSION_TTL_MS);
       const token = await holder.lock(job.name);
       return { token };
     }

@@ -9,7 +9,11 @@
  *   a release to the next grant;
  * - leaderCpuPct10k: leader CPU (% of one core) while 10,000 sessions keep alive at a 10 s TTL;
  * - failoverMs: leader SIGKILL until a held session's keepalive is acknowledged again and a new
- *   acquire succeeds (once per run: it kills the leader).
+ *   acquire succeeds (once per run: it kills the leader);
+ * - serverCpuUsPerPair*, clientCpuUsPerPair*, *PerContendedGrant: the three servers' CPU
+ *   (utime+stime) and the benchmark clients' CPU per pair or grant, as etcd's benchmarks report.
+ * Every session keeps alive at TTL/3 as the SDK does, so rounds of any length work and the figures
+ * include keepalive traffic. A failure names the step and the status it got.
  * The last line of output is one JSON object.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -55,23 +59,64 @@ function pct(xs: readonly number[], p: number): number {
 const median = (xs: number[]): number => pct(sorted(xs), 50);
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
+/** Linux's USER_HZ: /proc/PID/stat counts CPU time in these. */
+const CLOCK_TICKS_PER_SEC = 100;
+
 /** utime+stime of a process in clock ticks (Linux /proc). */
 function cpuTicks(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function pairsRound(workers: Worker[], address: string, sessions: number, seconds: number, tag: string): Promise<{ pps: number; lat: number[] }> {
+/** CPU time (utime+stime) of the cluster's live server processes, in ms. */
+function serverCpuMs(cluster: CoordinatorCluster): number {
+  let ticks = 0;
+  for (const id of cluster.ids) {
+    const pid = cluster.pid(id);
+    if (pid !== undefined) ticks += cpuTicks(pid);
+  }
+  return ticks * (1000 / CLOCK_TICKS_PER_SEC);
+}
+
+/** A step's failure names the step, so a stopped run says where and why. */
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new Error(`step '${name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+interface CpuPerOp {
+  /** The three servers' CPU per operation, ms. */
+  readonly serverMs: number;
+  /** The benchmark clients' CPU per operation, ms. */
+  readonly clientMs: number;
+}
+
+async function pairsRound(
+  cluster: CoordinatorCluster,
+  workers: Worker[],
+  address: string,
+  sessions: number,
+  seconds: number,
+  tag: string,
+): Promise<{ pps: number; lat: number[]; cpu: CpuPerOp }> {
   const procs = Math.min(workers.length, Math.max(1, Math.ceil(sessions / 16)));
   const per = Math.ceil(sessions / procs);
+  const server0 = serverCpuMs(cluster);
   const res = await Promise.all(
     workers.slice(0, procs).map((w, i) =>
-      w.run<{ pairs: number; elapsedMs: number; latencies: number[] }>({ kind: 'pairs', address, sessions: per, durationMs: seconds * 1000, prefix: `bench/${tag}/${i}` }),
+      w.run<{ pairs: number; elapsedMs: number; latencies: number[]; cpuMs: number }>({
+        kind: 'pairs', address, sessions: per, durationMs: seconds * 1000, prefix: `bench/${tag}/${i}`,
+      }),
     ),
   );
+  const serverMs = serverCpuMs(cluster) - server0;
   const pairs = res.reduce((a, r) => a + r.pairs, 0);
   const elapsed = Math.max(...res.map((r) => r.elapsedMs));
-  return { pps: (pairs / elapsed) * 1000, lat: sorted(res.flatMap((r) => r.latencies)) };
+  const clientMs = res.reduce((a, r) => a + r.cpuMs, 0);
+  return { pps: (pairs / elapsed) * 1000, lat: sorted(res.flatMap((r) => r.latencies)), cpu: { serverMs: serverMs / pairs, clientMs: clientMs / pairs } };
 }
 
 async function main(): Promise<void> {
@@ -102,29 +147,46 @@ async function main(): Promise<void> {
     let leader = await cluster.waitLeader();
     const address = cluster.address(leader);
     const log = (s: string): void => void process.stdout.write(`${s}\n`);
-    await pairsRound(workers, address, 16, 1, 'warmup');
-    const acc: Record<string, number[]> = { p1: [], p16: [], p64: [], p50_1: [], p99_64: [], cg: [], ho: [] };
+    await step('warmup', () => pairsRound(cluster, workers, address, 16, 1, 'warmup'));
+    const acc: Record<string, number[]> = {
+      p1: [], p16: [], p64: [], p50_1: [], p99_64: [], cg: [], ho: [],
+      srv1: [], srv64: [], cli1: [], cli64: [], srvCg: [], cliCg: [],
+    };
+    const cpuText = (c: CpuPerOp, per: string): string => `server CPU ${r2(c.serverMs * 1000)} µs/${per}, client CPU ${r2(c.clientMs * 1000)} µs/${per}`;
     for (let r = 1; r <= rounds; r++) {
       for (const n of [1, 16, 64]) {
-        const { pps, lat } = await pairsRound(workers, address, n, seconds, `r${r}n${n}`);
+        const { pps, lat, cpu } = await step(`round ${r}, pairs with ${n} sessions`, () => pairsRound(cluster, workers, address, n, seconds, `r${r}n${n}`));
         acc[`p${n}`]?.push(pps);
         if (n === 1) acc['p50_1']?.push(pct(lat, 50));
         if (n === 64) acc['p99_64']?.push(pct(lat, 99));
-        log(`round ${r} pairs with ${n} sessions: ${Math.round(pps)}/s, p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms`);
+        if (n !== 16) {
+          acc[`srv${n}`]?.push(cpu.serverMs);
+          acc[`cli${n}`]?.push(cpu.clientMs);
+        }
+        log(`round ${r} pairs with ${n} sessions: ${Math.round(pps)}/s, p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms, ${cpuText(cpu, 'pair')}`);
       }
-      const c = await workers[0]!.run<{ grants: number; elapsedMs: number; handoffs: number[]; outOfOrder: number }>({
-        kind: 'contended', address, sessions: 32, durationMs: seconds * 1000, name: `bench/contended/${r}`,
-      });
+      const server0 = serverCpuMs(cluster);
+      const c = await step(`round ${r}, contended`, () =>
+        workers[0]!.run<{ grants: number; elapsedMs: number; handoffs: number[]; outOfOrder: number; cpuMs: number }>({
+          kind: 'contended', address, sessions: 32, durationMs: seconds * 1000, name: `bench/contended/${r}`,
+        }),
+      );
+      const cgCpu: CpuPerOp = { serverMs: (serverCpuMs(cluster) - server0) / c.grants, clientMs: c.cpuMs / c.grants };
       const cgps = (c.grants / c.elapsedMs) * 1000;
       acc['cg']?.push(cgps);
       acc['ho']?.push(pct(sorted(c.handoffs), 50));
-      log(`round ${r} contended (32 sessions, one resource): ${Math.round(cgps)} grants/s, handoff p50 ${r2(pct(sorted(c.handoffs), 50))} ms, tokens out of order ${c.outOfOrder}`);
+      acc['srvCg']?.push(cgCpu.serverMs);
+      acc['cliCg']?.push(cgCpu.clientMs);
+      log(
+        `round ${r} contended (32 sessions, one resource): ${Math.round(cgps)} grants/s, handoff p50 ${r2(pct(sorted(c.handoffs), 50))} ms, ` +
+          `tokens out of order ${c.outOfOrder}, ${cpuText(cgCpu, 'grant')}`,
+      );
     }
 
     let leaderCpuPct10k = NaN;
     if (!values['skip-10k']) {
       const pid = cluster.pid(leader);
-      await Promise.all(workers.map((w) => w.run({ kind: 'keepalive', address, sessions: 2500, ttlMs: 10_000 })));
+      await step('open 10,000 sessions', () => Promise.all(workers.map((w) => w.run({ kind: 'keepalive', address, sessions: 2500, ttlMs: 10_000 }))));
       log('10,000 sessions open and keeping alive (TTL 10 s); measuring leader CPU for 10 s');
       await new Promise((res) => setTimeout(res, 4000));
       if (pid !== undefined) {
@@ -145,10 +207,10 @@ async function main(): Promise<void> {
       return;
     }
     leader = await cluster.waitLeader();
-    await workers[1]!.run({ kind: 'hold', address: cluster.address(leader), name: 'bench/failover' });
+    await step('failover: hold', () => workers[1]!.run({ kind: 'hold', address: cluster.address(leader), name: 'bench/failover' }));
     const fo = workers[1]!.run<{ keepaliveMs: number; acquireMs: number }>({ kind: 'failover', endpoints: cluster.endpoints(), name: 'bench/failover' });
     await cluster.kill(leader);
-    const f = await fo;
+    const f = await step('failover: resume and acquire', () => fo);
     const failoverMs = Math.max(f.keepaliveMs, f.acquireMs);
     log(`failover: keepalive acknowledged again after ${Math.round(f.keepaliveMs)} ms, new acquire after ${Math.round(f.acquireMs)} ms`);
 
@@ -163,6 +225,12 @@ async function main(): Promise<void> {
         pairP99Ms64: r2(median(acc['p99_64'] ?? [])),
         contendedGrantsPerSec: Math.round(median(acc['cg'] ?? [])),
         handoffP50Ms: r2(median(acc['ho'] ?? [])),
+        serverCpuUsPerPair1: r2(median(acc['srv1'] ?? []) * 1000),
+        clientCpuUsPerPair1: r2(median(acc['cli1'] ?? []) * 1000),
+        serverCpuUsPerPair64: r2(median(acc['srv64'] ?? []) * 1000),
+        clientCpuUsPerPair64: r2(median(acc['cli64'] ?? []) * 1000),
+        serverCpuUsPerContendedGrant: r2(median(acc['srvCg'] ?? []) * 1000),
+        clientCpuUsPerContendedGrant: r2(median(acc['cliCg'] ?? []) * 1000),
         leaderCpuPct10k: r2(leaderCpuPct10k),
         failoverMs: Math.round(failoverMs),
       })}\n`,
