@@ -1,163 +1,57 @@
 #!/usr/bin/env node
 /**
- * A benchmark client process for `pnpm bench:locks`, speaking lock.proto directly over gRPC
- * streams (one stream per session). Driven over IPC by bench-locks.ts with one job at a time:
+ * A benchmark client process for `pnpm bench:locks` and `pnpm bench:compare`. It speaks
+ * lock.proto directly over gRPC streams (one stream per session), or etcd's lease and v3lock
+ * services (one lease per session, keepalives multiplexed on one stream per process, as clientv3
+ * does): the job's `system` says which. Driven over IPC with one job at a time:
  * - pairs: S sessions, each on its own resource, loop acquire+release for D ms;
  * - contended: S sessions on ONE resource, each re-queues at once after its release;
  * - keepalive: S idle sessions keeping alive at TTL/3 until told to stop;
  * - hold: one session holds a lock and keeps alive; on `failover` it measures how long until a
  *   keepalive is acknowledged again (after resuming on the new leader) and a new acquire succeeds.
  */
-import * as grpc from '@grpc/grpc-js';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
-
-interface Resp {
-  msg: string;
-  opened?: { sessionId: string };
-  granted?: { requestId: number; token: number };
-  released?: { requestId: number };
-  failed?: { requestId: number; code: number; message: string };
-  keepaliveAck?: { seq: number };
-}
+import type { BenchSession, SystemName } from './bench/bench-session';
+import { EtcdSession, closeEtcdConnections } from './bench/etcd-session';
+import { QuorumlockSession } from './bench/quorumlock-session';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-class Session {
-  private call!: grpc.ClientDuplexStream<object, Resp>;
-  private client!: grpc.Client;
-  private waiters = new Map<string, (r: Resp) => void>();
-  sessionId = '';
-  private rid = 0;
-  private seq = 0;
-  ended = false;
-  lastStatus: grpc.StatusObject | null = null;
-  onGrant: ((r: Resp) => void) | null = null;
-
-  constructor(private address: string) {
-    this.connect(address);
-  }
-
-  private connect(address: string): void {
-    this.address = address;
-    this.ended = false;
-    this.client = new v1.LockService(address, grpc.credentials.createInsecure());
-    this.call = (this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Resp> }).acquire();
-    this.call.on('data', (r: Resp) => this.onData(r));
-    this.call.on('error', () => undefined);
-    this.call.on('status', (st: grpc.StatusObject) => {
-      this.lastStatus = st;
-      this.ended = true;
-      for (const w of this.waiters.values()) w({ msg: 'ended' });
-      this.waiters.clear();
-    });
-  }
-
-  private onData(r: Resp): void {
-    let key = r.msg;
-    if (r.granted) {
-      if (this.onGrant) this.onGrant(r);
-      key = `granted:${r.granted.requestId}`;
-    } else if (r.released) key = `released:${r.released.requestId}`;
-    else if (r.failed) key = `failed:${r.failed.requestId}`;
-    else if (r.keepaliveAck) key = `ack:${r.keepaliveAck.seq}`;
-    const w = this.waiters.get(key) ?? (r.failed ? this.waiters.get(`granted:${r.failed.requestId}`) : undefined);
-    if (w) {
-      this.waiters.delete(key);
-      if (r.failed) this.waiters.delete(`granted:${r.failed.requestId}`);
-      w(r);
-    }
-  }
-
-  private wait(key: string): Promise<Resp> {
-    return new Promise((resolve) => this.waiters.set(key, resolve));
-  }
-
-  async open(ttlMs: number, resume = ''): Promise<void> {
-    for (;;) {
-      const p = this.wait('opened');
-      this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench' } });
-      const r = await p;
-      if (r.opened) {
-        this.sessionId = r.opened.sessionId;
-        return;
-      }
-      // A busy leader refuses with RESOURCE_EXHAUSTED and a retry hint: come back after it.
-      const st = this.lastStatus;
-      const hint = Number(st?.metadata.get('quorumlock-retry-after-ms')[0] ?? NaN);
-      if (st?.code !== grpc.status.RESOURCE_EXHAUSTED || !Number.isFinite(hint)) {
-        throw new Error(`open failed on ${this.address}: ${st ? `${st.code} ${st.details}` : r.msg}`);
-      }
-      await new Promise((res) => setTimeout(res, hint));
-      this.client.close();
-      this.connect(this.address);
-    }
-  }
-
-  async lock(name: string, extra: object = {}): Promise<number> {
-    const id = ++this.rid;
-    const p = this.wait(`granted:${id}`);
-    this.call.write({ lock: { requestId: id, name, ...extra } });
-    const r = await p;
-    if (!r.granted) throw new Error(`lock ${name} failed: ${r.failed?.message ?? r.msg}`);
-    return r.granted.token;
-  }
-
-  async release(name: string, token: number): Promise<void> {
-    const id = ++this.rid;
-    const p = this.wait(`released:${id}`);
-    this.call.write({ release: { requestId: id, name, token } });
-    await p;
-  }
-
-  releaseNoWait(name: string, token: number): void {
-    this.call.write({ release: { requestId: ++this.rid, name, token } });
-  }
-
-  keepalive(): Promise<Resp> {
-    const s = ++this.seq;
-    const p = this.wait(`ack:${s}`);
-    this.call.write({ keepalive: { seq: s } });
-    return p;
-  }
-
-  /** After a failover: resume on whichever endpoint is the leader now. */
-  async resumeSomewhere(endpoints: readonly string[]): Promise<void> {
-    for (;;) {
-      for (const ep of endpoints) {
-        this.client.close();
-        this.connect(ep);
-        try {
-          await this.open(0, this.sessionId);
-          return;
-        } catch {
-          // not the leader (or none yet): try the next one
-        }
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  close(): void {
-    this.call.cancel();
-    this.client.close();
-  }
+function newSession(system: SystemName, address: string): BenchSession {
+  return system === 'etcd' ? new EtcdSession(address) : new QuorumlockSession(address);
 }
 
-type Job =
+type Job = { system?: SystemName } & (
   | { kind: 'pairs'; address: string; sessions: number; durationMs: number; prefix: string }
   | { kind: 'contended'; address: string; sessions: number; durationMs: number; name: string }
   | { kind: 'keepalive'; address: string; sessions: number; ttlMs: number }
   | { kind: 'stopKeepalive' }
   | { kind: 'hold'; address: string; name: string }
-  | { kind: 'failover'; endpoints: string[]; name: string };
+  | { kind: 'failover'; endpoints: string[]; name: string }
+);
 
-let idle: Session[] = [];
+let idle: BenchSession[] = [];
 let idleTimer: NodeJS.Timeout | null = null;
-let holder: Session | null = null;
+let holder: BenchSession | null = null;
+
+const SESSION_TTL_MS = 10_000;
+
+/** Sessions opened and kept alive at TTL/3, as the SDK keeps them. */
+async function openSessions(system: SystemName, address: string, n: number): Promise<BenchSession[]> {
+  const sessions = Array.from({ length: n }, () => newSession(system, address));
+  await Promise.all(sessions.map((s) => s.open(SESSION_TTL_MS)));
+  for (const s of sessions) s.keepAlive(SESSION_TTL_MS);
+  return sessions;
+}
+
+/** This process's CPU time (user+system) in ms since `from`. */
+const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 async function pairs(job: Extract<Job, { kind: 'pairs' }>): Promise<unknown> {
-  const sessions = Array.from({ length: job.sessions }, () => new Session(job.address));
-  await Promise.all(sessions.map((s) => s.open(10_000)));
+  const sessions = await openSessions(job.system ?? 'quorumlock', job.address, job.sessions);
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   const end = now() + job.durationMs;
   const start = now();
@@ -173,13 +67,14 @@ async function pairs(job: Extract<Job, { kind: 'pairs' }>): Promise<unknown> {
     }),
   );
   const elapsedMs = now() - start;
+  const cpuMs = cpuMsSince(cpu0);
   for (const s of sessions) s.close();
-  return { pairs: latencies.length, elapsedMs, latencies };
+  return { pairs: latencies.length, elapsedMs, latencies, cpuMs };
 }
 
 async function contended(job: Extract<Job, { kind: 'contended' }>): Promise<unknown> {
-  const sessions = Array.from({ length: job.sessions }, () => new Session(job.address));
-  await Promise.all(sessions.map((s) => s.open(10_000)));
+  const sessions = await openSessions(job.system ?? 'quorumlock', job.address, job.sessions);
+  const cpu0 = process.cpuUsage();
   const handoffs: number[] = [];
   let lastReleaseAt = 0;
   let grants = 0;
@@ -202,8 +97,9 @@ async function contended(job: Extract<Job, { kind: 'contended' }>): Promise<unkn
     }),
   );
   const elapsedMs = now() - start;
+  const cpuMs = cpuMsSince(cpu0);
   for (const s of sessions) s.close();
-  return { grants, elapsedMs, handoffs, outOfOrder };
+  return { grants, elapsedMs, handoffs, outOfOrder, cpuMs };
 }
 
 async function handle(job: Job): Promise<unknown> {
@@ -213,7 +109,8 @@ async function handle(job: Job): Promise<unknown> {
     case 'contended':
       return contended(job);
     case 'keepalive': {
-      idle = Array.from({ length: job.sessions }, () => new Session(job.address));
+      const system = job.system ?? 'quorumlock';
+      idle = Array.from({ length: job.sessions }, () => newSession(system, job.address));
       for (let i = 0; i < idle.length; i += 200) await Promise.all(idle.slice(i, i + 200).map((s) => s.open(job.ttlMs)));
       // Spread keepalives evenly over a third of the TTL, like many independent clients.
       const every = Math.floor(job.ttlMs / 3);
@@ -222,7 +119,7 @@ async function handle(job: Job): Promise<unknown> {
       idleTimer = setInterval(() => {
         for (let j = 0; j < perTick; j++) {
           const s = idle[k++ % idle.length];
-          if (s && !s.ended) void s.keepalive();
+          if (s && !s.ended) void s.keepalive().catch(() => undefined);
         }
       }, 10);
       return { sessions: idle.length };
@@ -231,10 +128,12 @@ async function handle(job: Job): Promise<unknown> {
       if (idleTimer) clearInterval(idleTimer);
       for (const s of idle) s.close();
       idle = [];
+      closeEtcdConnections();
       return true;
     case 'hold': {
-      holder = new Session(job.address);
-      await holder.open(10_000);
+      holder = newSession(job.system ?? 'quorumlock', job.address);
+      await holder.open(SESSION_TTL_MS);
+      holder.keepAlive(SESSION_TTL_MS);
       const token = await holder.lock(job.name);
       return { token };
     }
@@ -242,9 +141,8 @@ async function handle(job: Job): Promise<unknown> {
       const h = holder;
       if (!h) throw new Error('no holder');
       const t0 = now();
-      // The stream to the dead leader ends; resume on the new leader and get a keepalive through.
-      while (!h.ended) await new Promise((r) => setTimeout(r, 5));
-      await h.resumeSomewhere(job.endpoints);
+      // Reach the session again through the surviving members and get a keepalive through.
+      await h.recover(job.endpoints);
       await h.keepalive();
       const keepaliveMs = now() - t0;
       await h.lock(`${job.name}-after`);

@@ -9,70 +9,19 @@
  *   a release to the next grant;
  * - leaderCpuPct10k: leader CPU (% of one core) while 10,000 sessions keep alive at a 10 s TTL;
  * - failoverMs: leader SIGKILL until a held session's keepalive is acknowledged again and a new
- *   acquire succeeds (once per run: it kills the leader).
+ *   acquire succeeds (once per run: it kills the leader);
+ * - serverCpuUsPerPair*, clientCpuUsPerPair*, *PerContendedGrant: the three servers' CPU
+ *   (utime+stime) and the benchmark clients' CPU per pair or grant, as etcd's benchmarks report.
+ * Every session keeps alive at TTL/3 as the SDK does, so rounds of any length work and the figures
+ * include keepalive traffic. A failure names the step and the status it got.
  * The last line of output is one JSON object.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoordinatorCluster } from '@quorumlock/coordinator';
-
-class Worker {
-  private rid = 1;
-  private waiters = new Map<number, (m: { ok: boolean; result?: unknown; error?: string }) => void>();
-  readonly ready: Promise<void>;
-  constructor(readonly child: ChildProcess) {
-    this.ready = new Promise((resolve) => {
-      child.on('message', (raw: unknown) => {
-        const m = raw as { rid: number; ok: boolean; result?: unknown; error?: string };
-        if (m.rid === 0) return resolve();
-        const w = this.waiters.get(m.rid);
-        this.waiters.delete(m.rid);
-        w?.(m);
-      });
-    });
-  }
-  run<T>(job: object): Promise<T> {
-    const rid = this.rid++;
-    return new Promise((resolve, reject) => {
-      this.waiters.set(rid, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
-      this.child.send({ rid, job });
-    });
-  }
-}
-
-function spawnWorker(): Worker {
-  const child = fork(path.join(__dirname, 'bench-locks-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Worker(child);
-}
-
-const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
-function pct(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] ?? NaN;
-}
-const median = (xs: number[]): number => pct(sorted(xs), 50);
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-
-/** utime+stime of a process in clock ticks (Linux /proc). */
-function cpuTicks(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-async function pairsRound(workers: Worker[], address: string, sessions: number, seconds: number, tag: string): Promise<{ pps: number; lat: number[] }> {
-  const procs = Math.min(workers.length, Math.max(1, Math.ceil(sessions / 16)));
-  const per = Math.ceil(sessions / procs);
-  const res = await Promise.all(
-    workers.slice(0, procs).map((w, i) =>
-      w.run<{ pairs: number; elapsedMs: number; latencies: number[] }>({ kind: 'pairs', address, sessions: per, durationMs: seconds * 1000, prefix: `bench/${tag}/${i}` }),
-    ),
-  );
-  const pairs = res.reduce((a, r) => a + r.pairs, 0);
-  const elapsed = Math.max(...res.map((r) => r.elapsedMs));
-  return { pps: (pairs / elapsed) * 1000, lat: sorted(res.flatMap((r) => r.latencies)) };
-}
+import {
+  type CpuPerOp, type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step,
+} from './bench/harness';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -101,41 +50,50 @@ async function main(): Promise<void> {
     await Promise.all(workers.map((w) => w.ready));
     let leader = await cluster.waitLeader();
     const address = cluster.address(leader);
+    const target: Target = {
+      system: 'quorumlock',
+      address,
+      serverPids: () => cluster.ids.map((id) => cluster.pid(id)).filter((p): p is number => p !== undefined),
+    };
     const log = (s: string): void => void process.stdout.write(`${s}\n`);
-    await pairsRound(workers, address, 16, 1, 'warmup');
-    const acc: Record<string, number[]> = { p1: [], p16: [], p64: [], p50_1: [], p99_64: [], cg: [], ho: [] };
+    await step('warmup', () => pairsRound(workers, target, 16, 1, 'warmup'));
+    const acc: Record<string, number[]> = {
+      p1: [], p16: [], p64: [], p50_1: [], p99_64: [], cg: [], ho: [],
+      srv1: [], srv64: [], cli1: [], cli64: [], srvCg: [], cliCg: [],
+    };
+    const cpuText = (c: CpuPerOp, per: string): string => `server CPU ${r2(c.serverMs * 1000)} µs/${per}, client CPU ${r2(c.clientMs * 1000)} µs/${per}`;
     for (let r = 1; r <= rounds; r++) {
       for (const n of [1, 16, 64]) {
-        const { pps, lat } = await pairsRound(workers, address, n, seconds, `r${r}n${n}`);
+        const { pps, lat, cpu } = await step(`round ${r}, pairs with ${n} sessions`, () => pairsRound(workers, target, n, seconds, `r${r}n${n}`));
         acc[`p${n}`]?.push(pps);
         if (n === 1) acc['p50_1']?.push(pct(lat, 50));
         if (n === 64) acc['p99_64']?.push(pct(lat, 99));
-        log(`round ${r} pairs with ${n} sessions: ${Math.round(pps)}/s, p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms`);
+        if (n !== 16) {
+          acc[`srv${n}`]?.push(cpu.serverMs);
+          acc[`cli${n}`]?.push(cpu.clientMs);
+        }
+        log(`round ${r} pairs with ${n} sessions: ${Math.round(pps)}/s, p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms, ${cpuText(cpu, 'pair')}`);
       }
-      const c = await workers[0]!.run<{ grants: number; elapsedMs: number; handoffs: number[]; outOfOrder: number }>({
-        kind: 'contended', address, sessions: 32, durationMs: seconds * 1000, name: `bench/contended/${r}`,
-      });
-      const cgps = (c.grants / c.elapsedMs) * 1000;
+      const c = await step(`round ${r}, contended`, () => contendedRound(workers[0]!, target, 32, seconds, `bench/contended/${r}`));
+      const cgCpu = c.cpu;
+      const cgps = c.gps;
       acc['cg']?.push(cgps);
-      acc['ho']?.push(pct(sorted(c.handoffs), 50));
-      log(`round ${r} contended (32 sessions, one resource): ${Math.round(cgps)} grants/s, handoff p50 ${r2(pct(sorted(c.handoffs), 50))} ms, tokens out of order ${c.outOfOrder}`);
+      acc['ho']?.push(c.handoffP50);
+      acc['srvCg']?.push(cgCpu.serverMs);
+      acc['cliCg']?.push(cgCpu.clientMs);
+      log(
+        `round ${r} contended (32 sessions, one resource): ${Math.round(cgps)} grants/s, handoff p50 ${r2(c.handoffP50)} ms, ` +
+          `tokens out of order ${c.outOfOrder}, ${cpuText(cgCpu, 'grant')}`,
+      );
     }
 
     let leaderCpuPct10k = NaN;
     if (!values['skip-10k']) {
       const pid = cluster.pid(leader);
-      await Promise.all(workers.map((w) => w.run({ kind: 'keepalive', address, sessions: 2500, ttlMs: 10_000 })));
-      log('10,000 sessions open and keeping alive (TTL 10 s); measuring leader CPU for 10 s');
-      await new Promise((res) => setTimeout(res, 4000));
-      if (pid !== undefined) {
-        const t0 = cpuTicks(pid);
-        const w0 = Date.now();
-        await new Promise((res) => setTimeout(res, 10_000));
-        const ticks = cpuTicks(pid) - t0;
-        leaderCpuPct10k = ((ticks / 100) / ((Date.now() - w0) / 1000)) * 100;
-      }
+      if (pid === undefined) throw new Error(`leader ${leader} has no process`);
+      log('opening 10,000 sessions keeping alive (TTL 10 s); measuring leader CPU for 10 s');
+      leaderCpuPct10k = await step('10,000 sessions keeping alive', () => keepaliveLeaderCpu(workers, target, pid));
       log(`leader CPU with 10,000 sessions keeping alive: ${r2(leaderCpuPct10k)} % of a core`);
-      await Promise.all(workers.map((w) => w.run({ kind: 'stopKeepalive' })));
     }
 
     if (profile !== undefined) {
@@ -145,10 +103,8 @@ async function main(): Promise<void> {
       return;
     }
     leader = await cluster.waitLeader();
-    await workers[1]!.run({ kind: 'hold', address: cluster.address(leader), name: 'bench/failover' });
-    const fo = workers[1]!.run<{ keepaliveMs: number; acquireMs: number }>({ kind: 'failover', endpoints: cluster.endpoints(), name: 'bench/failover' });
-    await cluster.kill(leader);
-    const f = await fo;
+    const dead = leader;
+    const f = await failoverRun(workers[1]!, { ...target, address: cluster.address(leader) }, cluster.endpoints(), () => cluster.kill(dead));
     const failoverMs = Math.max(f.keepaliveMs, f.acquireMs);
     log(`failover: keepalive acknowledged again after ${Math.round(f.keepaliveMs)} ms, new acquire after ${Math.round(f.acquireMs)} ms`);
 
@@ -163,6 +119,12 @@ async function main(): Promise<void> {
         pairP99Ms64: r2(median(acc['p99_64'] ?? [])),
         contendedGrantsPerSec: Math.round(median(acc['cg'] ?? [])),
         handoffP50Ms: r2(median(acc['ho'] ?? [])),
+        serverCpuUsPerPair1: r2(median(acc['srv1'] ?? []) * 1000),
+        clientCpuUsPerPair1: r2(median(acc['cli1'] ?? []) * 1000),
+        serverCpuUsPerPair64: r2(median(acc['srv64'] ?? []) * 1000),
+        clientCpuUsPerPair64: r2(median(acc['cli64'] ?? []) * 1000),
+        serverCpuUsPerContendedGrant: r2(median(acc['srvCg'] ?? []) * 1000),
+        clientCpuUsPerContendedGrant: r2(median(acc['cliCg'] ?? []) * 1000),
         leaderCpuPct10k: r2(leaderCpuPct10k),
         failoverMs: Math.round(failoverMs),
       })}\n`,

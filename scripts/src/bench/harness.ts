@@ -1,0 +1,162 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SystemName } from './bench-session';
+
+/** A benchmark client process (bench-locks-worker.js), driven over IPC one job at a time. */
+export class Worker {
+  private rid = 1;
+  private readonly waiters = new Map<number, (m: { ok: boolean; result?: unknown; error?: string }) => void>();
+  readonly ready: Promise<void>;
+
+  constructor(readonly child: ChildProcess) {
+    this.ready = new Promise((resolve) => {
+      child.on('message', (raw: unknown) => {
+        const m = raw as { rid: number; ok: boolean; result?: unknown; error?: string };
+        if (m.rid === 0) return resolve();
+        const w = this.waiters.get(m.rid);
+        this.waiters.delete(m.rid);
+        w?.(m);
+      });
+    });
+  }
+
+  run<T>(job: object): Promise<T> {
+    const rid = this.rid++;
+    return new Promise((resolve, reject) => {
+      this.waiters.set(rid, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
+      this.child.send({ rid, job });
+    });
+  }
+}
+
+export function spawnWorker(): Worker {
+  const child = fork(path.join(__dirname, '..', 'bench-locks-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Worker(child);
+}
+
+export const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
+export function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] ?? NaN;
+}
+export const median = (xs: readonly number[]): number => pct(sorted(xs), 50);
+export const r2 = (x: number): number => Math.round(x * 100) / 100;
+export const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+/** Linux's USER_HZ: /proc/PID/stat counts CPU time in these. */
+const CLOCK_TICKS_PER_SEC = 100;
+
+/** utime+stime of a process in ms (Linux /proc); 0 once it is gone. */
+export function cpuMsOf(pid: number): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const fields = stat.split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SEC);
+}
+
+/** A step's failure names the step, so a stopped run says where and why. */
+export async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new Error(`step '${name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** CPU per operation, in ms: the three servers' together, and the benchmark clients'. */
+export interface CpuPerOp {
+  readonly serverMs: number;
+  readonly clientMs: number;
+}
+
+/** What a round measures against: which system, where its leader listens, its server pids. */
+export interface Target {
+  readonly system: SystemName;
+  readonly address: string;
+  readonly serverPids: () => readonly number[];
+}
+
+const serverCpuMs = (t: Target): number => t.serverPids().reduce((a, pid) => a + cpuMsOf(pid), 0);
+
+/** Uncontended acquire+release pairs, each session on its own lock, spread over up to 4 processes. */
+export async function pairsRound(
+  workers: readonly Worker[],
+  t: Target,
+  sessions: number,
+  seconds: number,
+  tag: string,
+): Promise<{ pps: number; lat: number[]; cpu: CpuPerOp }> {
+  const procs = Math.min(workers.length, Math.max(1, Math.ceil(sessions / 16)));
+  const per = Math.ceil(sessions / procs);
+  const server0 = serverCpuMs(t);
+  const res = await Promise.all(
+    workers.slice(0, procs).map((w, i) =>
+      w.run<{ pairs: number; elapsedMs: number; latencies: number[]; cpuMs: number }>({
+        system: t.system, kind: 'pairs', address: t.address, sessions: per, durationMs: seconds * 1000, prefix: `bench/${tag}/${i}`,
+      }),
+    ),
+  );
+  const serverMs = serverCpuMs(t) - server0;
+  const pairs = res.reduce((a, r) => a + r.pairs, 0);
+  const elapsed = Math.max(...res.map((r) => r.elapsedMs));
+  const clientMs = res.reduce((a, r) => a + r.cpuMs, 0);
+  return { pps: (pairs / elapsed) * 1000, lat: sorted(res.flatMap((r) => r.latencies)), cpu: { serverMs: serverMs / pairs, clientMs: clientMs / pairs } };
+}
+
+/** `sessions` sessions of one process queueing on one lock; a handoff is from a release to the next grant. */
+export async function contendedRound(
+  worker: Worker,
+  t: Target,
+  sessions: number,
+  seconds: number,
+  name: string,
+): Promise<{ gps: number; handoffP50: number; outOfOrder: number; cpu: CpuPerOp }> {
+  const server0 = serverCpuMs(t);
+  const c = await worker.run<{ grants: number; elapsedMs: number; handoffs: number[]; outOfOrder: number; cpuMs: number }>({
+    system: t.system, kind: 'contended', address: t.address, sessions, durationMs: seconds * 1000, name,
+  });
+  return {
+    gps: (c.grants / c.elapsedMs) * 1000,
+    handoffP50: pct(sorted(c.handoffs), 50),
+    outOfOrder: c.outOfOrder,
+    cpu: { serverMs: (serverCpuMs(t) - server0) / c.grants, clientMs: c.cpuMs / c.grants },
+  };
+}
+
+/**
+ * 10,000 sessions (2,500 per worker) keeping alive at TTL/3 with a 10 s TTL: the leader's CPU, in %
+ * of one core, over 10 s after a 4 s settle.
+ */
+export async function keepaliveLeaderCpu(workers: readonly Worker[], t: Target, leaderPid: number): Promise<number> {
+  await Promise.all(workers.map((w) => w.run({ system: t.system, kind: 'keepalive', address: t.address, sessions: 2500, ttlMs: 10_000 })));
+  try {
+    await sleep(4000);
+    const c0 = cpuMsOf(leaderPid);
+    const w0 = performance.now();
+    await sleep(10_000);
+    return ((cpuMsOf(leaderPid) - c0) / (performance.now() - w0)) * 100;
+  } finally {
+    await Promise.all(workers.map((w) => w.run({ kind: 'stopKeepalive' })));
+  }
+}
+
+/**
+ * A session holds a lock; the leader is SIGKILLed (`kill`); resolves with the time until the
+ * session's keepalive was acknowledged again and a new acquire succeeded, whichever is later.
+ */
+export async function failoverRun(
+  worker: Worker,
+  t: Target,
+  endpoints: readonly string[],
+  kill: () => Promise<void>,
+): Promise<{ keepaliveMs: number; acquireMs: number }> {
+  await step('failover: hold', () => worker.run({ system: t.system, kind: 'hold', address: t.address, name: 'bench/failover' }));
+  const fo = worker.run<{ keepaliveMs: number; acquireMs: number }>({ system: t.system, kind: 'failover', endpoints, name: 'bench/failover' });
+  await kill();
+  return step('failover: recover and acquire', () => fo);
+}
