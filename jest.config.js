@@ -8,7 +8,7 @@ const base = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 
 module.exports = {
   reporters: ['default', '<rootDir>/jest-summary-reporter.js'],
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/unit/**/*.test.ts', '<rootDir>/scripts/test/unit/**/*.test.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/unit/**/*.test.ts', '<rootDir>/scripts/test/unit/**/*.test.ts', '<rootDir>/deploy/*/test/**/*.test.ts'] },
     { ...base, displayName: 'sim', testMatch: ['<rootDir>/packages/*/test/sim/**/*.test.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/src/**/*.test.ts'], testPathIgnorePatterns: ['/chaos\\.test\\.ts$'] },
