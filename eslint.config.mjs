@@ -81,6 +81,8 @@ export default defineConfig(
         // `import('x').T` in a type position stays allowed: it imports nothing at run time.
         { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
       ],
+      // `import { type A }` alone still loads the module at run time; say `import type { A }`.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-control-regex': 'error',
     },
