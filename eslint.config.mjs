@@ -108,7 +108,10 @@ export default defineConfig(
           patterns: [
             { group: ['node:*'], message: 'a pure core must not import node:* modules' },
             // The core sees storage only through the read-only contract in core/storage.ts.
-            { group: ['../storage', '../storage/*', '../node/*', '../transport/*', '../sim/*', '../server/*'], message: 'a pure core must not import the I/O shell' },
+            {
+              group: ['../storage', '../storage/*', '../node/*', '../transport/*', '../sim/*', '../server/*'],
+              message: 'a pure core must not import the I/O shell',
+            },
           ],
         },
       ],
