@@ -137,8 +137,6 @@ export type Command =
   | RevokeCommand
   | AdminExpireSessionCommand;
 
-export type CommandType = Command['type'];
-
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
 class ShapeError extends Error {}
