@@ -9,7 +9,7 @@
  *   keepalive is acknowledged again (after resuming on the new leader) and a new acquire succeeds.
  */
 import * as grpc from '@grpc/grpc-js';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { v1 } from '@quorumlock/coordinator/testing';
 
 interface Resp {
   msg: string;

@@ -16,7 +16,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 
 class Worker {
   private rid = 1;

@@ -5,7 +5,7 @@
  * undelayed path overtake.
  */
 import * as net from 'node:net';
-import { FaultProxy } from '@quorumlock/coordinator';
+import { FaultProxy } from '@quorumlock/coordinator/testing';
 
 let echo: net.Server;
 let target = '';

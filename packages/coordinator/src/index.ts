@@ -2,5 +2,4 @@ export * from './state';
 export { Replica, type ReplicaOptions, type UnstampedCommand, type MemberAddresses } from './replica';
 export { loadConfig, helpText, ConfigError, type ServerConfig } from './config';
 export { createMetrics, type Metrics } from './metrics';
-export { CoordinatorCluster, type CoordinatorClusterOptions, type StatusView } from './testing/coordinator-cluster';
-export { FaultProxy, type FaultMode, type Direction, type FaultProxyStats } from './testing/fault-proxy';
+// Test harnesses (CoordinatorCluster, FaultProxy) are in @quorumlock/coordinator/testing.

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkAll, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
 import { LockClient } from '@quorumlock/client';
-import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
+import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator/testing';
 import { SeededRng } from '@quorumlock/raft';
 import { type ClusterLog, readClusterLog } from './cluster-log';
 import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord } from './nemesis';
