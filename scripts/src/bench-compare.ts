@@ -14,7 +14,7 @@
  * etcd (above 1 is better for throughput, below 1 is better for failover time and CPU).
  */
 import { parseArgs } from 'node:util';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import type { SystemName } from './bench/bench-session';
 import { EtcdCluster, ensureEtcd } from './bench/etcd-cluster';
 import { type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step } from './bench/harness';

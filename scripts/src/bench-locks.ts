@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import {
   type CpuPerOp, type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step,
 } from './bench/harness';

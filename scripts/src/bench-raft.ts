@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { KvCluster } from '@quorumlock/raft';
+import { KvCluster } from '@quorumlock/raft/testing';
 
 interface BenchResult {
   commits: number;

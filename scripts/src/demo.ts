@@ -7,7 +7,7 @@
  * survived the failover (the long hold kept its token and was never lost), that no account ever
  * had two holders, and that fencing tokens only grew.
  */
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { LockClient, type Lease } from '@quorumlock/client';
 
 const ACCOUNTS = ['account/alice', 'account/bob', 'account/carol'];

@@ -6,7 +6,7 @@
  * SIGTERM to all three: the leader hands over leadership, then each stops cleanly.
  */
 import * as path from 'node:path';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 
 async function main(): Promise<void> {
   const baseDir = path.resolve(__dirname, '..', '..', '.data');

@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { v1 } from '@quorumlock/coordinator/testing';
 
 interface Reply {
   msg: string;

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoordinatorCluster, PrometheusServer } from '@quorumlock/coordinator';
+import { CoordinatorCluster, PrometheusServer } from '@quorumlock/coordinator/testing';
 import { AdminClient, LockClient } from '@quorumlock/client';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
  * each node's role, term and applied index. Ctrl-C stops all three (SIGTERM, then they exit).
  */
 import * as path from 'node:path';
-import { KvCluster } from '@quorumlock/raft';
+import { KvCluster } from '@quorumlock/raft/testing';
 
 async function main(): Promise<void> {
   const baseDir = path.resolve(__dirname, '..', '..', '.data', 'raft');

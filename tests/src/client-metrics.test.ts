@@ -5,7 +5,7 @@
  * without the option registers nothing.
  */
 import { Registry } from 'prom-client';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient, LockClient, LockTimeoutError } from '@quorumlock/client';
 import { waitUntil } from './helpers/util';
 

@@ -7,10 +7,10 @@
  * runOnce completes a job once across a worker SIGKILLed mid-job.
  */
 import { once } from 'node:events';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient, DeadlockError, LockCancelledError, LockClient, LockTimeoutError, NotFoundError, type LockClientOptions, type Lease } from '@quorumlock/client';
 import { Agent } from './helpers/agent-handle';
-import { FaultProxy } from '@quorumlock/coordinator';
+import { FaultProxy } from '@quorumlock/coordinator/testing';
 import type { AgentEvent } from './helpers/sdk-agent';
 import { killStrayLockctl, lockctl } from './helpers/util';
 

@@ -10,7 +10,7 @@
  *     within TTL + failover (derived from the configured timing below).
  */
 import { AdminClient } from '@quorumlock/client';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import * as fs from 'node:fs';
 import { Agent } from './helpers/agent-handle';
 

@@ -4,8 +4,8 @@
  * the AdminService views. Failover and expiry cases live in coordinator-failover.test.ts.
  */
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { v1 } from '@quorumlock/coordinator/testing';
 import { RawSession } from './helpers/raw-session';
 
 jest.setTimeout(60_000);

@@ -16,8 +16,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdminClient } from '@quorumlock/client';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { crc32c, freePort, GrpcTransport, type Message } from '@quorumlock/raft';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { crc32c, GrpcTransport, type Message } from '@quorumlock/raft';
+import { freePort } from '@quorumlock/raft/testing';
 import { Level } from 'level';
 import { RawSession } from './helpers/raw-session';
 import { lockctl } from './helpers/util';

@@ -5,7 +5,7 @@
  * refused with INVALID_ARGUMENT naming the value and the bounds.
  */
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { RawSession } from './helpers/raw-session';
 
 jest.setTimeout(60_000);

@@ -8,7 +8,7 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
+import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator/testing';
 import { AdminClient, LockClient } from '@quorumlock/client';
 import { waitUntil } from './helpers/util';
 

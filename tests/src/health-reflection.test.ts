@@ -6,7 +6,7 @@
  * the test depends on nothing but the wire.
  */
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 
 jest.setTimeout(60_000);
 

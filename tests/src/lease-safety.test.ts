@@ -15,10 +15,10 @@
  *     fires within the first turn of the event loop, a fenced write with the old token is refused,
  *     and `checkFence` says the old token is not current.
  */
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient, LockClient } from '@quorumlock/client';
 import { Agent } from './helpers/agent-handle';
-import { FaultProxy } from '@quorumlock/coordinator';
+import { FaultProxy } from '@quorumlock/coordinator/testing';
 import type { AgentEvent, ProbeReport } from './helpers/sdk-agent';
 
 const TTL_MS = 1000; // the server's minimum; the client's default safety margin is 150 ms

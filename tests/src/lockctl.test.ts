@@ -1,5 +1,5 @@
 /**
- * The real lockctl binary (node packages/client/dist/cli/lockctl.js) against a real 3-node
+ * The real lockctl binary (packages/client/bin/lockctl.js, which runs dist/cli/lockctl.js) against a real 3-node
  * cluster: every command's table and JSON output, checked against what the test set up with the
  * SDK; `run` (token in the environment, exit status passed through, SIGTERM then SIGKILL on a
  * revoked lease); `members add/remove` with a fourth node started with --join; exit 1 with a
@@ -8,8 +8,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { freePort } from '@quorumlock/raft';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { freePort } from '@quorumlock/raft/testing';
 import { AdminClient, LockClient, LockLostError, NotFoundError, type Lease, type LockClientOptions } from '@quorumlock/client';
 import { killStrayLockctl, lockctl as runLockctl, startLockctl, waitUntil, type CliResult } from './helpers/util';
 
@@ -440,7 +440,7 @@ describe('cluster operations', () => {
     const n4client = `127.0.0.1:${clientPort}`;
     const n4peer = `127.0.0.1:${peerPort}`;
     const log = fs.openSync(path.join(cluster.baseDir, 'n4.log'), 'a');
-    const n4 = fork(require.resolve('@quorumlock/coordinator/dist/main.js'), [
+    const n4 = fork(path.join(path.dirname(require.resolve('@quorumlock/coordinator/package.json')), 'bin', 'quorumlock-server.js'), [
       '--id', 'n4', '--data-dir', path.join(cluster.baseDir, 'n4'), '--listen-client', n4client, '--listen-peer', n4peer,
       '--join', '--initial-cluster', cluster.initialCluster(), '--tick-ms', '50',
     ], { stdio: ['ignore', log, log, 'ipc'] });

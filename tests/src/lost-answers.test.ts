@@ -9,7 +9,7 @@
  *   another stream of the session still had requests replicating when the new one resumed.
  */
 import { LockClient } from '@quorumlock/client';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { RawSession, type Response } from './helpers/raw-session';
 
 jest.setTimeout(120_000);

@@ -3,9 +3,9 @@
  * grants counted, proposals by type, and keepalives of many sessions batched by
  * `--renew-interval-ms` into renew entries of more than one session each.
  */
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { LockClient } from '@quorumlock/client';
-import { freePort } from '@quorumlock/raft';
+import { freePort } from '@quorumlock/raft/testing';
 
 jest.setTimeout(60_000);
 

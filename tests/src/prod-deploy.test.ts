@@ -9,7 +9,7 @@ import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '@quorumlock/raft';
+import { freePort } from '@quorumlock/raft/testing';
 
 jest.setTimeout(120_000);
 

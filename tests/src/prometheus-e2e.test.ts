@@ -12,7 +12,7 @@
  * Without the prometheus binary this test fails (it never skips).
  */
 import * as fs from 'node:fs';
-import { CoordinatorCluster, DASHBOARD_FILE, PrometheusServer } from '@quorumlock/coordinator';
+import { CoordinatorCluster, DASHBOARD_FILE, PrometheusServer } from '@quorumlock/coordinator/testing';
 import { LockClient } from '@quorumlock/client';
 import { RawSession } from './helpers/raw-session';
 import { waitUntil } from './helpers/util';

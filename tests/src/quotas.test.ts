@@ -5,7 +5,7 @@
  * the calls of one client connection.
  */
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { RawSession } from './helpers/raw-session';
 import { lockctl } from './helpers/util';
 

@@ -4,7 +4,7 @@
  * commits. Keep writing until the survivors compact their logs past the killed node's last
  * entry, restart it: it catches up by InstallSnapshot, and all three end with the same state.
  */
-import { KvCluster, type KvNodeStatus } from '@quorumlock/raft';
+import { KvCluster, type KvNodeStatus } from '@quorumlock/raft/testing';
 
 jest.setTimeout(90_000);
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 
 jest.setTimeout(60_000);
 

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { v1 } from '@quorumlock/coordinator/testing';
 import { RawSession, type Response } from './helpers/raw-session';
 
 jest.setTimeout(120_000);

@@ -5,7 +5,7 @@
  * target, and an administrator's revoke and expire-session with target and reason.
  */
 import * as fs from 'node:fs';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient, LockClient } from '@quorumlock/client';
 import { waitUntil } from './helpers/util';
 

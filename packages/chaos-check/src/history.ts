@@ -10,9 +10,6 @@
 /** lock.proto `Mode`. */
 export type LockMode = 'exclusive' | 'shared';
 
-/** Jepsen event types: `info` means the outcome is unknown (timeout, crash, lost response). */
-export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
-
 /** The operations the checkers understand. */
 export type OpFunction = 'acquire' | 'release' | 'checkFence';
 
@@ -303,14 +300,6 @@ function normaliseRequest(r: AcquireRequest): AcquireRequest {
 
 function normaliseGrant(g: GrantValue): GrantValue {
   return { ...normaliseRequest(g), token: g.token };
-}
-
-/**
- * Capacity units a hold takes, as the coordinator counts them: an exclusive hold takes the
- * whole capacity, a shared one its permits.
- */
-export function unitsOf(r: AcquireRequest): number {
-  return r.mode === 'exclusive' ? Math.max(1, r.capacity) : Math.max(1, r.permits);
 }
 
 /**

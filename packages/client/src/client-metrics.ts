@@ -40,7 +40,7 @@ export function acquireOutcomeOf(err: unknown): ClientAcquireOutcome {
 /** Loaded on first use only: a client without `metrics` never touches prom-client. */
 function loadPromClient(): typeof PromClient {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     return require('prom-client') as typeof PromClient;
   } catch (err) {
     throw new InvalidArgumentError(`LockClient option \`metrics\` needs the prom-client package (an optional peer dependency of @quorumlock/client): ${(err as Error).message}`);

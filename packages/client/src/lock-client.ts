@@ -28,7 +28,7 @@ import {
   type ClusterUnavailableError,
   type LockLostError,
 } from './errors';
-import { Lease, type LockMode } from './lease';
+import type { Lease, LockMode } from './lease';
 import { LeaseGroup } from './lease-group';
 import { silentLogger, type Logger } from './logger';
 import { NameGate, type GateTicket } from './name-gate';

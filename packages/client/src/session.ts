@@ -22,7 +22,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Backoff, type BackoffOptions } from './backoff';
-import { ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint, retryAfterHint } from './channels';
+import { type ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint, retryAfterHint } from './channels';
 import type { Clock, TimerHandle } from './clock';
 import {
   ClientClosedError,

@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Backoff, type BackoffOptions } from './backoff';
-import { ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint } from './channels';
+import { type ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint } from './channels';
 import type { Clock } from './clock';
 import { ClusterUnavailableError, errorFromStatus, grpcCodeName, LockCancelledError, type LockError, type RequestContext } from './errors';
 import type { Logger } from './logger';

@@ -8,7 +8,7 @@
  * uint64 fields arrive as JS numbers: tokens and request ids are Raft indexes and counters, far
  * below 2^53.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { loaderOptions, lockProto } from '@quorumlock/proto';
 

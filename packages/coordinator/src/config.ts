@@ -128,6 +128,7 @@ export function helpText(): string {
     lines.push(`  --${o.flag}${arg}`.padEnd(30) + `${o.help}${d}  [${envName(o.flag)}]`);
   }
   lines.push('  -h, --help'.padEnd(30) + 'print this help');
+  lines.push('  -V, --version'.padEnd(30) + 'print the version');
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,6 +11,7 @@ import { StorageError } from '@quorumlock/raft';
 import { ReturningFounderError } from './founder-check';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
+import { VERSION } from './version';
 import { attachAuditLog } from './server/audit-log';
 import { startClientServer } from './server/grpc-server';
 import { processLoopMonitor } from './server/loop-monitor';
@@ -111,9 +112,14 @@ async function run(cfg: ServerConfig): Promise<void> {
 }
 
 function main(): void {
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   let cfg: ServerConfig | 'help';
   try {
-    cfg = loadConfig(process.argv.slice(2), process.env);
+    cfg = loadConfig(argv, process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`quorumlock-server: ${e.message}\n`);

@@ -14,6 +14,4 @@ export type { Transport } from './transport/transport';
 export { GrpcTransport, TransportError, type GrpcTransportOptions } from './transport/grpc-transport';
 export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
-export { KvCluster, freePort, type KvClusterOptions } from './demo/kv-cluster';
-export type { KvNodeStatus } from './demo/kv-node';
-export { ProcessGroup } from './demo/process-group';
+// Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.

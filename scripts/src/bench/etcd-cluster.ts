@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ProcessGroup, freePort } from '@quorumlock/raft';
+import { ProcessGroup, freePort } from '@quorumlock/raft/testing';
 import { etcdStatus } from './etcd-session';
 
 /** Debian's etcd-server package puts the server here. */

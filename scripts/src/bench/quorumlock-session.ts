@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { v1 } from '@quorumlock/coordinator/testing';
 import type { BenchSession } from './bench-session';
 
 interface Resp {

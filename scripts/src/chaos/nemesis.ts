@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AdminClient } from '@quorumlock/client';
-import type { CoordinatorCluster, FaultMode, FaultProxy } from '@quorumlock/coordinator';
+import type { CoordinatorCluster, FaultMode, FaultProxy } from '@quorumlock/coordinator/testing';
 import type { SeededRng } from '@quorumlock/raft';
 
 /** The kinds of fault the nemesis injects. */

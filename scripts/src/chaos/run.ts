@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkAll, formatReport, type History, type HistoryEvent, type Validity } from '@quorumlock/chaos-check';
 import { LockClient } from '@quorumlock/client';
-import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator';
+import { CoordinatorCluster, FaultProxy } from '@quorumlock/coordinator/testing';
 import { SeededRng } from '@quorumlock/raft';
 import { type ClusterLog, readClusterLog } from './cluster-log';
 import { checkExpiries, checkFaults, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits, type StrictOptions, type WorkerExit } from './judge';

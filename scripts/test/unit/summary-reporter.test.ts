@@ -2,7 +2,7 @@
  * The line `pnpm test` ends with, which .ci/run reads: counts from jest itself, skipped and todo
  * tests shown, and `FAILED` just before the count whenever jest's overall result is not a success.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { summaryLines } = require('../../../jest-summary-reporter.js') as { summaryLines: (r: Record<string, unknown>) => string[] };
 
 const COUNT_LINE = /^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/; // .ci/run's pattern

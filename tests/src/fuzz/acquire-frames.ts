@@ -11,7 +11,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { v1 } from '@quorumlock/coordinator/testing';
 
 interface MethodDef {
   path: string;

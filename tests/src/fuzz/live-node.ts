@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { CoordinatorCluster } from '@quorumlock/coordinator';
+import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { RawSession } from '../helpers/raw-session';
 import { cases, runCase } from './acquire-frames';
 

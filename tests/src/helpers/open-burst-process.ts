@@ -9,7 +9,7 @@
  * the same counts later (with sessions lost since); `stop` ends every stream and exits.
  */
 import * as grpc from '@grpc/grpc-js';
-import { v1 } from '@quorumlock/coordinator/dist/server/proto';
+import { v1 } from '@quorumlock/coordinator/testing';
 
 interface Outcome {
   kind: 'opened' | 'refused' | 'failed' | 'timeout';

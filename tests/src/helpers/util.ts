@@ -2,6 +2,7 @@
  * Small helpers shared by the multi-process tests.
  */
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 
 /**
  * Polls `probe` until it returns something other than undefined/false, or fails after
@@ -31,7 +32,7 @@ export interface CliResult {
 }
 
 /** The compiled lockctl binary of @quorumlock/client. */
-export const LOCKCTL = require.resolve('@quorumlock/client/dist/cli/lockctl.js');
+export const LOCKCTL = path.join(path.dirname(require.resolve('@quorumlock/client/package.json')), 'bin', 'lockctl.js');
 
 /** A running lockctl process: its output so far, and its end. */
 export interface CliRun {

@@ -181,7 +181,8 @@ export function overallHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return (
     'lockctl: inspect and operate a quorumlock cluster\n\n' +
-    'Usage: lockctl [--endpoints HOST:PORT,...] [--json] COMMAND [ARGS] [FLAGS]\n\n' +
+    'Usage: lockctl [--endpoints HOST:PORT,...] [--json] COMMAND [ARGS] [FLAGS]\n' +
+    '       lockctl --version\n\n' +
     'Commands:\n' +
     COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('') +
     '\nFlags for every command:\n' +

@@ -12,6 +12,7 @@ import { commandHelp, overallHelp, parseCli, UsageError } from './args';
 import { runAdminCommand } from './commands';
 import { runCommand } from './run';
 import { runTop } from './top';
+import { VERSION } from '../version';
 
 export const EXIT_OK = 0;
 export const EXIT_OPERATIONAL = 1;
@@ -26,6 +27,10 @@ export interface CliIo {
 
 /** Runs lockctl with `argv` (no `node`, no script path) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
   let parsed;
   try {
     parsed = parseCli(argv, io.env);
@@ -109,7 +114,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 // Exported for tests and for `lockctl help`.
 export { overallHelp, commandHelp };
 
-if (require.main === module) {
+/** Runs lockctl as a process: the bin launcher (bin/lockctl.js) calls this. */
+export function runCli(): void {
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
@@ -126,3 +132,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli();

@@ -148,8 +148,6 @@ export type Command =
   | AdminExpireSessionCommand
   | DeleteValueCommand;
 
-export type CommandType = Command['type'];
-
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
 class ShapeError extends Error {}

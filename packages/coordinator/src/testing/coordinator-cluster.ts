@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { ProcessGroup, freePort } from '@quorumlock/raft';
+import { ProcessGroup, freePort } from '@quorumlock/raft/testing';
 import { v1 } from '../server/proto';
 import { OFFSET_FILE_ENV } from './test-wall-clock-offset-env';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '@quorumlock/raft';
+import { freePort } from '@quorumlock/raft/testing';
 
 /** The repository's alert rules (deploy/monitoring/prometheus/alerts.yaml). */
 export const ALERT_RULES_FILE = path.join(__dirname, '..', '..', '..', '..', 'deploy', 'monitoring', 'prometheus', 'alerts.yaml');

@@ -1,7 +1,7 @@
 import type { Logger } from './logger';
 import type { Rng } from './rng';
 import type { NodeId } from './types';
-import type { Storage } from '../storage/storage';
+import type { Storage } from './storage';
 
 /** Invalid configuration; the message names the field and the value. */
 export class ConfigError extends Error {

@@ -1,7 +1,7 @@
 import { assert } from './assert';
 import type { Entry, Snapshot } from './types';
 import { Unstable } from './unstable';
-import { CompactedError, type Storage } from '../storage/storage';
+import { CompactedError, type Storage } from './storage';
 
 function entryBytes(e: Entry): number {
   return e.data.byteLength + 24;

@@ -19,7 +19,7 @@ import type {
   SnapshotResponse,
   VoteMessage,
 } from './types';
-import { CompactedError } from '../storage/storage';
+import { CompactedError } from './storage';
 
 /** Why a proposal was not accepted; the analogue of etcd's ErrProposalDropped. */
 export type ProposeRefusal = 'notLeader' | 'transferring' | 'confChangePending' | 'invalidConfChange';

@@ -209,7 +209,3 @@ export interface InitialState {
 }
 
 export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: '', commit: 0 });
-
-export function isEmptyHardState(hs: HardState): boolean {
-  return hs.term === 0 && hs.vote === '' && hs.commit === 0;
-}

@@ -1,0 +1,127 @@
+// The lint gate (`pnpm lint`, run by .ci/run before the tests). Type-aware: run `tsc -b` first
+// (the `lint` script does), because packages see each other through their built .d.ts files.
+// Formatting is prettier's job (.prettierrc.json), not eslint's: no stylistic rules here.
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+// The pure cores are deterministic state machines: time, randomness and the process come in as
+// arguments (ticks, an injected Rng), never from the environment.
+const PURE_CORES = ['packages/raft/src/core/**/*.ts', 'packages/coordinator/src/state/**/*.ts'];
+
+const impure = (what) => `a pure core must not read ${what}: take it as an argument (ticks, an injected Rng)`;
+const forbiddenGlobals = [
+  ['Date', 'the wall clock'],
+  ['setTimeout', 'timers'],
+  ['setInterval', 'timers'],
+  ['setImmediate', 'timers'],
+  ['clearTimeout', 'timers'],
+  ['clearInterval', 'timers'],
+  ['clearImmediate', 'timers'],
+  ['queueMicrotask', 'the scheduler'],
+  ['performance', 'the clock (performance)'],
+  ['process', 'the process'],
+  ['require', 'modules at run time'],
+].map(([name, what]) => ({ name, message: impure(what) }));
+
+const forbiddenProperties = [
+  { object: 'Math', property: 'random', message: impure('Math.random') },
+  ...['globalThis', 'global', 'window', 'self'].flatMap((object) =>
+    forbiddenGlobals.map(({ name, message }) => ({ object, property: name, message })),
+  ),
+];
+
+// Source files may grow to about 450 lines. The files listed below are larger today; each limit is
+// the file's length now (the issue 9 safety work grew several), so they may shrink but not grow. They are pending
+// splits (issue 10 section 3: LockStateMachine, raft.ts, Session, ...): lower or delete an entry
+// when its file is split.
+const MAX_LINES = 450;
+const OVERSIZED = {
+  'packages/coordinator/src/state/lock-state-machine.ts': 1183,
+  'packages/raft/src/core/raft.ts': 1009,
+  'packages/chaos-check/src/linearizability.ts': 852,
+  'packages/client/src/session.ts': 813,
+  'packages/raft/src/transport/grpc-transport.ts': 753,
+  'packages/raft/src/storage/level-storage.ts': 760,
+  'packages/client/src/lock-client.ts': 640,
+  'packages/raft/src/node/raft-node.ts': 675,
+  'packages/raft/src/sim/sim-cluster.ts': 500,
+  'scripts/src/chaos/run.ts': 474,
+};
+const maxLines = (max) => ['error', { max, skipBlankLines: false, skipComments: false }];
+
+export default defineConfig(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', '**/*.tmp.*', 'proto/**', 'coverage/**'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      // Each file is checked with the nearest tsconfig.json (packages/*/tsconfig.json for src,
+      // packages/*/test/tsconfig.json for tests, scripts/ and tests/ their own).
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin, 'import-x': importX },
+    settings: {
+      // import-x only follows files it knows how to parse; without these it skips .ts and
+      // no-cycle finds nothing.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ alwaysTryTypes: true })],
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A promise nobody awaits loses its rejection; write `void p` where that is intended.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        // `import('x').T` in a type position stays allowed: it imports nothing at run time.
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
+      // `import { type A }` alone still loads the module at run time; say `import type { A }`.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'no-control-regex': 'error',
+    },
+  },
+  {
+    // Libraries and their tests write through a logger or a given stream, never the console.
+    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts'],
+    rules: { 'no-console': 'error' },
+  },
+  {
+    files: ['packages/*/src/**/*.ts', 'scripts/src/**/*.ts'],
+    rules: { 'max-lines': maxLines(MAX_LINES) },
+  },
+  ...Object.entries(OVERSIZED).map(([file, max]) => ({ files: [file], rules: { 'max-lines': maxLines(max) } })),
+  {
+    files: PURE_CORES,
+    rules: {
+      'no-restricted-globals': ['error', ...forbiddenGlobals],
+      'no-restricted-properties': ['error', ...forbiddenProperties],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'a pure core must not import node:* modules' },
+            // The core sees storage only through the read-only contract in core/storage.ts.
+            {
+              group: ['../storage', '../storage/*', '../node/*', '../transport/*', '../sim/*', '../server/*'],
+              message: 'a pure core must not import the I/O shell',
+            },
+          ],
+        },
+      ],
+      // Bare builtin names (`fs`, `crypto`, `timers`) without the node: prefix.
+      'import-x/no-nodejs-modules': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: 'a pure core must not load modules at run time' },
+        { selector: "MetaProperty[meta.name='import']", message: 'a pure core must not read import.meta' },
+      ],
+    },
+  },
+);
