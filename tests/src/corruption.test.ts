@@ -235,7 +235,7 @@ describe('corruption is detected, never applied', () => {
     const status = await lockctl(['--endpoints', cluster.endpoints().join(','), 'status']);
     expect(status.stdout).toContain(`ALARM: node ${victim} is divergent`);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    expect(metrics).toMatch(/^quorumlock_divergent\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^quorumlock_divergent(\{[^}]*\})? 1$/m);
     expect(metrics).toMatch(new RegExp(`^quorumlock_consistency_alarms_total\\{[^}]*divergent="${victim}"[^}]*\\} 1$`, 'm'));
   });
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DiscoveryError, membersFromOrdinals, type OrdinalDiscovery } from './discovery';
 import type { MemberAddresses } from './replica';
 import { DEFAULT_LIMITS } from './state/limits';
 
@@ -63,6 +64,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'listen-peer', kind: 'string', dflt: '127.0.0.1:7001', help: 'host:port of the Raft peer transport' },
   { flag: 'advertise-client', kind: 'string', help: 'client address other nodes give in redirects (default: from --initial-cluster, else --listen-client)' },
   { flag: 'initial-cluster', kind: 'string', help: 'founding members: ID=PEER_HOST:PORT/CLIENT_HOST:PORT,...; with --join, the existing members (how to reach them)' },
+  { flag: 'discovery-domain', kind: 'string', help: 'StatefulSet discovery instead of --initial-cluster: --id is <set>-<ordinal> and member <set>-<i> is reached at <set>-<i>.DOMAIN (the headless Service) on this node\'s peer and client ports' },
+  { flag: 'bootstrap-expect', kind: 'int', help: 'with --discovery-domain: ordinals 0..N-1 found the cluster; a higher ordinal starts with --join and waits for `lockctl members add`' },
   { flag: 'join', kind: 'bool', dflt: 'false', help: 'start empty and wait to be added with `lockctl members add`; --initial-cluster must then list the existing members' },
   { flag: 'metrics-listen', kind: 'string', dflt: '', help: 'host:port of the HTTP server for /metrics (Prometheus), /livez and /readyz; empty: off' },
   { flag: 'ready-max-apply-lag', kind: 'int', dflt: '1000', help: '/readyz answers 503 while more committed entries than this are not applied yet' },
@@ -189,18 +192,37 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     throw new ConfigError(`--${flag} '${v}' must be true or false`);
   };
 
+  const portOf = (address: string): number => Number(address.slice(address.lastIndexOf(':') + 1));
+  /** --discovery-domain: the members from the StatefulSet's ordinals (discovery.ts). */
+  const discovery = (id: string, listenPeer: string, listenClient: string): OrdinalDiscovery | undefined => {
+    const domain = str('discovery-domain');
+    if (domain === '') {
+      if (str('bootstrap-expect') !== '') throw new ConfigError('--bootstrap-expect needs --discovery-domain');
+      return undefined;
+    }
+    if (str('initial-cluster') !== '') throw new ConfigError('--discovery-domain and --initial-cluster exclude each other: give one');
+    try {
+      return membersFromOrdinals(id, domain, int('bootstrap-expect', 1, 1000), portOf(listenPeer), portOf(listenClient));
+    } catch (e) {
+      if (e instanceof DiscoveryError) throw new ConfigError(e.message);
+      throw e;
+    }
+  };
+
   const id = str('id');
   if (id === '') throw new ConfigError(`--id is required (or ${envName('id')})`);
   const dataDir = str('data-dir');
   if (dataDir === '') throw new ConfigError(`--data-dir is required (or ${envName('data-dir')})`);
-  const join = bool('join');
-  const initialCluster = parseInitialCluster(str('initial-cluster'));
+  const listenClient = hostPort('listen-client', str('listen-client'));
+  const listenPeer = hostPort('listen-peer', str('listen-peer'));
+  const discovered = discovery(id, listenPeer, listenClient);
+  // --join also holds with discovery: a founder whose volume was lost is restarted with it.
+  const join = (discovered?.join ?? false) || bool('join');
+  const initialCluster = discovered?.initialCluster ?? parseInitialCluster(str('initial-cluster'));
   if (!join && initialCluster[id] === undefined) {
     throw new ConfigError(`--initial-cluster '${str('initial-cluster')}' must name this node '${id}' (or start with --join)`);
   }
-  const listenClient = hostPort('listen-client', str('listen-client'));
-  const listenPeer = hostPort('listen-peer', str('listen-peer'));
-  const advertise = str('advertise-client');
+  const advertise = str('advertise-client') || (discovered?.advertiseClient ?? '');
   const metricsListen = str('metrics-listen');
   if (metricsListen !== '') hostPort('metrics-listen', metricsListen);
   const tickMs = int('tick-ms', 1, 10_000);

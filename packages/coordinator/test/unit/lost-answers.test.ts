@@ -24,10 +24,15 @@ describe('dedupe window and --max-in-flight', () => {
   test('config refuses a --max-in-flight above the dedupe window, naming both values', () => {
     const window = DEFAULT_LIMITS.dedupeWindow;
     expect(defaultMaxInFlight()).toBeLessThanOrEqual(window);
-    const at = loadConfig([...BASE_ARGS, '--max-in-flight', String(window)], {});
-    expect(at !== 'help' && at.maxInFlightPerStream).toBe(window);
+    // With one hold per session, the whole window may be in flight but one.
+    const full = loadConfig([...BASE_ARGS, '--max-in-flight', String(window - 1), '--max-holds-per-session', '1'], {});
+    expect(full !== 'help' && full.maxInFlightPerStream).toBe(window - 1);
     expect(() => loadConfig([...BASE_ARGS, '--max-in-flight', String(window + 1)], {})).toThrow(
       `--max-in-flight ${window + 1} is above the dedupe window of ${window} answers each session remembers; a resend beyond it would run its request again`,
+    );
+    // Queued requests that finish while a stream is broken are lost answers too.
+    expect(() => loadConfig([...BASE_ARGS, '--max-in-flight', String(window - 1), '--max-holds-per-session', '2'], {})).toThrow(
+      `--max-in-flight ${window - 1} plus --max-holds-per-session 2 is above the dedupe window of ${window}`,
     );
   });
 
