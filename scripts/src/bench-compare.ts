@@ -13,11 +13,10 @@
  * Prints a side-by-side table; the last line is one JSON object whose ratios are quorumlock ÷
  * etcd (above 1 is better for throughput, below 1 is better for failover time and CPU).
  */
-import { parseArgs } from 'node:util';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import type { SystemName } from './bench/bench-session';
 import { EtcdCluster, ensureEtcd } from './bench/etcd-cluster';
-import { type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step } from './bench/harness';
+import { type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step, benchArgs } from './bench/harness';
 
 const SYSTEMS: readonly SystemName[] = ['quorumlock', 'etcd'];
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -39,18 +38,7 @@ type Samples = Record<'p1' | 'p16' | 'p64' | 'p50_1' | 'cg' | 'ho' | 'srv64' | '
 const noSamples = (): Samples => ({ p1: [], p16: [], p64: [], p50_1: [], cg: [], ho: [], srv64: [], cli64: [] });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((a) => a !== '--'),
-    options: {
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '3' },
-      'skip-10k': { type: 'boolean', default: false },
-    },
-  });
-  const rounds = Number(values.rounds);
-  const seconds = Number(values.seconds);
-  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
-  if (!(seconds > 0)) throw new Error(`--seconds must be positive, got '${values.seconds}'`);
+  const { rounds, seconds, skip10k } = benchArgs(process.argv.slice(2), false);
 
   const etcdBin = ensureEtcd(log);
   const etcd = await EtcdCluster.create(etcdBin);
@@ -91,7 +79,7 @@ async function main(): Promise<void> {
     }
 
     const keepaliveCpu: Record<SystemName, number> = { quorumlock: NaN, etcd: NaN };
-    if (!values['skip-10k']) {
+    if (!skip10k) {
       for (const sys of SYSTEMS) {
         const pid = sys === 'etcd' ? (await etcd.leader()).pid : ql.pid(await ql.waitLeader());
         if (pid === undefined) throw new Error(`${sys}: the leader has no process`);

@@ -17,28 +17,12 @@
  * The last line of output is one JSON object.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import {
-  type CpuPerOp, type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step,
-} from './bench/harness';
+  type CpuPerOp, type Target, contendedRound, failoverRun, keepaliveLeaderCpu, median, pairsRound, pct, r2, spawnWorker, step, benchArgs } from './bench/harness';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((a) => a !== '--'),
-    options: {
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '3' },
-      'skip-10k': { type: 'boolean', default: false },
-      // Write a V8 CPU profile of every server process into this directory (for finding hot spots).
-      profile: { type: 'string' },
-    },
-  });
-  const rounds = Number(values.rounds);
-  const seconds = Number(values.seconds);
-  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
-  if (!(seconds > 0)) throw new Error(`--seconds must be positive, got '${values.seconds}'`);
-  const profile = values.profile;
+  const { rounds, seconds, skip10k, profile } = benchArgs(process.argv.slice(2), true);
   const cluster = await CoordinatorCluster.create({
     size: 3,
     logLevel: 'warn',
@@ -88,7 +72,7 @@ async function main(): Promise<void> {
     }
 
     let leaderCpuPct10k = NaN;
-    if (!values['skip-10k']) {
+    if (!skip10k) {
       const pid = cluster.pid(leader);
       if (pid === undefined) throw new Error(`leader ${leader} has no process`);
       log('opening 10,000 sessions keeping alive (TTL 10 s); measuring leader CPU for 10 s');

@@ -24,6 +24,9 @@ export interface MetricsProbe {
   /** On the leader: voters (itself included) it is replicating to normally; 0 elsewhere. */
   readonly votersInContact: number;
   readonly sessions: number;
+  /** Bytes of every fenced value together, and the value quota they count against. */
+  readonly valueBytes: number;
+  readonly valueQuotaBytes: number;
   readonly resources: number;
   /** On the leader: queued lock requests now, and how long the oldest has waited; 0 elsewhere. */
   readonly waiters: number;
@@ -124,6 +127,8 @@ export function createMetrics(nodeId: string): Metrics {
     (p) => p.votersInContact,
   );
   probed('quorumlock_sessions', 'Live sessions in the replicated state', (p) => p.sessions);
+  probed('quorumlock_value_bytes', 'Bytes every lock\'s fenced value takes together (counted against the value quota)', (p) => p.valueBytes);
+  probed('quorumlock_value_quota_bytes', 'The value quota (--quota-value-bytes): puts that would grow the values past it are refused', (p) => p.valueQuotaBytes);
   new Gauge({
     name: 'quorumlock_event_loop_max_stall_ms',
     help: 'Longest event-loop stall since start (or since a Status with reset_loop_stall); compare with the election timeout',

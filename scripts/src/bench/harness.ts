@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import type { SystemName } from './bench-session';
 
 /** A benchmark client process (bench-locks-worker.js), driven over IPC one job at a time. */
@@ -159,4 +160,31 @@ export async function failoverRun(
   const fo = worker.run<{ keepaliveMs: number; acquireMs: number }>({ system: t.system, kind: 'failover', endpoints, name: 'bench/failover' });
   await kill();
   return step('failover: recover and acquire', () => fo);
+}
+
+export interface BenchArgs {
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly skip10k: boolean;
+  /** bench:locks only: write V8 CPU profiles of the servers into this directory. */
+  readonly profile: string | undefined;
+}
+
+/** The flags both benchmarks take; a bad value is refused, naming it. */
+export function benchArgs(argv: readonly string[], allowProfile: boolean): BenchArgs {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    options: {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '3' },
+      'skip-10k': { type: 'boolean', default: false },
+      ...(allowProfile ? { profile: { type: 'string' as const } } : {}),
+    },
+  });
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
+  if (!(seconds > 0)) throw new Error(`--seconds must be positive, got '${values.seconds}'`);
+  const profile = (values as { profile?: string }).profile;
+  return { rounds, seconds, skip10k: values['skip-10k'] === true, profile };
 }

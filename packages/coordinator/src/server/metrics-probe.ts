@@ -35,6 +35,8 @@ export function probeReplica(replica: Replica, clock: () => number = Date.now): 
     learners: st.confState.learners.length,
     votersInContact,
     sessions: replica.sm.sessionCount(),
+    valueBytes: replica.sm.valueBytesUsed(),
+    valueQuotaBytes: replica.sm.limits.maxTotalValueBytes,
     resources: replica.sm.listLocks().length,
     waiters,
     longestWaitSeconds,

@@ -1052,6 +1052,11 @@ export class LockStateMachine {
     return this.st.sessions.size;
   }
 
+  /** Bytes every fenced value takes together, against `limits.maxTotalValueBytes` (the value quota). */
+  valueBytesUsed(): number {
+    return this.valueBytes;
+  }
+
   /** The earliest session deadline, or undefined with no sessions. */
   nextSessionDeadline(): number | undefined {
     let next: number | undefined;
