@@ -21,7 +21,7 @@ jest.setTimeout(600_000);
 const PROCESSES = 4;
 const PER_PROCESS = 2_500;
 // 4 x 500 in flight changed the leader on the old server (loop stalls of 1.6 s). On this server it
-// still did once in about six runs (leader loop stall 235 ms, so the followers heard no heartbeat:
+// still did once in eleven runs (leader loop stall 235 ms, so the followers heard no heartbeat:
 // not yet explained, see issue 9), so the suite runs 4 x 250, still hundreds at a time each.
 const CONCURRENCY = Number(process.env['BURST_CONCURRENCY'] ?? 250);
 // Server defaults: 50 ms ticks, 12 election ticks: a follower campaigns after 600-1200 ms.
