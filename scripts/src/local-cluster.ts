@@ -1,36 +1,68 @@
 #!/usr/bin/env node
 /**
- * `pnpm start`: a local 3-node quorumlock cluster in the foreground. Client (gRPC) ports
- * 6001-6003, peer ports 7001-7003, all on 127.0.0.1; data and logs in .data/ (n1.log ...).
- * Every two seconds it prints who leads and how many sessions and locks there are. Ctrl-C sends
- * SIGTERM to all three: the leader hands over leadership, then each stops cleanly.
+ * `pnpm start [-- --port-base N --data-dir DIR]`: a local 3-node quorumlock cluster in the
+ * foreground. Client (gRPC) ports 6001-6003, peer ports 7001-7003, all on 127.0.0.1 (another
+ * --port-base or $QUORUMLOCK_PORT_BASE moves them; 0 picks free ones); data and logs in .data/
+ * (n1.log ...). It prints each node's pid, then every two seconds who leads and how many
+ * sessions and locks there are. Ctrl-C or SIGTERM stops all three: the leader hands over
+ * leadership, then each stops cleanly (SIGKILL after 10 s for one that hangs).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { DEFAULT_PORT_BASE, parsePortBase, portsOf, requireFree, stopCluster, stoppedLine } from './local-ports';
+
+function parse(): { portBase: number; dataDir: string } {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--') argv.shift(); // `pnpm start -- --port-base 9001` passes the separator on
+  const { values } = parseArgs({ args: argv, options: { 'port-base': { type: 'string' }, 'data-dir': { type: 'string' } } });
+  const portBase = parsePortBase(values['port-base']);
+  const dataDir = path.resolve(values['data-dir'] ?? path.join(__dirname, '..', '..', '.data'));
+  return { portBase, dataDir };
+}
 
 async function main(): Promise<void> {
-  const baseDir = path.resolve(__dirname, '..', '..', '.data');
-  const cluster = await CoordinatorCluster.create({ size: 3, baseDir, basePort: 6001 });
-  await cluster.startAll();
-  process.stdout.write(
-    `quorumlock: 3 nodes, client endpoints ${cluster.endpoints().join(',')}\n` +
-      `data and logs in ${baseDir}; try: pnpm lockctl status   (Ctrl-C stops the cluster)\n`,
-  );
+  const { portBase, dataDir } = parse();
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (portBase !== 0) await requireFree(portsOf(portBase, false), 'is another `pnpm start` or `pnpm observe` running? Stop it, or pass --port-base');
+  const cluster = await CoordinatorCluster.create({ size: 3, baseDir: dataDir, ...(portBase === 0 ? {} : { basePort: portBase }) });
   let stopping = false;
-  const stop = (): void => {
+  let started: Promise<unknown> = Promise.resolve();
+  const stop = (code: number): void => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nstopping (SIGTERM to every node)...\n');
-    Promise.all(cluster.ids.map((id) => cluster.kill(id, 'SIGTERM'))).then(
-      () => {
-        process.stdout.write('stopped\n');
-        process.exit(0);
-      },
-      () => process.exit(1),
-    );
+    // A signal during start-up waits for the nodes being started, so none is left behind.
+    started
+      .catch(() => undefined)
+      .then(() => stopCluster(cluster))
+      .then(
+        (killed) => {
+          process.stdout.write(stoppedLine(killed));
+          process.exit(code);
+        },
+        () => process.exit(1),
+      );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  started = cluster.startAll();
+  try {
+    await started;
+  } catch (e) {
+    process.stderr.write(`local-cluster: ${e instanceof Error ? e.message : String(e)}\n`);
+    stop(1);
+    return;
+  }
+  if (stopping) return;
+  const endpoints = cluster.endpoints().join(',');
+  const lockctlHint = portBase === DEFAULT_PORT_BASE ? 'pnpm lockctl status' : `QUORUMLOCK_ENDPOINTS=${endpoints} pnpm lockctl status`;
+  process.stdout.write(
+    `quorumlock: 3 nodes, client endpoints ${endpoints}\n` +
+      `pids: ${cluster.ids.map((id) => `${id} ${cluster.pid(id) ?? '?'}`).join(', ')}\n` +
+      `data and logs in ${dataDir}; try: ${lockctlHint}   (Ctrl-C stops the cluster)\n`,
+  );
   let last = '';
   while (!stopping) {
     const parts = await Promise.all(
@@ -46,7 +78,7 @@ async function main(): Promise<void> {
       }),
     );
     const line = parts.join(' | ');
-    if (line !== last) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+    if (line !== last && !stopping) process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
     last = line;
     await new Promise((r) => setTimeout(r, 2000));
   }
