@@ -53,6 +53,17 @@ function parse(): Options {
 const within = <T>(p: Promise<T>, ms: number): Promise<T | undefined> =>
   Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
 
+/**
+ * Where the Prometheus UI's pages are: Debian's package has only the classic UI, under /classic
+ * (its /graph redirects there and drops the query, and /alerts is a 404); upstream builds serve
+ * the new UI at the root.
+ */
+async function uiBase(prom: PrometheusServer): Promise<string> {
+  const at = async (p: string): Promise<boolean> => (await prom.get(p).catch(() => ({ status: 0 }))).status === 200;
+  if (!(await at('/alerts')) && (await at('/classic/alerts'))) return `${prom.url}/classic`;
+  return prom.url;
+}
+
 async function main(): Promise<void> {
   const { port, durationS, portBase, dataDir: baseDir } = parse();
   fs.mkdirSync(baseDir, { recursive: true });
@@ -101,11 +112,12 @@ async function main(): Promise<void> {
   if (stopping) return;
   admin = new AdminClient({ endpoints: cluster.endpoints() });
   const url = prom.url;
-  const graph = (expr: string): string => `${url}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=15m`;
+  const ui = await uiBase(prom);
+  const graph = (expr: string): string => `${ui}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=15m`;
   process.stdout.write(
     [
       `quorumlock: 3 nodes, client endpoints ${cluster.endpoints().join(',')}, metrics ${cluster.ids.map((id) => cluster.metricsAddress(id)).join(',')}`,
-      `Prometheus: ${url}   (alerts: ${url}/alerts, rules: ${url}/rules, targets: ${url}/targets)`,
+      `Prometheus: ${url}   (alerts: ${ui}/alerts, rules: ${ui}/rules, targets: ${ui}/targets)`,
       `  grants/s:         ${graph('sum(rate(quorumlock_acquire_wait_seconds_count{outcome="granted"}[1m]))')}`,
       `  contention rate:  ${graph('sum(rate(quorumlock_lock_requests_total{result="queued"}[1m])) / sum(rate(quorumlock_lock_requests_total[1m]))')}`,
       `  acquire wait p99: ${graph('histogram_quantile(0.99, sum by (le) (rate(quorumlock_acquire_wait_seconds_bucket{outcome="granted"}[1m])))')}`,
