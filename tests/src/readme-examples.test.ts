@@ -1,15 +1,17 @@
 /**
  * The SDK README's examples run as written: every ```ts block of packages/client/README.md
  * preceded by `<!-- example -->` is type-checked (strict, against the package's own .d.ts) and
- * then run — transpiled by TypeScript to an ES module, executed by node — against a real 3-node
- * cluster named by QUORUMLOCK_ENDPOINTS (the examples default to `pnpm start`'s 6001-6003).
+ * then run — transpiled by TypeScript to an ES module, executed by node — against `pnpm start`
+ * itself, with its defaults (only `--port-base 0` and a temporary `--data-dir`, so it cannot
+ * collide with a developer's cluster), named by QUORUMLOCK_ENDPOINTS. Every example that
+ * builds a client falls back to `pnpm start`'s default endpoints, 6001-6003.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import ts from 'typescript';
-import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
+import { killAllScripts, startScript, waitGroupEmpty, type ScriptRun } from './helpers/script-run';
 
 jest.setTimeout(60_000);
 
@@ -42,7 +44,11 @@ function examples(markdown: string): Example[] {
 
 const blocks = examples(fs.readFileSync(README, 'utf8'));
 
-let cluster: CoordinatorCluster;
+/** `pnpm start`'s default client endpoints, as the README's quick start gives them. */
+const PNPM_START_ENDPOINTS = '127.0.0.1:6001,127.0.0.1:6002,127.0.0.1:6003';
+
+let start: ScriptRun | undefined;
+let endpoints = '';
 let dir: string;
 
 const compilerOptions: ts.CompilerOptions = {
@@ -68,18 +74,30 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(nm, '@types'), { recursive: true });
   fs.symlinkSync(path.dirname(require.resolve('@quorumlock/client/package.json')), path.join(nm, '@quorumlock', 'client'), 'dir');
   fs.symlinkSync(path.dirname(require.resolve('@types/node/package.json')), path.join(nm, '@types', 'node'), 'dir');
-  cluster = await CoordinatorCluster.create({ size: 3, args: ['--tick-ms', '50'] });
-  await cluster.startAll();
-  await cluster.waitLeader();
+  start = startScript('pnpm', ['start', '--', '--port-base', '0', '--data-dir', path.join(dir, 'cluster')]);
+  endpoints = (await start.waitFor(/client endpoints (\S+)\n/, 60_000))[1] ?? '';
+  await start.waitFor(/\bn[123] leader term \d+/, 60_000);
 });
 
 afterAll(async () => {
-  await cluster?.destroy();
+  if (start !== undefined) {
+    process.kill(-start.pid, 'SIGINT'); // Ctrl-C
+    await waitGroupEmpty(start.pid, 30_000);
+  }
+  killAllScripts();
   if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 it('the README marks its examples', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(3);
+});
+
+it("every example that makes a client defaults to pnpm start's endpoints", () => {
+  const clients = blocks.filter((b) => /new LockClient\(/.test(b.code));
+  expect(clients.length).toBeGreaterThanOrEqual(3);
+  for (const b of clients) {
+    expect({ line: b.line, fallback: b.code.includes(`process.env.QUORUMLOCK_ENDPOINTS ?? '${PNPM_START_ENDPOINTS}'`) }).toEqual({ line: b.line, fallback: true });
+  }
 });
 
 it('every example type-checks (strict) against the published types', () => {
@@ -110,7 +128,7 @@ describe('every example runs against a real cluster and exits 0', () => {
     fs.writeFileSync(file, js);
     const child = spawn(process.execPath, [file], {
       cwd: dir,
-      env: { ...process.env, QUORUMLOCK_ENDPOINTS: cluster.endpoints().join(',') },
+      env: { ...process.env, QUORUMLOCK_ENDPOINTS: endpoints },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -130,7 +148,7 @@ it('the examples print what their comments say', async () => {
   const js = ts.transpileModule(third.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 } }).outputText;
   const file = path.join(dir, 'example-3-again.mjs');
   fs.writeFileSync(file, js);
-  const child = spawn(process.execPath, [file], { cwd: dir, env: { ...process.env, QUORUMLOCK_ENDPOINTS: cluster.endpoints().join(',') }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [file], { cwd: dir, env: { ...process.env, QUORUMLOCK_ENDPOINTS: endpoints }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise((resolve) => child.once('close', resolve));
