@@ -102,7 +102,7 @@ describe('connecting', () => {
     leader.busyOpens = 2;
     leader.busyRetryAfterMs = 120;
     // The second endpoint is down: a client that moved on after a refusal would have to come back.
-    const c = client([leader.address, '127.0.0.1:1']);
+    const c = client([leader.address, closed]);
     const reconnects: { endpoint: string; delayMs: number }[] = [];
     c.on('reconnect', (e) => reconnects.push(e));
     await c.acquire('a');
@@ -226,7 +226,7 @@ describe('resume after a broken stream', () => {
     s.dropAnswers = 1; // request 3 is granted 'a' (token 101), but the answer is lost
     const first = c.acquire('a');
     await until(() => s.lock('a').holder !== undefined);
-    s.leaderHint = '127.0.0.1:1'; // the cluster becomes unreachable: the client gives up on request 3
+    s.leaderHint = closed; // the cluster becomes unreachable: the client gives up on request 3
     s.killStreams();
     await expect(first).rejects.toBeInstanceOf(ClusterUnavailableError);
     s.leaderHint = undefined;
@@ -327,7 +327,10 @@ describe('acquire options and helpers', () => {
     await until(() => sent(s, 'release').length === 1);
     expect(sent(s, 'release')[0]?.msg).toMatchObject({ release: { name: 'a', token: 101 } });
     await until(() => s.lock('a').holder === undefined);
-    expect(c.leases()).toEqual([]);
+    // The stub frees the hold when the release arrives, which can be before the client has read
+    // the `released` answer that drops the lease from its list: wait for that answer too.
+    await until(() => c.leases().length === 0);
+    expect(c.leases().map((l) => l.token)).toEqual([]);
   });
 
   it('tryAcquire resolves to null when the lock is held elsewhere or by this client', async () => {
