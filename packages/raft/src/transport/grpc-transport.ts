@@ -429,6 +429,7 @@ export class GrpcTransport implements Transport {
     const call = link.call;
     if (call === null || link.awaitingDrain || link.queue.length === 0) return;
     const queue = link.queue;
+    let consumed = queue.length;
     try {
       if (link.queuedBytes <= this.maxBatchBytes) {
         const payload = encodeMessages(queue);
@@ -439,19 +440,23 @@ export class GrpcTransport implements Transport {
         }
       } else {
         // A long queue (it built up behind a congested stream) is cut by estimated size first,
-        // so that it is not encoded whole and then again at every level of halving.
+        // so that it is not encoded whole and then again at every level of halving. Once the
+        // stream pushes back, the rest waits for 'drain': encoding tens of MB in one go held the
+        // leader's loop for 0.5 s (issue 9 §8).
         let start = 0;
         let bytes = 0;
-        for (let i = 0; i < queue.length; i++) {
+        for (let i = 0; i < queue.length && !link.awaitingDrain; i++) {
           const messageBytes = estimateMessageBytes(queue[i] as Message);
           if (i > start && bytes + messageBytes > this.maxBatchBytes) {
             this.writeChunk(link, call, queue.slice(start, i));
+            link.queuedBytes -= bytes;
             start = i;
             bytes = 0;
           }
           bytes += messageBytes;
         }
-        this.writeChunk(link, call, queue.slice(start));
+        if (link.awaitingDrain) consumed = start;
+        else this.writeChunk(link, call, queue.slice(start));
       }
     } catch (err) {
       // Only a message that msgpack cannot encode (a bug upstream) gets here. This runs from a
@@ -460,9 +465,14 @@ export class GrpcTransport implements Transport {
       this.counters.messagesDropped += queue.length;
       this.logger.error({ peer: link.id, messages: queue.length, err: detail }, `cannot encode messages to ${link.id}: ${detail}`);
       this.reportUnreachableSoon(link);
+      consumed = queue.length;
     }
-    queue.length = 0;
-    link.queuedBytes = 0;
+    if (consumed < queue.length) {
+      queue.splice(0, consumed);
+    } else {
+      queue.length = 0;
+      link.queuedBytes = 0;
+    }
     link.overflowing = false;
   }
 

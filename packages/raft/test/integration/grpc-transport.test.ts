@@ -345,6 +345,37 @@ describe('delivery', () => {
     expect(appsHandled).toEqual(Array.from({ length: APPS + 1 }, (_, i) => i));
   });
 
+  test('a long queue to a congested stream is encoded one envelope at a time, as the stream drains', async () => {
+    // A peer that accepts and never reads: grpc soon stops taking writes. Encoding the whole
+    // queue anyway held the leader's loop for 0.5 s with tens of MB queued (issue 9 §8).
+    const sockets = new Set<Socket>();
+    const blackHole = createServer((socket) => {
+      sockets.add(socket);
+      socket.pause();
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const a = await startNode('a', { peers: { b: `127.0.0.1:${port}` }, maxBatchBytes: 16 * 1024, maxQueueBytes: 64 * 1024 * 1024 });
+      const data = new Uint8Array(10 * 1024);
+      const MESSAGES = 2000; // about 20 MB, one message per envelope of at most 16 KiB
+      const backlog: Message[] = [];
+      for (let i = 0; i < MESSAGES; i++) backlog.push({ type: 'app', from: 'a', to: 'b', term: 1, index: i, logTerm: 1, commit: 0, entries: [{ term: 1, index: i + 1, type: 'normal', data }] });
+      a.transport.send(backlog); // one turn: one flush of a queue far over maxBatchBytes
+      await waitFor('the flush', () => a.transport.stats().envelopesSent > 0);
+      await sleep(200);
+      const { envelopesSent, messagesSent, messagesDropped } = a.transport.stats();
+      expect(messagesDropped).toBe(0);
+      // grpc took what fits its buffers (about 1 MB here) before it pushed back; the rest is
+      // still queued with us, not encoded.
+      expect(envelopesSent).toBeLessThan(MESSAGES / 4);
+      expect(messagesSent + (a.transport.queueDepths().get('b') ?? 0)).toBe(MESSAGES);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
+  });
+
   test('the send queue is capped: messages beyond it are dropped, the peer reported once', async () => {
     const [a, b] = (await Promise.all([startNode('a', { maxQueueMessages: 1000 }), startNode('b')])) as [Node, Node];
     mesh([a, b]);
