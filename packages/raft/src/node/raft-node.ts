@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../core/logger';
 import { sendableBeforePersist, type ConfState, type Entry, type Message, type NodeId, type Ready, type Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
+import { roleChangeReason } from './role-change-reason';
 import type { StateMachine } from './state-machine';
 
 /** This node is not the leader; `leader` is the one it knows of ('' when none). */
@@ -470,8 +471,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       this.installSnapshot(rd.snapshot.data);
     }
     // Committed entries are durable on a quorum already: apply them while this Ready's new
-    // entries are still being written, instead of after.
-    for (const e of rd.committedEntries) this.applyEntry(e);
+    // entries are still being written; in slices, so a burst leaves the loop to ticks and peers.
+    for (let i = 0; i < rd.committedEntries.length; i++) {
+      if (i > 0 && i % APPLY_PER_TURN === 0) await nextTurn();
+      this.applyEntry(rd.committedEntries[i] as Entry);
+    }
     if (written !== null) await written;
     if (late.length > 0) this.transport.send(late);
     if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);
@@ -660,15 +664,10 @@ function validateSnapshotEnvelope(data: Uint8Array, sm: StateMachine<unknown>): 
   return sm.validateSnapshot?.(app) ?? null;
 }
 
-/** Why the role or known leader changed, for the log line (operators grep for it). */
-function roleChangeReason(from: Role, to: Role, previous: NodeId, lead: NodeId): string {
-  if (to === 'leader') return 'won the election';
-  if (to === 'preCandidate') return 'election timeout: pre-vote started';
-  if (to === 'candidate') return from === 'preCandidate' ? 'pre-vote won: election started' : 'election started (leadership transfer)';
-  if (from === 'leader') return lead === '' ? 'stepped down: lost quorum or saw a higher term' : `stepped down: ${lead} leads`;
-  if (lead === '') return previous === '' ? 'no leader known' : `lost leader ${previous}: higher term seen`;
-  return previous === '' ? `heard from leader ${lead}` : `leader moved from ${previous} to ${lead}`;
-}
+/** Committed entries applied per turn of the event loop (the rest wait for the next turn). */
+const APPLY_PER_TURN = 128;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

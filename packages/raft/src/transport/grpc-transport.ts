@@ -5,9 +5,10 @@
  *
  * Delivery is best effort by design (STYLE.md 6.1): Raft already retransmits everything it needs,
  * so this adapter never retries a message, never blocks the caller and never throws from `send`.
- * What it owes the core is (1) per-peer order, (2) cheap batching, so that a burst of messages
+ * What it owes the core is (1) per-peer order (per lane), (2) cheap batching, so that a burst of messages
  * costs one gRPC frame, and (3) an `onUnreachable` report whenever messages may have been lost,
  * so the leader falls back to probing instead of waiting for acknowledgements that will not come.
+ * Each peer has two lanes, each its own connection and stream ({@link laneOf}).
  */
 import { performance } from 'node:perf_hooks';
 
@@ -20,6 +21,8 @@ import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
 import type { Message, NodeId } from '../core/types';
 import { decodeMessages, encodeMessages, estimateMessageBytes } from './message-codec';
+import { laneOf, type Lane } from './lanes';
+import { PeerLink, type Envelope } from './peer-link';
 import type { Transport } from './transport';
 
 /** Reconnection backoff: full jitter, `random(0, min(maxMs, initialMs * 2^(failures-1)))`. */
@@ -81,14 +84,6 @@ export class TransportError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-}
-
-/** raft.proto's `Envelope`, as proto-loader presents it (camelCase, bytes as Buffer, defaults filled). */
-interface Envelope {
-  clusterId: string;
-  from: string;
-  to: string;
-  payload: Buffer;
 }
 
 /** raft.proto's `SendResult`: empty `error` when the stream ended normally. */
@@ -163,37 +158,6 @@ function loadRaftProto(): RaftProtoDefinition {
 }
 
 /**
- * The outbound side of one peer. Its lifecycle: idle (no call) → open (a call exists, created on
- * the first send) → on failure, backoff until `backoffUntilMs` → idle again.
- */
-class PeerLink {
-  client: grpc.Client | null = null;
-  /** The one `Send` stream to this peer. Invariant: non-null exactly when `client` is. */
-  call: grpc.ClientWritableStream<Envelope> | null = null;
-  /** Messages accepted by `send` and not yet written; reused across flushes. */
-  readonly queue: Message[] = [];
-  /** Estimated encoded size of `queue`. */
-  queuedBytes = 0;
-  /** A write returned false: hold the queue until 'drain', so grpc's buffer stays bounded. */
-  awaitingDrain = false;
-  /** In the transport's dirty list, waiting for the next flush. */
-  flushScheduled = false;
-  /** A full queue has dropped messages since the last flush (and reported it once). */
-  overflowing = false;
-  /** Failures since the server last accepted a stream; drives the backoff exponent. */
-  failures = 0;
-  /** `performance.now()` before which sends to this peer are dropped. */
-  backoffUntilMs = 0;
-  /** Drops during the current backoff have been logged. */
-  backoffDropLogged = false;
-
-  constructor(
-    readonly id: NodeId,
-    public address: string,
-  ) {}
-}
-
-/**
  * A {@link Transport} over gRPC. Lifecycle: construct, `onMessage`/`onUnreachable`, `start()`,
  * then `send` freely; `close()` once. Sending works before `start()` (only receiving needs the
  * server), and after `close()` every call is a silent no-op.
@@ -214,6 +178,7 @@ export class GrpcTransport implements Transport {
   private readonly proto: RaftProtoDefinition;
 
   private readonly links = new Map<NodeId, PeerLink>();
+  private readonly controlLinks = new Map<NodeId, PeerLink>();
   /** Links with queued messages; flushed together by one setImmediate. */
   private dirty: PeerLink[] = [];
   private flushImmediate: NodeJS.Immediate | null = null;
@@ -299,7 +264,7 @@ export class GrpcTransport implements Transport {
       return;
     }
     for (const message of messages) {
-      const link = this.links.get(message.to);
+      const link = (laneOf(message) === 'control' ? this.controlLinks : this.links).get(message.to);
       if (link === undefined) {
         this.counters.messagesDropped++;
         this.logger.debug({ peer: message.to, type: message.type }, `dropping ${message.type} to unknown peer ${message.to}`);
@@ -331,14 +296,19 @@ export class GrpcTransport implements Transport {
       this.logger.error({ peer: id, address }, `ignoring an empty address for peer ${id}`);
       return;
     }
-    const link = this.links.get(id);
+    this.setLinkAddress(this.links, id, address, 'data');
+    this.setLinkAddress(this.controlLinks, id, address, 'control');
+  }
+
+  private setLinkAddress(links: Map<NodeId, PeerLink>, id: NodeId, address: string, lane: Lane): void {
+    const link = links.get(id);
     if (link === undefined) {
-      this.links.set(id, new PeerLink(id, address));
+      links.set(id, new PeerLink(id, address, lane));
       return;
     }
     if (link.address === address) return;
     const hadCall = link.call !== null;
-    this.logger.info({ peer: id, from: link.address, to: address }, `peer ${id} moved from ${link.address} to ${address}`);
+    if (lane === 'data') this.logger.info({ peer: id, from: link.address, to: address }, `peer ${id} moved from ${link.address} to ${address}`);
     this.teardown(link);
     link.address = address;
     link.failures = 0;
@@ -348,10 +318,12 @@ export class GrpcTransport implements Transport {
 
   /** {@inheritDoc Transport.removePeer} Queued messages to it are dropped without a report. */
   removePeer(id: NodeId): void {
-    const link = this.links.get(id);
-    if (link === undefined) return;
-    this.teardown(link);
-    this.links.delete(id);
+    for (const links of [this.links, this.controlLinks]) {
+      const link = links.get(id);
+      if (link === undefined) continue;
+      this.teardown(link);
+      links.delete(id);
+    }
   }
 
   /** Counters since construction (a copy). */
@@ -362,7 +334,7 @@ export class GrpcTransport implements Transport {
   /** Messages queued for each peer now (not yet written to its stream), for metrics. */
   queueDepths(): Map<NodeId, number> {
     const depths = new Map<NodeId, number>();
-    for (const [id, link] of this.links) depths.set(id, link.queue.length);
+    for (const [id, link] of this.links) depths.set(id, link.queue.length + (this.controlLinks.get(id)?.queue.length ?? 0));
     return depths;
   }
 
@@ -383,8 +355,9 @@ export class GrpcTransport implements Transport {
       this.flushImmediate = null;
     }
     this.dirty = [];
-    for (const link of this.links.values()) this.teardown(link);
+    for (const link of [...this.links.values(), ...this.controlLinks.values()]) this.teardown(link);
     this.links.clear();
+    this.controlLinks.clear();
     const server = this.server;
     this.server = null;
     if (server !== null) {
@@ -456,6 +429,7 @@ export class GrpcTransport implements Transport {
     const call = link.call;
     if (call === null || link.awaitingDrain || link.queue.length === 0) return;
     const queue = link.queue;
+    let consumed = queue.length;
     try {
       if (link.queuedBytes <= this.maxBatchBytes) {
         const payload = encodeMessages(queue);
@@ -466,19 +440,23 @@ export class GrpcTransport implements Transport {
         }
       } else {
         // A long queue (it built up behind a congested stream) is cut by estimated size first,
-        // so that it is not encoded whole and then again at every level of halving.
+        // so that it is not encoded whole and then again at every level of halving. Once the
+        // stream pushes back, the rest waits for 'drain': encoding tens of MB in one go held the
+        // leader's loop for 0.5 s (issue 9 §8).
         let start = 0;
         let bytes = 0;
-        for (let i = 0; i < queue.length; i++) {
+        for (let i = 0; i < queue.length && !link.awaitingDrain; i++) {
           const messageBytes = estimateMessageBytes(queue[i] as Message);
           if (i > start && bytes + messageBytes > this.maxBatchBytes) {
             this.writeChunk(link, call, queue.slice(start, i));
+            link.queuedBytes -= bytes;
             start = i;
             bytes = 0;
           }
           bytes += messageBytes;
         }
-        this.writeChunk(link, call, queue.slice(start));
+        if (link.awaitingDrain) consumed = start;
+        else this.writeChunk(link, call, queue.slice(start));
       }
     } catch (err) {
       // Only a message that msgpack cannot encode (a bug upstream) gets here. This runs from a
@@ -487,9 +465,14 @@ export class GrpcTransport implements Transport {
       this.counters.messagesDropped += queue.length;
       this.logger.error({ peer: link.id, messages: queue.length, err: detail }, `cannot encode messages to ${link.id}: ${detail}`);
       this.reportUnreachableSoon(link);
+      consumed = queue.length;
     }
-    queue.length = 0;
-    link.queuedBytes = 0;
+    if (consumed < queue.length) {
+      queue.splice(0, consumed);
+    } else {
+      queue.length = 0;
+      link.queuedBytes = 0;
+    }
     link.overflowing = false;
   }
 
@@ -592,6 +575,7 @@ export class GrpcTransport implements Transport {
     link.backoffUntilMs = performance.now() + backoffMs;
     const fields = {
       peer: link.id,
+      lane: link.lane,
       address: link.address,
       reason,
       droppedMessages,
@@ -634,7 +618,7 @@ export class GrpcTransport implements Transport {
    */
   private reportUnreachableSoon(link: PeerLink): void {
     setImmediate(() => {
-      if (this.closed || this.links.get(link.id) !== link) return;
+      if (this.closed || (link.lane === 'control' ? this.controlLinks : this.links).get(link.id) !== link) return;
       this.counters.unreachableReports++;
       this.unreachableHandler(link.id);
     });

@@ -6,7 +6,11 @@ import type { Message, NodeId } from '../core/types';
  * so the core can fall back to probing.
  */
 export interface Transport {
-  /** Queue messages for delivery; returns at once. Messages to one peer keep their order. */
+  /**
+   * Queue messages for delivery; returns at once. Messages to one peer keep their order, except
+   * that an implementation may let heartbeats and votes overtake log replication (Raft tolerates
+   * any reordering; GrpcTransport does, so that they never wait behind a backlog of appends).
+   */
   send(messages: readonly Message[]): void;
   /** Set the handler of messages that arrive for this node (one handler; replaces the last). */
   onMessage(handler: (message: Message) => void): void;
