@@ -149,6 +149,31 @@ export class RawNode {
     return out;
   }
 
+  /**
+   * Committed entries the shell may apply now, while the outstanding Ready is still being
+   * persisted: an acknowledgement that arrives during the leader's own fsync need not wait for
+   * it (and the proposals behind that fsync) to be answered. The shell must have applied the
+   * outstanding Ready's committed entries already, and must apply these at once, in order: they
+   * count as applied from here on. Only entries that are durable here too (below the unstable
+   * part), none while a snapshot is in flight, and none from a membership change on, whose
+   * effect on the core is applied by advance().
+   */
+  takeCommitted(): Entry[] {
+    const rd = this.outstanding;
+    if (rd === null || rd.snapshot !== null) return [];
+    const log = this.raft.log;
+    const handedOut = Math.max(log.applied, rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0);
+    const hi = Math.min(log.committed, log.unstable.offset - 1);
+    if (hi <= handedOut || log.unstable.snapshot !== null) return [];
+    const ents = log.slice(handedOut + 1, hi + 1, this.cfg.maxCommittedBytesPerReady);
+    let n = 0;
+    while (n < ents.length && (ents[n] as Entry).type !== 'confChange') n++;
+    const out = n === ents.length ? ents : ents.slice(0, n);
+    const last = out[out.length - 1];
+    if (last !== undefined) log.appliedTo(last.index);
+    return out;
+  }
+
   /** The shell finished with `rd`: its entries are durable, its committed entries applied. */
   advance(rd: Ready): void {
     assert(this.outstanding === rd, 'advance() with a Ready that is not the outstanding one');
@@ -167,7 +192,8 @@ export class RawNode {
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) {
       for (const e of rd.committedEntries) this.applyEntryEffects(e);
-      r.log.appliedTo(lastCommitted.index);
+      // takeCommitted may have moved past them already.
+      if (lastCommitted.index > r.log.applied) r.log.appliedTo(lastCommitted.index);
     }
   }
 

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Packr } from 'msgpackr';
 import { decodeConfChange, type ProposeResult } from '../core/raft';
 import { RawNode, type Status } from '../core/raw-node';
 import { SeededRng, type Rng } from '../core/rng';
@@ -8,7 +7,9 @@ import { silentLogger, type Logger } from '../core/logger';
 import { sendableBeforePersist, type ConfState, type Entry, type Message, type NodeId, type Ready, type Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
+import { DeferredCommit } from './deferred-commit';
 import { roleChangeReason } from './role-change-reason';
+import { packSnapshotEnvelope, unpackSnapshotEnvelope, validateSnapshotEnvelope, type SnapshotEnvelope } from './snapshot-envelope';
 import type { StateMachine } from './state-machine';
 
 /** This node is not the leader; `leader` is the one it knows of ('' when none). */
@@ -116,13 +117,6 @@ interface PendingRead {
   readonly reject: (e: Error) => void;
 }
 
-/** What the shell puts in a snapshot besides the application's bytes. */
-interface SnapshotEnvelope {
-  readonly members: Record<NodeId, Record<string, string>>;
-  readonly app: Uint8Array;
-}
-
-const packr = new Packr({ useRecords: false });
 
 export interface RaftNodeEvents {
   /** Role or known leader changed. */
@@ -170,6 +164,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private leader: NodeId = '';
   private term = 0;
   private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
+  private readonly deferredCommit: DeferredCommit;
+  /** The outstanding Ready's committed entries are applied and its persist is awaited (see applyEarly). */
+  private readyApplied = false;
 
   private constructor(opts: RaftNodeOptions<Result>, raw: RawNode) {
     super();
@@ -185,6 +182,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.snapshotBytes = opts.snapshotBytes ?? 64 * 1024 * 1024;
     this.keepEntries = opts.keepEntries ?? 1_000;
     this.localPeers = opts.peerAddresses ?? opts.peers;
+    this.deferredCommit = new DeferredCommit(this.storage, (e: unknown) => {
+      this.logger.error({ id: this.id, err: e instanceof Error ? e.message : String(e) }, 'writing the commit index failed');
+    });
   }
 
   /** Recover from storage (restoring the state machine from the latest snapshot) and start ticking. */
@@ -192,7 +192,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const snap = opts.storage.snapshot();
     const members = new Map<NodeId, Record<string, string>>();
     if (snap.meta.index > 0) {
-      const env = packr.unpack(snap.data) as SnapshotEnvelope;
+      const env = unpackSnapshotEnvelope(snap.data);
       opts.stateMachine.restore(env.app);
       for (const [id, ctx] of Object.entries(env.members)) members.set(id, ctx);
     }
@@ -229,6 +229,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
           `rejected ${m.type} from ${m.from}`,
         );
       }
+      if (node.readyApplied) node.applyEarly();
       node.schedulePump();
     });
     opts.transport.onUnreachable((peer) => {
@@ -244,6 +245,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         const beats = node.raw.takeHeartbeats();
         if (beats.length > 0) node.transport.send(beats);
       }
+      if (!node.pumping) node.deferredCommit.flush();
       node.schedulePump();
     }, node.tickMs);
     node.schedulePump();
@@ -405,6 +407,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.failAll(new NodeStoppedError(`node ${this.id} stopped`));
     while (this.pumping) await sleep(1);
+    this.deferredCommit.flush();
     await this.transport.close();
     await this.storage.close();
   }
@@ -433,16 +436,37 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       }
       if (this.snapshotWaiters.length > 0 && !this.stopped) await this.maybeSnapshot();
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      this.logger.error({ id: this.id, err: err.message }, 'raft node stopped by a fatal error');
-      this.stopped = true;
-      if (this.ticker !== null) clearInterval(this.ticker);
-      this.failAll(err);
-      this.emit('fatal', err);
+      this.fatal(e);
     } finally {
       this.pumping = false;
     }
     if (!this.stopped && this.raw.hasReady()) this.schedulePump();
+  }
+
+  private fatal(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.logger.error({ id: this.id, err: err.message }, 'raft node stopped by a fatal error');
+    this.stopped = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.failAll(err);
+    this.emit('fatal', err);
+  }
+
+  /**
+   * Apply what committed while the outstanding Ready is still being persisted (RawNode
+   * takeCommitted): the answer to a client need not wait for the next fsync to finish.
+   */
+  private applyEarly(): void {
+    try {
+      const ents = this.raw.takeCommitted();
+      const last = ents[ents.length - 1];
+      if (last === undefined) return;
+      for (const e of ents) this.applyEntry(e);
+      this.afterApply(last.index);
+    } catch (e) {
+      // As in the Ready loop: a state machine that throws stops the node.
+      this.fatal(e);
+    }
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -455,15 +479,13 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (rd.entries.length > 0 || rd.snapshot !== null || rd.mustSync) {
       const started = performance.now();
       const sync = rd.mustSync;
-      written = this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync }).then(() => {
+      const hardState = this.deferredCommit.take(rd.hardState);
+      written = this.storage.persist({ hardState, entries: rd.entries, snapshot: rd.snapshot }, { sync }).then(() => {
         this.observer.persisted?.((performance.now() - started) / 1000, sync);
       });
     } else if (rd.hardState !== null) {
-      // Only the commit index moved: it needs no fsync and nothing waits for it (a lost one is
-      // learned again from the leader). Writes are applied in call order, so it cannot overtake.
-      this.storage.persist({ hardState: rd.hardState, entries: [], snapshot: null }, { sync: false }).catch((e: unknown) => {
-        this.logger.error({ id: this.id, err: e instanceof Error ? e.message : String(e) }, 'writing the commit index failed');
-      });
+      // Only the commit index moved: no fsync, and no batch of its own (DeferredCommit).
+      this.deferredCommit.defer(rd.hardState);
     }
     if (rd.snapshot !== null) {
       if (written !== null) await written;
@@ -476,14 +498,22 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       if (i > 0 && i % APPLY_PER_TURN === 0) await nextTurn();
       this.applyEntry(rd.committedEntries[i] as Entry);
     }
-    if (written !== null) await written;
+    if (written !== null) {
+      this.readyApplied = true;
+      try {
+        await written;
+      } finally {
+        this.readyApplied = false;
+      }
+    }
     if (late.length > 0) this.transport.send(late);
     if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);
     for (const rs of rd.readStates) {
       const read = this.reads.get(rs.ctx);
       if (read === undefined) continue;
       this.reads.delete(rs.ctx);
-      const applied = rd.committedEntries[rd.committedEntries.length - 1]?.index ?? this.raw.raft.log.applied;
+      // Entries applied early (applyEarly) count too.
+      const applied = Math.max(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0, this.raw.raft.log.applied);
       if (applied >= rs.index) read.resolve(rs.index);
       else this.readsWaitingApply.push({ index: rs.index, read });
     }
@@ -493,7 +523,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private installSnapshot(data: Uint8Array): void {
     this.observer.snapshotInstalled?.(data.byteLength);
-    const env = packr.unpack(data) as SnapshotEnvelope;
+    const env = unpackSnapshotEnvelope(data);
     this.sm.restore(env.app);
     this.members.clear();
     for (const [id, ctx] of Object.entries(env.members)) this.members.set(id, ctx);
@@ -613,7 +643,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const applied = this.raw.raft.log.applied;
       if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
       const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
-      const packed = packr.pack(env);
+      const packed = packSnapshotEnvelope(env);
       await this.storage.compact(applied, this.raw.raft.confState(), packed, this.keepEntries);
       this.appliedSinceSnapshot = 0;
       this.appliedBytesSinceSnapshot = 0;
@@ -639,29 +669,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const w of this.readsWaitingApply) w.read.reject(err);
     this.readsWaitingApply.length = 0;
   }
-}
-
-/**
- * Why `data` is not a snapshot this node could install (null when it is): the shell's envelope
- * must decode, and the application's part must pass its own check.
- */
-function validateSnapshotEnvelope(data: Uint8Array, sm: StateMachine<unknown>): string | null {
-  let env: unknown;
-  try {
-    env = packr.unpack(data);
-  } catch (e) {
-    return `undecodable snapshot of ${data.byteLength} bytes: ${e instanceof Error ? e.message : String(e)}`;
-  }
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) return 'the snapshot is not a map';
-  const { members, app } = env as Record<string, unknown>;
-  if (!(app instanceof Uint8Array)) return 'the snapshot has no application bytes';
-  if (typeof members !== 'object' || members === null || Array.isArray(members)) return 'the snapshot has no member map';
-  for (const [id, ctx] of Object.entries(members)) {
-    if (typeof ctx !== 'object' || ctx === null || Object.values(ctx).some((v) => typeof v !== 'string')) {
-      return `the snapshot's context of member ${id} is not a map of strings`;
-    }
-  }
-  return sm.validateSnapshot?.(app) ?? null;
 }
 
 /** Committed entries applied per turn of the event loop (the rest wait for the next turn). */

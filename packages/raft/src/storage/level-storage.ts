@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Level } from 'level';
-import type { BatchOperation } from 'level';
 import { Packr } from 'msgpackr';
 import { EMPTY_HARD_STATE } from '../core/types';
 import { crc32c } from './crc32c';
+import { prefixed, writeBatch, type Op, type RawDb } from './level-batch';
 import type { ConfState, Entry, EntryType, HardState, InitialState, Snapshot, SnapshotMeta } from '../core/types';
 import {
   CompactedError,
@@ -62,9 +62,6 @@ interface LogStart {
   readonly index: number;
   readonly term: number;
 }
-
-type RawDb = Level<Uint8Array, Uint8Array>;
-type Op = BatchOperation<RawDb, Uint8Array, Uint8Array>;
 
 function openSublevel(db: RawDb, name: string) {
   return db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' });
@@ -179,6 +176,7 @@ export class LevelStorage implements WritableStorage {
    */
   private ents: Entry[];
   private head = 0;
+  private readonly logPrefix: Uint8Array; // log sublevel's: records go straight to the root db (cheaper)
   /** Tail of the write queue; each write starts after the previous one settled. */
   private tail: Promise<void> = Promise.resolve();
   private failure: unknown = undefined;
@@ -188,13 +186,14 @@ export class LevelStorage implements WritableStorage {
     private readonly db: RawDb,
     private readonly metaDb: Sublevel,
     private readonly snapDb: Sublevel,
-    private readonly logDb: Sublevel,
+    logDb: Sublevel,
     loaded: Loaded,
   ) {
     this.hardState = loaded.hardState;
     this.snap = loaded.snapshot;
     this.logStart = loaded.logStart;
     this.ents = loaded.entries;
+    this.logPrefix = utf8.encode(logDb.prefix);
   }
 
   /**
@@ -319,15 +318,15 @@ export class LevelStorage implements WritableStorage {
             assert.fail(`persist: term goes backwards at ${entry.index}: ${entry.term} < ${prevTerm}`);
           }
           prevTerm = entry.term;
-          ops.push(putOp(this.logDb, encodeIndexKey(entry.index), encodeEntry(entry)));
+          ops.push({ type: 'put', key: this.logKey(entry.index), value: encodeEntry(entry) });
         }
         keptLast = first.index + ents.length - 1;
       }
       // Every old key outside the new range goes: below it after a snapshot, above it after a
       // shorter conflicting suffix. Keys inside it were overwritten (or kept) above.
       const newFirst = base.index + 1;
-      for (let i = oldFirst; i <= oldLast && i < newFirst; i++) ops.push(delOp(this.logDb, encodeIndexKey(i)));
-      for (let i = Math.max(oldFirst, keptLast + 1); i <= oldLast; i++) ops.push(delOp(this.logDb, encodeIndexKey(i)));
+      for (let i = oldFirst; i <= oldLast && i < newFirst; i++) ops.push({ type: 'del', key: this.logKey(i) });
+      for (let i = Math.max(oldFirst, keptLast + 1); i <= oldLast; i++) ops.push({ type: 'del', key: this.logKey(i) });
       const hs = batch.hardState;
       if (hs !== null) {
         assertHardState(hs);
@@ -380,7 +379,7 @@ export class LevelStorage implements WritableStorage {
       let newStart = oldStart;
       if (compactTo > oldStart.index) {
         newStart = { index: compactTo, term: this.term(compactTo) };
-        for (let i = oldStart.index + 1; i <= compactTo; i++) ops.push(delOp(this.logDb, encodeIndexKey(i)));
+        for (let i = oldStart.index + 1; i <= compactTo; i++) ops.push({ type: 'del', key: this.logKey(i) });
         ops.push(putOp(this.metaDb, META_LOG_START, packFramed({ index: newStart.index, term: newStart.term })));
       }
 
@@ -420,9 +419,13 @@ export class LevelStorage implements WritableStorage {
     return result;
   }
 
+  private logKey(index: number): Uint8Array {
+    return prefixed(this.logPrefix, encodeIndexKey(index));
+  }
+
   private async write(ops: Op[], sync: boolean): Promise<void> {
     try {
-      await this.db.batch(ops, { sync });
+      await writeBatch(this.db, ops, sync);
     } catch (err) {
       this.failure = err;
       throw new StorageError(`LevelDB batch of ${ops.length} operations failed: ${errorMessage(err)}`, { cause: err });
@@ -447,9 +450,6 @@ function putOp(sublevel: Sublevel, key: Uint8Array, value: Uint8Array): Op {
   return { type: 'put', sublevel, key, value };
 }
 
-function delOp(sublevel: Sublevel, key: Uint8Array): Op {
-  return { type: 'del', sublevel, key };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Encoding and loading

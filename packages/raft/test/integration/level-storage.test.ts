@@ -64,6 +64,37 @@ async function openStorage(): Promise<LevelStorage> {
   return s;
 }
 
+interface ChainedBatchLike {
+  readonly length: number;
+  write(options: { sync: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Record every chained batch LevelStorage writes (its operation count and write options); with
+ * `failure`, the next write rejects with it instead of reaching the disk.
+ */
+function recordBatchWrites(failure?: Error): { ops: number; options: { sync: boolean } }[] {
+  const writes: { ops: number; options: { sync: boolean } }[] = [];
+  const proto = Level.prototype as unknown as { batch(this: unknown, ...args: unknown[]): unknown };
+  const original = proto.batch;
+  let fail = failure;
+  jest.spyOn(proto, 'batch').mockImplementation(function (this: unknown, ...args: unknown[]) {
+    const b = original.apply(this, args) as ChainedBatchLike;
+    const write = b.write.bind(b);
+    b.write = async (options) => {
+      writes.push({ ops: b.length, options });
+      const err = fail;
+      fail = undefined;
+      if (err === undefined) return write(options);
+      await b.close();
+      throw err;
+    };
+    return b;
+  });
+  return writes;
+}
+
 async function reopen(s: LevelStorage): Promise<LevelStorage> {
   await s.close();
   return openStorage();
@@ -341,38 +372,36 @@ describe('LevelStorage', () => {
 
   it('writes each persist and each compact as exactly one LevelDB batch', async () => {
     const s = await openStorage();
-    const spy = jest.spyOn(Level.prototype, 'batch');
-    const callArgs = (k: number): [unknown[], { sync: boolean }] =>
-      spy.mock.calls[k] as unknown as [unknown[], { sync: boolean }];
+    const writes = recordBatchWrites();
 
     await s.persist(batch({ entries: range(1, 1000), hardState: hardState(1, 'a', 0) }), { sync: true });
-    expect(spy).toHaveBeenCalledTimes(1);
-    expect(callArgs(0)[0]).toHaveLength(1001);
-    expect(callArgs(0)[1]).toEqual({ sync: true });
+    expect(writes).toEqual([{ ops: 1001, options: { sync: true } }]);
 
     // Truncation deletes 500 stale keys and writes 2 entries, still in one unsynced batch.
     await s.persist(batch({ entries: [entry(499, 2), entry(500, 2)] }), { sync: false });
-    expect(spy).toHaveBeenCalledTimes(2);
-    expect(callArgs(1)[0]).toHaveLength(2 + 500);
-    expect(callArgs(1)[1]).toEqual({ sync: false });
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toEqual({ ops: 2 + 500, options: { sync: false } });
 
     // Compaction: snapshot meta + data + logStart + 400 deletions, always synced.
     await s.compact(450, CONF, new Uint8Array([1]), 50);
-    expect(spy).toHaveBeenCalledTimes(3);
-    expect(callArgs(2)[0]).toHaveLength(3 + 400);
-    expect(callArgs(2)[1]).toEqual({ sync: true });
+    expect(writes).toHaveLength(3);
+    expect(writes[2]).toEqual({ ops: 3 + 400, options: { sync: true } });
 
     // Nothing to write: no batch and no fsync at all.
     await s.persist(batch({}), { sync: true });
-    expect(spy).toHaveBeenCalledTimes(3);
+    expect(writes).toHaveLength(3);
+
+    // The log records written through the root database are where the log sublevel reads them.
+    const reopened = await reopen(s);
+    expect(reopened.firstIndex()).toBe(401);
+    expect(reopened.lastIndex()).toBe(500);
+    expect(reopened.entries(499, 501, Infinity).map((e) => e.term)).toEqual([2, 2]);
   });
 
   it('poisons itself after a failed write', async () => {
     const s = await openStorage();
     await s.persist(batch({ entries: range(1, 3) }), { sync: true });
-    // Typed as the array form of batch(), the only one LevelStorage uses.
-    const proto = Level.prototype as unknown as { batch(...args: unknown[]): Promise<void> };
-    jest.spyOn(proto, 'batch').mockRejectedValueOnce(new Error('EIO: fsync failed'));
+    recordBatchWrites(new Error('EIO: fsync failed'));
     const failed = s.persist(batch({ entries: range(4, 6) }), { sync: true });
     await expect(failed).rejects.toThrow(StorageError);
     await expect(failed).rejects.toThrow(/EIO: fsync failed/);
