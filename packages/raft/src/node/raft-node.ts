@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../core/logger';
 import { sendableBeforePersist, type ConfState, type Entry, type Message, type NodeId, type Ready, type Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
+import { applyInSlices } from './apply-turns';
 import { DeferredCommit } from './deferred-commit';
 import { roleChangeReason } from './role-change-reason';
 import { packSnapshotEnvelope, unpackSnapshotEnvelope, validateSnapshotEnvelope, type SnapshotEnvelope } from './snapshot-envelope';
@@ -494,10 +495,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
     // Committed entries are durable on a quorum already: apply them while this Ready's new
     // entries are still being written; in slices, so a burst leaves the loop to ticks and peers.
-    for (let i = 0; i < rd.committedEntries.length; i++) {
-      if (i > 0 && i % APPLY_PER_TURN === 0) await nextTurn();
-      this.applyEntry(rd.committedEntries[i] as Entry);
-    }
+    await applyInSlices(rd.committedEntries, (e) => this.applyEntry(e));
     if (written !== null) {
       this.readyApplied = true;
       try {
@@ -670,11 +668,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.readsWaitingApply.length = 0;
   }
 }
-
-/** Committed entries applied per turn of the event loop (the rest wait for the next turn). */
-const APPLY_PER_TURN = 128;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
