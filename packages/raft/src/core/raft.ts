@@ -444,10 +444,9 @@ export class Raft {
   }
 
   private handleVote(m: VoteMessage): void {
-    const canVote =
-      this.vote === m.from ||
-      (this.vote === '' && this.lead === '') ||
-      (m.type === 'preVote' && m.term > this.term);
+    // No configuration yet (waiting to be added, or back with an empty data dir): no voter, and a vote it gave before may be forgotten.
+    const canVote = (this.voters.size > 0 || this.learners.size > 0) &&
+      (this.vote === m.from || (this.vote === '' && this.lead === '') || (m.type === 'preVote' && m.term > this.term));
     const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
     if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
       // A granted PreVote answers at the candidate's future term so it can count it.
