@@ -22,6 +22,8 @@ export interface DeadMemberOptions {
  */
 export class DeadMembers {
   private readonly lastHeard = new Map<string, number>();
+  /** Each member's `heard` counter at the last check: a change means it spoke since. */
+  private readonly heardCount = new Map<string, number>();
   private leaderSince = -1;
   private removing = false;
   private timer: NodeJS.Timeout | null = null;
@@ -43,6 +45,7 @@ export class DeadMembers {
     if (!node.isLeader()) {
       this.leaderSince = -1;
       this.lastHeard.clear();
+      this.heardCount.clear();
       return;
     }
     const now = performance.now();
@@ -52,13 +55,19 @@ export class DeadMembers {
     let dead: string | undefined;
     for (const [id, pr] of st.progress) {
       if (id === this.replica.id) continue;
-      if (pr.active || !this.lastHeard.has(id)) this.lastHeard.set(id, pr.active ? now : this.leaderSince);
+      const heard = pr.heard !== (this.heardCount.get(id) ?? 0);
+      this.heardCount.set(id, pr.heard);
+      if (heard || !this.lastHeard.has(id)) this.lastHeard.set(id, heard ? now : this.leaderSince);
       const silentMs = now - (this.lastHeard.get(id) ?? now);
       if (silentMs < this.o.timeoutMs || !this.o.removable(id)) continue;
       if (!pr.learner && st.confState.voters.length - 1 < this.o.minVoters) continue;
       dead ??= id;
     }
-    for (const id of this.lastHeard.keys()) if (!st.progress.has(id)) this.lastHeard.delete(id);
+    for (const id of this.lastHeard.keys()) {
+      if (st.progress.has(id)) continue;
+      this.lastHeard.delete(id);
+      this.heardCount.delete(id);
+    }
     if (dead === undefined || this.removing) return;
     const id = dead;
     const silentMs = Math.round(now - (this.lastHeard.get(id) ?? now));

@@ -523,6 +523,7 @@ export class Raft {
     const pr = this.prs.get(m.from);
     if (pr === undefined) return;
     pr.recentActive = true;
+    pr.heard++;
     switch (m.type) {
       case 'appResp':
         this.handleAppendResponse(m, pr);

@@ -10,8 +10,8 @@ export interface MemberProgress {
   readonly next: number;
   readonly state: string;
   readonly learner: boolean;
-  /** It answered since the leader's last CheckQuorum round (reset every election timeout). */
-  readonly active: boolean;
+  /** Messages this leader received from it (grows while it is alive; 0 again for a new leader). */
+  readonly heard: number;
 }
 
 /** A snapshot of the node's state for status output and tests. */
@@ -189,7 +189,7 @@ export class RawNode {
     const r = this.raft;
     const progress = new Map<NodeId, MemberProgress>();
     if (r.role === 'leader') {
-      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner, active: pr.recentActive });
+      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner, heard: pr.heard });
     }
     return {
       id: r.id,
