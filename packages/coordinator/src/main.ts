@@ -93,6 +93,7 @@ async function run(cfg: ServerConfig): Promise<void> {
       ? new MemberKeeper({
           self: cfg.id, clusterId: cfg.clusterId, peerAddress: cfg.advertisePeer, clientAddress: cfg.advertiseClient, logger,
           contacts: () => [replica.leaderClientAddress(), ...Object.values(cfg.initialCluster).map((a) => a.client)],
+          leading: () => replica.isLeader(),
         })
       : null;
   const deadMembers =

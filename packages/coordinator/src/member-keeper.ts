@@ -10,6 +10,8 @@ export interface MemberKeeperOptions {
   readonly clientAddress: string;
   /** Client addresses to ask for the leader (the founders; the current leader first if known). */
   readonly contacts: () => readonly string[];
+  /** Whether this node leads now (a leader is a voter of its own configuration: nothing to ask). */
+  readonly leading: () => boolean;
   readonly logger: Logger;
   readonly pollMs?: number;
   /** How long the leader may take to catch this node up and promote it, per attempt. */
@@ -42,6 +44,10 @@ export class MemberKeeper {
     let lastLog = 0;
     let asked = false;
     while (!this.stopped) {
+      if (o.leading()) {
+        o.logger.info({ ms: Math.round(performance.now() - started), added: asked }, 'this node is a voter (it leads)');
+        return;
+      }
       const leader = await findLeader(o.self, o.clusterId, o.contacts(), 2000);
       let why = 'no leader answers';
       if (leader !== null) {
