@@ -3,7 +3,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import {
-  APP, CLIENT_LABEL, CLIENT_SERVICE, DATA_DIR, IMAGE, METRICS_NAMESPACE_LABEL, PEER_SERVICE, PORTS, PORT_NAMES, REPLICAS, RUN_AS,
+  APP, CLIENT_LABEL, CLIENT_SERVICE, DATA_DIR, DEAD_MEMBER_TIMEOUT_MS, IMAGE, METRICS_NAMESPACE_LABEL, PEER_SERVICE, PORTS, PORT_NAMES, REPLICAS, RUN_AS,
   TERMINATION_GRACE_SECONDS, commonLabels, peerServiceLabels, selectorLabels,
 } from './settings';
 
@@ -58,9 +58,12 @@ export const serverEnv = (): IEnvVar[] => [
   { name: 'QUORUMLOCK_LISTEN_PEER', value: `0.0.0.0:${PORTS.peer}` },
   { name: 'QUORUMLOCK_METRICS_LISTEN', value: `0.0.0.0:${PORTS.metrics}` },
   // Members are <statefulset>-<ordinal>.<this domain>; ordinals below BOOTSTRAP_EXPECT found the
-  // cluster, every other pod (or one with a lost volume) joins it as a learner.
+  // cluster, every other pod (or one with a lost volume) adds itself as a learner, promoted once
+  // caught up. Pods past the founders that stay silent this long are removed by the leader: how a
+  // scale-down leaves the configuration (README, "Deploy on Kubernetes").
   { name: 'QUORUMLOCK_DISCOVERY_DOMAIN', value: `${PEER_SERVICE}.$(POD_NAMESPACE).svc.cluster.local` },
   { name: 'QUORUMLOCK_BOOTSTRAP_EXPECT', value: String(REPLICAS) },
+  { name: 'QUORUMLOCK_DEAD_MEMBER_TIMEOUT_MS', value: String(DEAD_MEMBER_TIMEOUT_MS) },
   { name: 'QUORUMLOCK_LOG_LEVEL', value: 'info' },
   // `kubectl exec quorumlock-0 -- lockctl status` talks to the local member.
   { name: 'QUORUMLOCK_ENDPOINTS', value: `127.0.0.1:${PORTS.client}` },

@@ -22,6 +22,13 @@ export const RUN_AS = 10001;
  */
 export const TERMINATION_GRACE_SECONDS = 30;
 
+/**
+ * A pod past the founders that the leader has not heard from this long is removed (scale-down).
+ * Longer than any restart, drain or reschedule that brings the pod back with its volume, or that
+ * would remove a member that is coming back.
+ */
+export const DEAD_MEMBER_TIMEOUT_MS = 60_000;
+
 /** Pods that may reach the client port carry this label (NetworkPolicy). */
 export const CLIENT_LABEL = `${APP}-client`;
 /** Namespaces whose pods may scrape /metrics carry this label (NetworkPolicy). */

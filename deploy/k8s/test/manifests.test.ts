@@ -125,6 +125,8 @@ test('the StatefulSet: parallel start, rolling updates, a volume per member at t
   // Members advertise stable DNS names under the headless Service, never pod IPs.
   expect(env.get('QUORUMLOCK_DISCOVERY_DOMAIN')?.value).toBe(`${PEER_SERVICE}.$(POD_NAMESPACE).svc.cluster.local`);
   expect(Number(env.get('QUORUMLOCK_BOOTSTRAP_EXPECT')?.value)).toBe(sts.replicas);
+  // Scale-down cleanup: far above a pod's restart, so a rolling update never removes a member.
+  expect(Number(env.get('QUORUMLOCK_DEAD_MEMBER_TIMEOUT_MS')?.value)).toBeGreaterThanOrEqual(30_000);
   expect(server.env.some((e) => e.name === 'QUORUMLOCK_INITIAL_CLUSTER')).toBe(false);
   // node receives SIGTERM itself: no npm or shell in between.
   expect(server.command[0]).toBe('node');

@@ -17,6 +17,12 @@ export interface ServerConfig {
   readonly advertiseClient: string;
   readonly initialCluster: Readonly<Record<string, MemberAddresses>>;
   readonly join: boolean;
+  /** This node's peer address as the leader reaches it ('' if unknown: a manual --join). */
+  readonly advertisePeer: string;
+  /** With --discovery-domain: the node adds itself and the leader removes dead members (discovery.ts). */
+  readonly discovery?: OrdinalDiscovery;
+  /** With --discovery-domain: silence after which the leader removes a member past the founders; 0: never. */
+  readonly deadMemberTimeoutMs: number;
   readonly metricsListen: string;
   readonly readyMaxApplyLag: number;
   readonly tickMs: number;
@@ -66,6 +72,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'initial-cluster', kind: 'string', help: 'founding members: ID=PEER_HOST:PORT/CLIENT_HOST:PORT,...; with --join, the existing members (how to reach them)' },
   { flag: 'discovery-domain', kind: 'string', help: 'StatefulSet discovery instead of --initial-cluster: --id is <set>-<ordinal> and member <set>-<i> is reached at <set>-<i>.DOMAIN (the headless Service) on this node\'s peer and client ports' },
   { flag: 'bootstrap-expect', kind: 'int', help: 'with --discovery-domain: ordinals 0..N-1 found the cluster; a higher ordinal starts with --join and waits for `lockctl members add`' },
+  { flag: 'dead-member-timeout-ms', kind: 'int', help: 'with --discovery-domain: the leader removes a member at or past --bootstrap-expect that it has not heard from for this long (how a scale-down leaves the configuration); 0: never (default 60000)' },
   { flag: 'join', kind: 'bool', dflt: 'false', help: 'start empty and wait to be added with `lockctl members add`; --initial-cluster must then list the existing members' },
   { flag: 'metrics-listen', kind: 'string', dflt: '', help: 'host:port of the HTTP server for /metrics (Prometheus), /livez and /readyz; empty: off' },
   { flag: 'ready-max-apply-lag', kind: 'int', dflt: '1000', help: '/readyz answers 503 while more committed entries than this are not applied yet' },
@@ -223,6 +230,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     throw new ConfigError(`--initial-cluster '${str('initial-cluster')}' must name this node '${id}' (or start with --join)`);
   }
   const advertise = str('advertise-client') || (discovered?.advertiseClient ?? '');
+  if (discovered === undefined && str('dead-member-timeout-ms') !== '') throw new ConfigError('--dead-member-timeout-ms needs --discovery-domain');
+  const deadMemberTimeoutMs = str('dead-member-timeout-ms') === '' ? 60_000 : int('dead-member-timeout-ms', 0, 86_400_000);
   const metricsListen = str('metrics-listen');
   if (metricsListen !== '') hostPort('metrics-listen', metricsListen);
   const tickMs = int('tick-ms', 1, 10_000);
@@ -253,6 +262,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     advertiseClient: advertise !== '' ? hostPort('advertise-client', advertise) : initialCluster[id]?.client ?? listenClient,
     initialCluster,
     join,
+    advertisePeer: discovered?.advertisePeer ?? initialCluster[id]?.peer ?? '',
+    ...(discovered === undefined ? {} : { discovery: discovered }),
+    deadMemberTimeoutMs,
     metricsListen,
     readyMaxApplyLag: int('ready-max-apply-lag', 0, 100_000_000),
     tickMs,

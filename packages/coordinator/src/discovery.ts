@@ -12,6 +12,11 @@ export interface OrdinalDiscovery {
   readonly join: boolean;
   /** This member's client address as others reach it: its stable DNS name, never a pod IP. */
   readonly advertiseClient: string;
+  /** This member's peer address, the same way. */
+  readonly advertisePeer: string;
+  /** Members the dead-member cleanup may remove: pods of this set at or past bootstrapExpect. */
+  readonly removable: (id: string) => boolean;
+  readonly bootstrapExpect: number;
 }
 
 const ORDINAL_ID = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)-(\d+)$/;
@@ -36,5 +41,9 @@ export function membersFromOrdinals(id: string, domain: string, bootstrapExpect:
   const at = (name: string): MemberAddresses => ({ peer: `${name}.${domain}:${peerPort}`, client: `${name}.${domain}:${clientPort}` });
   const initialCluster: Record<string, MemberAddresses> = {};
   for (let i = 0; i < bootstrapExpect; i++) initialCluster[`${set}-${i}`] = at(`${set}-${i}`);
-  return { initialCluster, join: ordinal >= bootstrapExpect, advertiseClient: at(id).client };
+  const removable = (other: string): boolean => {
+    const o = ORDINAL_ID.exec(other);
+    return o !== null && o[1] === set && Number(o[3]) >= bootstrapExpect;
+  };
+  return { initialCluster, join: ordinal >= bootstrapExpect, advertiseClient: at(id).client, advertisePeer: at(id).peer, removable, bootstrapExpect };
 }

@@ -3,65 +3,182 @@ import type { Logger } from '@quorumlock/raft';
 import type { MemberAddresses } from './replica';
 import { v1 } from './server/proto';
 
-/** A founder must not bootstrap: the running cluster already knows it (or no longer lists it). */
-export class ReturningFounderError extends Error {
-  override readonly name = 'ReturningFounderError';
-}
-
-interface PeerStatus {
+export interface PeerStatus {
+  readonly clusterId: string;
   readonly leaderId: string;
   readonly term: number;
   readonly answeredBy: string;
-  readonly members: readonly { readonly id: string; readonly matchIndex: number }[];
+  readonly members: readonly { readonly id: string; readonly clientAddress: string; readonly matchIndex: number; readonly commitIndex: number; readonly voter: boolean }[];
 }
 
-type StatusClient = grpc.Client & {
+type AdminStub = grpc.Client & {
   status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: PeerStatus) => void): void;
+  removeMember(req: { id: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
+  addMember(req: { id: string; peerAddress: string; clientAddress: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
 };
 
-function askStatus(address: string, timeoutMs: number): Promise<PeerStatus | null> {
-  const client = new v1.AdminService(address, grpc.credentials.createInsecure()) as unknown as StatusClient;
+function stub(address: string): AdminStub {
+  return new v1.AdminService(address, grpc.credentials.createInsecure()) as unknown as AdminStub;
+}
+
+/** AdminService.Status of `address`, or null when it does not answer in time. */
+export function askStatus(address: string, timeoutMs: number): Promise<PeerStatus | null> {
+  const client = stub(address);
   return new Promise<PeerStatus | null>((resolve) => {
     client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res : null));
   }).finally(() => client.close());
 }
 
+/** Call AdminService.RemoveMember or AddMember on `address`; resolves with the gRPC error, or null. */
+export function callMembership(
+  address: string,
+  call: { readonly remove: string } | { readonly add: { id: string; peerAddress: string; clientAddress: string } },
+  timeoutMs: number,
+): Promise<grpc.ServiceError | null> {
+  const client = stub(address);
+  const opts = { deadline: Date.now() + timeoutMs };
+  return new Promise<grpc.ServiceError | null>((resolve) => {
+    if ('remove' in call) client.removeMember({ id: call.remove }, opts, (err) => resolve(err));
+    else client.addMember(call.add, opts, (err) => resolve(err));
+  }).finally(() => client.close());
+}
+
+/** The leader's client address as `st` (a member's answer) knows it ('' if none). */
+export function leaderAddressOf(st: PeerStatus): string {
+  if (st.leaderId === '') return '';
+  return st.members.find((m) => m.id === st.leaderId)?.clientAddress ?? '';
+}
+
 /**
- * Before a founder bootstraps an empty data dir, ask the other founders (their client ports, as
- * etcd asks its peers before bootstrapping a member) whether the cluster already has a history
- * that includes this node. If a leader has had entries acknowledged by it, this node lost its
- * data: bootstrapping again would start a second history under the same id, and its forgotten
- * votes and acknowledgements would still count. If the cluster no longer lists it, it was
- * removed. Either way it must come back with --join. Peers that do not answer (a new cluster
- * whose other founders are not up yet) let it bootstrap.
+ * Whether a founder's answer shows a cluster that has run: a known leader, entries committed past
+ * the founders' bootstrap entries, or a membership that no longer lists `self`. A founder that has
+ * only bootstrapped (or waits to, like this one) shows none of these.
  */
-export async function checkFounderMayBootstrap(
-  self: string,
-  initialCluster: Readonly<Record<string, MemberAddresses>>,
-  logger: Logger,
-  timeoutMs = 2000,
+export function showsHistory(st: PeerStatus, self: string, founders: number): boolean {
+  if (st.leaderId !== '') return true;
+  const own = st.members.find((m) => m.id === st.answeredBy);
+  if (own !== undefined && own.commitIndex > founders) return true;
+  return st.members.length > 0 && !st.members.some((m) => m.id === self);
+}
+
+/**
+ * While an empty founder decides, it answers Status on its client port as a member that has not
+ * bootstrapped (term 0, no members), so the other founders can tell a new cluster from an old one.
+ */
+async function waitingResponder(self: string, clusterId: string, listen: string): Promise<grpc.Server> {
+  const server = new grpc.Server();
+  const status: grpc.handleUnaryCall<object, object> = (_call, cb) =>
+    cb(null, { clusterId, leaderId: '', term: 0, members: [], answeredBy: self, sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0 });
+  server.addService((v1.AdminService as unknown as { service: grpc.ServiceDefinition }).service, { status });
+  await new Promise<void>((resolve, reject) => server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  return server;
+}
+
+export interface EmptyFounderOptions {
+  readonly self: string;
+  readonly clusterId: string;
+  readonly initialCluster: Readonly<Record<string, MemberAddresses>>;
+  /** This node's client listen address, where it answers Status while it decides. */
+  readonly listenClient: string;
+  readonly logger: Logger;
+  readonly pollMs?: number;
+  readonly timeoutMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How a founder whose data dir is empty starts. Bootstrapping is only safe in a new cluster; a
+ * founder that lost its volume must never count as its old self (its forgotten votes and
+ * acknowledgements would still count), so:
+ *
+ * - `bootstrap` only once every other founder has answered and none shows a history (as Consul's
+ *   bootstrap_expect waits for all the expected servers). A founder that no one answers waits: it
+ *   cannot tell a new cluster from one whose other members are down.
+ * - `rejoin` as soon as one founder shows a history: the old incarnation is removed through the
+ *   leader first (so the leader forgets its match index and no one counts its vote), then this node
+ *   starts with no configuration and is added back as a learner, promoted once caught up
+ *   (member-keeper.ts). This is what etcd asks the operator to do by hand (member remove, then
+ *   member add with --initial-cluster-state existing); here it needs no operator.
+ */
+export async function decideEmptyFounderStart(o: EmptyFounderOptions): Promise<'bootstrap' | 'rejoin'> {
+  const founders = Object.keys(o.initialCluster).length;
+  const others = Object.entries(o.initialCluster).filter(([id]) => id !== o.self);
+  const pollMs = o.pollMs ?? 500;
+  const timeoutMs = o.timeoutMs ?? 2000;
+  const responder = await waitingResponder(o.self, o.clusterId, o.listenClient);
+  let lastLog = 0;
+  try {
+    for (;;) {
+      const answers = await Promise.all(others.map(([, a]) => (a.client === '' ? Promise.resolve(null) : askStatus(a.client, timeoutMs))));
+      const heard = answers.filter((a): a is PeerStatus => a !== null && a.clusterId === o.clusterId);
+      const old = heard.find((st) => showsHistory(st, o.self, founders));
+      if (old !== undefined) {
+        o.logger.warn(
+          { answeredBy: old.answeredBy, leader: old.leaderId, term: old.term },
+          'empty data dir, but the cluster already has a history: this node rejoins as a new member (its old incarnation is removed first), it does not bootstrap',
+        );
+        await removeOldIncarnation(o, [leaderAddressOf(old), ...others.map(([, a]) => a.client)]);
+        return 'rejoin';
+      }
+      if (heard.length === others.length) {
+        o.logger.info({ founders: Object.keys(o.initialCluster) }, 'empty data dir: every founder answered and none has a history; bootstrapping a new cluster');
+        return 'bootstrap';
+      }
+      if (performance.now() - lastLog > 5000) {
+        lastLog = performance.now();
+        const missing = others.filter((_, i) => answers[i] === null || answers[i]?.clusterId !== o.clusterId).map(([id]) => id);
+        o.logger.info({ missing }, 'empty data dir: waiting for every founder to answer before bootstrapping (a founder cannot tell a new cluster from one whose members are down)');
+      }
+      await sleep(pollMs);
+    }
+  } finally {
+    responder.forceShutdown();
+  }
+}
+
+/** The leader's own Status, found through any of `contacts` (client addresses); null if none answers as leader. */
+export async function findLeader(self: string, clusterId: string, contacts: readonly string[], timeoutMs: number): Promise<{ address: string; status: PeerStatus } | null> {
+  for (const c of contacts) {
+    if (c === '') continue;
+    const s = await askStatus(c, timeoutMs);
+    if (s === null || s.clusterId !== clusterId || s.answeredBy === self) continue;
+    const address = s.leaderId === s.answeredBy ? c : leaderAddressOf(s);
+    if (address === '') continue;
+    const leader = address === c ? s : await askStatus(address, timeoutMs);
+    if (leader !== null && leader.leaderId === leader.answeredBy && leader.leaderId !== '') return { address, status: leader };
+  }
+  return null;
+}
+
+/**
+ * Before a node with an empty data dir starts Raft: wait for a leader and have it remove this
+ * node's old incarnation if the configuration still lists it. Until then this node must not run
+ * Raft at all: the leader would still count the old incarnation's match index and vote.
+ */
+export async function removeOldIncarnation(
+  o: Pick<EmptyFounderOptions, 'self' | 'clusterId' | 'logger' | 'pollMs' | 'timeoutMs'>,
+  contacts: readonly string[],
 ): Promise<void> {
-  const peers = Object.entries(initialCluster).filter(([id, a]) => id !== self && a.client !== '');
-  const answers = await Promise.all(peers.map(([, a]) => askStatus(a.client, timeoutMs)));
-  const heard = answers.filter((a): a is PeerStatus => a !== null);
-  logger.info({ asked: peers.length, answered: heard.length }, 'empty data dir: asked the other founders whether the cluster knows this node');
-  const fix =
-    `remove it from the cluster (\`lockctl members remove ${self}\`), then start it with --join and add it again ` +
-    `(\`lockctl members add ${self} --peer HOST:PORT --client HOST:PORT\`); or restore its data dir`;
-  for (const st of heard) {
-    const me = st.members.find((m) => m.id === self);
-    if (st.leaderId === st.answeredBy && me !== undefined && me.matchIndex > 0) {
-      throw new ReturningFounderError(
-        `node ${self} starts with an empty data dir, but leader ${st.leaderId} (term ${st.term}) has had entries up to ` +
-          `index ${me.matchIndex} acknowledged by it: it lost its data and must not bootstrap a second history; ${fix}`,
-      );
+  const pollMs = o.pollMs ?? 500;
+  const timeoutMs = o.timeoutMs ?? 2000;
+  let lastLog = 0;
+  for (;;) {
+    const leader = await findLeader(o.self, o.clusterId, contacts, timeoutMs);
+    let why = 'no leader answers';
+    if (leader !== null) {
+      if (!leader.status.members.some((m) => m.id === o.self)) return;
+      const err = await callMembership(leader.address, { remove: o.self }, timeoutMs);
+      if (err === null || err.code === grpc.status.NOT_FOUND) {
+        o.logger.warn({ leader: leader.status.leaderId }, 'empty data dir: the old incarnation of this node was removed from the configuration; it rejoins as a new member');
+        return;
+      }
+      why = err.details;
     }
-    if (st.term > 1 && me === undefined && st.members.length > 0) {
-      throw new ReturningFounderError(
-        `node ${self} starts with an empty data dir as a founder, but the running cluster (asked ${st.answeredBy}, term ${st.term}) ` +
-          `no longer lists it (members: ${st.members.map((m) => m.id).join(', ')}); start it with --join and add it with ` +
-          `\`lockctl members add ${self} --peer HOST:PORT --client HOST:PORT\``,
-      );
+    if (performance.now() - lastLog > 5000) {
+      lastLog = performance.now();
+      o.logger.info({ why }, 'empty data dir: waiting to remove this node\'s old incarnation before starting');
     }
+    await sleep(pollMs);
   }
 }

@@ -8,7 +8,8 @@ import * as http from 'node:http';
 import pino from 'pino';
 import { ConfigError, helpText, loadConfig, type ServerConfig } from './config';
 import { StorageError } from '@quorumlock/raft';
-import { ReturningFounderError } from './founder-check';
+import { DeadMembers } from './dead-members';
+import { MemberKeeper } from './member-keeper';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { VERSION } from './version';
@@ -34,6 +35,8 @@ async function run(cfg: ServerConfig): Promise<void> {
     // transport needs their addresses to answer the leader that adds this node.
     initialCluster: cfg.initialCluster,
     join: cfg.join,
+    autoJoin: cfg.discovery !== undefined,
+    listenClient: cfg.listenClient,
     tickMs: cfg.tickMs,
     electionTicks: cfg.electionTicks,
     maxClockSkewMs: cfg.maxClockSkewMs,
@@ -83,7 +86,22 @@ async function run(cfg: ServerConfig): Promise<void> {
     });
     await new Promise<void>((resolve) => metricsServer?.listen(port, host, resolve));
   }
-  logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join }, 'quorumlock-server started');
+  // With discovery (or after an empty founder found its cluster running) the node adds itself,
+  // and the leader removes members past the founders that stay silent (a scale-down).
+  const keeper =
+    cfg.discovery !== undefined || replica.rejoined
+      ? new MemberKeeper({
+          self: cfg.id, clusterId: cfg.clusterId, peerAddress: cfg.advertisePeer, clientAddress: cfg.advertiseClient, logger,
+          contacts: () => [replica.leaderClientAddress(), ...Object.values(cfg.initialCluster).map((a) => a.client)],
+          leading: () => replica.isLeader(),
+        })
+      : null;
+  const deadMembers =
+    cfg.discovery === undefined
+      ? null
+      : new DeadMembers(replica, { timeoutMs: cfg.deadMemberTimeoutMs, removable: cfg.discovery.removable, minVoters: cfg.discovery.bootstrapExpect, logger });
+  deadMembers?.start();
+  logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join || replica.rejoined }, 'quorumlock-server started');
   process.send?.({ type: 'started', clientPort: client.port });
 
   let stopping = false;
@@ -91,6 +109,8 @@ async function run(cfg: ServerConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    keeper?.stop();
+    deadMembers?.stop();
     void (async () => {
       if (replica.isLeader()) {
         try {
@@ -132,9 +152,9 @@ function main(): void {
     return;
   }
   run(cfg).catch((e: unknown) => {
-    // A refusal to start (damaged or foreign data dir, a founder that lost its data) is the
-    // operator's to fix: its message says what to do, a stack trace would only bury it.
-    const refusal = e instanceof StorageError || e instanceof ReturningFounderError;
+    // A refusal to start (damaged or foreign data dir) is the operator's to fix: its message
+    // says what to do, a stack trace would only bury it.
+    const refusal = e instanceof StorageError;
     const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
     process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
     process.exit(1);

@@ -10,7 +10,7 @@ import {
 } from '@quorumlock/raft';
 import { LockStateMachine } from './state/lock-state-machine';
 import { encodeCommand } from './state/codec';
-import { checkFounderMayBootstrap } from './founder-check';
+import { decideEmptyFounderStart, removeOldIncarnation } from './founder-check';
 import { ConsistencyChecker, ConsistencyMonitor, StateHashes } from './consistency';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
@@ -42,6 +42,13 @@ export interface ReplicaOptions {
   readonly initialCluster: Readonly<Record<NodeId, MemberAddresses>>;
   /** Start empty and wait to be added by the leader (AdminService.AddMember). */
   readonly join: boolean;
+  /**
+   * The node adds itself (StatefulSet discovery): with an empty data dir and --join, the old
+   * incarnation of this id, if the configuration still lists one, is removed before Raft starts.
+   */
+  readonly autoJoin?: boolean;
+  /** Where an empty founder answers Status while it decides whether to bootstrap (default clientAddress). */
+  readonly listenClient?: string;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly maxClockSkewMs: number;
@@ -101,6 +108,8 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Proposals held until this leader's first entry applied (see LeaderClock). */
   private heldForClock: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private transport: GrpcTransport | null = null;
+  /** A founder that found its data dir empty in a running cluster: it must add itself back (MemberKeeper). */
+  rejoined = false;
 
   private constructor(
     opts: ReplicaOptions,
@@ -121,13 +130,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   static async open(opts: ReplicaOptions): Promise<Replica> {
     const storage = await LevelStorage.open(opts.dataDir, { identity: { clusterId: opts.clusterId, nodeId: opts.id } });
     const empty = storage.lastIndex() === 0 && storage.snapshot().meta.index === 0 && storage.initialState().hardState.term === 0;
-    if (empty && !opts.join) {
-      try {
-        await checkFounderMayBootstrap(opts.id, opts.initialCluster, opts.logger);
-      } catch (e) {
-        await storage.close();
-        throw e;
+    let join = opts.join;
+    try {
+      const base = { self: opts.id, clusterId: opts.clusterId, logger: opts.logger };
+      if (empty && !join) {
+        const start = await decideEmptyFounderStart({ ...base, initialCluster: opts.initialCluster, listenClient: opts.listenClient ?? opts.clientAddress });
+        join = start === 'rejoin';
+      } else if (empty && opts.autoJoin === true) {
+        await removeOldIncarnation(base, Object.values(opts.initialCluster).map((a) => a.client));
       }
+    } catch (e) {
+      await storage.close();
+      throw e;
     }
     const peers: Record<NodeId, string> = {};
     const contexts: Record<NodeId, Record<string, string>> = {};
@@ -173,7 +187,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       storage,
       transport,
       stateMachine: machine,
-      peers: opts.join ? {} : peers,
+      peers: join ? {} : peers,
       // A joining node is no founder, but it reaches the members it was told about its own way
       // (not through addresses from the leader's configuration).
       peerAddresses: peers,
@@ -187,6 +201,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       ...(opts.metrics ? { observer: raftObserverFor(opts.metrics) } : {}),
     });
     const r = new Replica(opts, sm, node, clock, hashes);
+    r.rejoined = join && !opts.join;
     replica = r;
     r.transport = transport;
     node.on('applied', (index) => hashes.afterApply(index));

@@ -155,6 +155,7 @@ export class CoordinatorCluster {
     for (let attempt = 1; ; attempt++) {
       try {
         await Promise.all(this.ids.map((id) => this.start(id)));
+        await this.waitAllVoters();
         return;
       } catch (e) {
         if (attempt >= attempts || this.opts.basePort !== undefined) throw e;
@@ -167,6 +168,25 @@ export class CoordinatorCluster {
         }
       }
     }
+  }
+
+  /**
+   * A founder that started late may find its peers already leading and rejoin as a learner
+   * (founder-check.ts): a new cluster is whole once the leader lists every node as a voter.
+   */
+  async waitAllVoters(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const leader = await this.waitLeader(Math.max(1000, deadline - Date.now())).catch(() => '');
+      const st = leader === '' ? null : await this.status(leader, 1000).catch(() => null);
+      if (st !== null) {
+        last = st.members.map((m) => `${m.id}:${m.role}`).join(' ');
+        if (this.ids.every((id) => st.members.some((m) => m.id === id && m.role !== 'learner'))) return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`not every node is a voter within ${timeoutMs} ms: ${last}`);
   }
 
   isRunning(id: string): boolean {

@@ -55,3 +55,16 @@ test('bad discovery settings are refused, naming the value', () => {
   expect(() => load(podEnv('quorumlock-0', { QUORUMLOCK_INITIAL_CLUSTER: 'quorumlock-0=a:1/a:2' }))).toThrow(/exclude each other/);
   expect(() => load({ ...podEnv('quorumlock-0'), QUORUMLOCK_DISCOVERY_DOMAIN: '', QUORUMLOCK_INITIAL_CLUSTER: 'quorumlock-0=a:1/a:2' })).toThrow(/--bootstrap-expect needs --discovery-domain/);
 });
+
+test('scale-down cleanup: only pods of this set at or past --bootstrap-expect are removable; the timeout needs discovery', () => {
+  const c = load(podEnv('quorumlock-4'));
+  expect(c.deadMemberTimeoutMs).toBe(60_000);
+  expect(c.advertisePeer).toBe('quorumlock-4.quorumlock-peers.ns.svc.cluster.local:7001');
+  const removable = c.discovery?.removable ?? ((): boolean => true);
+  expect(['quorumlock-0', 'quorumlock-2', 'quorumlock-3', 'quorumlock-10', 'other-3', 'quorumlock'].map(removable)).toEqual([false, false, true, true, false, false]);
+  expect(load(podEnv('quorumlock-0', { QUORUMLOCK_DEAD_MEMBER_TIMEOUT_MS: '15000' })).deadMemberTimeoutMs).toBe(15_000);
+  expect(() => load(podEnv('quorumlock-0', { QUORUMLOCK_DEAD_MEMBER_TIMEOUT_MS: 'soon' }))).toThrow("--dead-member-timeout-ms 'soon' must be an integer");
+  const manual = { QUORUMLOCK_ID: 'a', QUORUMLOCK_DATA_DIR: '/d', QUORUMLOCK_INITIAL_CLUSTER: 'a=h:1/h:2', QUORUMLOCK_DEAD_MEMBER_TIMEOUT_MS: '1000' };
+  expect(() => load(manual)).toThrow(ConfigError);
+  expect(() => load(manual)).toThrow('--dead-member-timeout-ms needs --discovery-domain');
+});

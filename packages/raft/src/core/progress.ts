@@ -19,6 +19,8 @@ export class Progress {
   probeSent = false;
   /** Heard from the peer since the last CheckQuorum round. */
   recentActive = false;
+  /** Messages the leader received from the peer (its liveness, for dead-member cleanup). */
+  heard = 0;
   isLearner: boolean;
   readonly inflights: Inflights;
   /** In snapshot state: the snapshot being sent and the next byte to send. */

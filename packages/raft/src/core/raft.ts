@@ -444,10 +444,9 @@ export class Raft {
   }
 
   private handleVote(m: VoteMessage): void {
-    const canVote =
-      this.vote === m.from ||
-      (this.vote === '' && this.lead === '') ||
-      (m.type === 'preVote' && m.term > this.term);
+    // No configuration yet (waiting to be added, or back with an empty data dir): no voter, and a vote it gave before may be forgotten.
+    const canVote = (this.voters.size > 0 || this.learners.size > 0) &&
+      (this.vote === m.from || (this.vote === '' && this.lead === '') || (m.type === 'preVote' && m.term > this.term));
     const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
     if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
       // A granted PreVote answers at the candidate's future term so it can count it.
@@ -524,6 +523,7 @@ export class Raft {
     const pr = this.prs.get(m.from);
     if (pr === undefined) return;
     pr.recentActive = true;
+    pr.heard++;
     switch (m.type) {
       case 'appResp':
         this.handleAppendResponse(m, pr);

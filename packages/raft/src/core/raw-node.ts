@@ -4,6 +4,16 @@ import { silentLogger } from './logger';
 import { Raft, decodeConfChange, type ProposeResult } from './raft';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, Role, SoftState } from './types';
 
+/** The leader's view of one member. */
+export interface MemberProgress {
+  readonly match: number;
+  readonly next: number;
+  readonly state: string;
+  readonly learner: boolean;
+  /** Messages this leader received from it (grows while it is alive; 0 again for a new leader). */
+  readonly heard: number;
+}
+
 /** A snapshot of the node's state for status output and tests. */
 export interface Status {
   readonly id: NodeId;
@@ -18,7 +28,7 @@ export interface Status {
   readonly confState: ConfState;
   readonly leadTransferee: NodeId;
   /** On the leader: each member's replication progress. */
-  readonly progress: ReadonlyMap<NodeId, { readonly match: number; readonly next: number; readonly state: string; readonly learner: boolean }>;
+  readonly progress: ReadonlyMap<NodeId, MemberProgress>;
 }
 
 /**
@@ -203,9 +213,9 @@ export class RawNode {
 
   status(): Status {
     const r = this.raft;
-    const progress = new Map<NodeId, { match: number; next: number; state: string; learner: boolean }>();
+    const progress = new Map<NodeId, MemberProgress>();
     if (r.role === 'leader') {
-      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner });
+      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner, heard: pr.heard });
     }
     return {
       id: r.id,

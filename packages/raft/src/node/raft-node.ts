@@ -339,7 +339,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    */
   async addMember(id: NodeId, context: Readonly<Record<string, string>>, catchUpMs = 30_000): Promise<void> {
     if (!context['peer']) throw new ProposalRefusedError(`member ${id} needs a peer address in its context`);
-    await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) });
+    if (!this.raw.raft.learners.has(id)) await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) }); // a retry promotes
     const deadline = performance.now() + catchUpMs;
     for (;;) {
       const st = this.raw.status();

@@ -271,3 +271,21 @@ describe('bootstrap through peers', () => {
     expect(c.raft('a').term).toBe(2);
   });
 });
+
+describe('a node with no configuration yet', () => {
+  // A member back with an empty data dir (or one waiting to be added) has forgotten any vote it
+  // gave: granting one now could elect a second leader in a term it already voted in.
+  it('grants no vote and no PreVote, whatever the candidate\'s log', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    const empty = c.add('n4');
+    expect(empty.raft.confState()).toEqual({ voters: [], learners: [] });
+    for (const type of ['preVote', 'vote'] as const) {
+      empty.raft.msgs = [];
+      empty.raft.step({ type, from: 'n2', to: 'n4', term: 7, lastIndex: 10, lastTerm: 7, transfer: false });
+      const answers = empty.raft.msgs.filter((m) => m.type === (type === 'vote' ? 'voteResp' : 'preVoteResp'));
+      expect(answers).toEqual([expect.objectContaining({ reject: true })]);
+    }
+    expect(empty.raft.vote).toBe('');
+  });
+});
