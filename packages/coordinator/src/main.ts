@@ -13,6 +13,8 @@ import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { VERSION } from './version';
 import { attachAuditLog } from './server/audit-log';
+import { Authorizer } from './server/auth/authorizer';
+import { AuthFileError } from './server/auth/token-file';
 import { startClientServer } from './server/grpc-server';
 import { processLoopMonitor } from './server/loop-monitor';
 import { healthHandler } from './server/health-http';
@@ -24,6 +26,11 @@ async function run(cfg: ServerConfig): Promise<void> {
   // Measure event-loop stalls from the start: they are what costs a busy leader its term.
   processLoopMonitor();
   const metrics = createMetrics(cfg.id);
+  // Before the replica opens: a bad policy or token file stops the start with its file and line.
+  const auth = cfg.authPolicyFile === '' ? undefined : Authorizer.fromFiles({ policyFile: cfg.authPolicyFile, tokenFile: cfg.authTokenFile || undefined }, logger);
+  if (auth === undefined) {
+    logger.warn({ auth: 'off' }, 'authorization is off (no --auth-policy-file): any caller that reaches the client port may lock, revoke, expire sessions and change members');
+  }
   const replica = await Replica.open({
     id: cfg.id,
     dataDir: cfg.dataDir,
@@ -64,7 +71,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     },
     logger,
     metrics,
-    { maxStreamsPerConnection: cfg.maxStreamsPerConnection },
+    { maxStreamsPerConnection: cfg.maxStreamsPerConnection, authorizer: auth?.authorizer },
   );
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
@@ -101,6 +108,7 @@ async function run(cfg: ServerConfig): Promise<void> {
         }
       }
       await client.shutdown();
+      auth?.stop();
       await replica.stop();
       metricsServer?.close();
       logger.flush();
@@ -134,7 +142,7 @@ function main(): void {
   run(cfg).catch((e: unknown) => {
     // A refusal to start (damaged or foreign data dir, a founder that lost its data) is the
     // operator's to fix: its message says what to do, a stack trace would only bury it.
-    const refusal = e instanceof StorageError || e instanceof ReturningFounderError;
+    const refusal = e instanceof StorageError || e instanceof ReturningFounderError || e instanceof AuthFileError;
     const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
     process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
     process.exit(1);
