@@ -145,7 +145,8 @@ function main(): void {
     const refusal = e instanceof StorageError || e instanceof ReturningFounderError || e instanceof AuthFileError;
     const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
     process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
-    process.exit(1);
+    // A bad policy or token file is bad input, like a bad flag.
+    process.exit(e instanceof AuthFileError ? 2 : 1);
   });
 }
 

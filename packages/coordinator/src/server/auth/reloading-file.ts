@@ -12,7 +12,9 @@ export const RELOAD_POLL_MS = 500;
  */
 export class ReloadingFile<T> {
   private value: T;
-  private watching = false;
+  /** The stat of what `value` was read from (a change is a difference from it, however brief the gap). */
+  private seen = '';
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly path: string,
@@ -31,6 +33,7 @@ export class ReloadingFile<T> {
   private load(): T {
     let text: string;
     try {
+      this.seen = this.stat();
       text = fs.readFileSync(this.path, 'utf8');
     } catch (e) {
       throw new AuthFileError(`${this.path}: cannot read the ${this.what}: ${e instanceof Error ? e.message : String(e)}`);
@@ -38,13 +41,23 @@ export class ReloadingFile<T> {
     return this.parse(text, this.path);
   }
 
+  private stat(): string {
+    const st = fs.statSync(this.path);
+    return `${st.mtimeMs}/${st.size}/${st.ino}`;
+  }
+
   start(pollMs = RELOAD_POLL_MS): void {
-    if (this.watching) return;
-    this.watching = true;
-    fs.watchFile(this.path, { interval: pollMs, persistent: false }, (now, before) => {
-      if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
-      this.reload();
-    });
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      let now: string;
+      try {
+        now = this.stat();
+      } catch {
+        now = 'missing';
+      }
+      if (now !== this.seen) this.reload();
+    }, pollMs);
+    this.timer.unref();
   }
 
   reload(): void {
@@ -52,13 +65,18 @@ export class ReloadingFile<T> {
       this.value = this.load();
       this.logger.info({ file: this.path, ...this.describe(this.value) }, `${this.what} reloaded`);
     } catch (e) {
+      // Not again until it changes once more: one error line per bad version of the file.
+      try {
+        this.seen = this.stat();
+      } catch {
+        this.seen = 'missing';
+      }
       this.logger.error({ file: this.path, err: e instanceof Error ? e.message : String(e) }, `${this.what} reload failed; the previous one stays in force`);
     }
   }
 
   stop(): void {
-    if (!this.watching) return;
-    this.watching = false;
-    fs.unwatchFile(this.path);
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
