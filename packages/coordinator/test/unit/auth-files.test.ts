@@ -39,7 +39,7 @@ describe('policy file', () => {
     expect(deniedReason(policy, 'orders-service', { kind: 'lock', action: 'Acquire' })).toBeUndefined();
     expect(deniedReason(policy, 'orders-service', { kind: 'lock', action: 'lock', lockName: 'orders/42' })).toBeUndefined();
     expect(deniedReason(policy, 'orders-service', { kind: 'lock', action: 'lock', lockName: 'billing/1' })).toBe(
-      "'orders-service' (role client) may not lock lock 'billing/1': permission 'lock:lock' needs a name under 'orders/'",
+      "'orders-service' (role client) may not lock 'billing/1': permission 'lock:lock' needs a name under 'orders/'",
     );
     expect(deniedReason(policy, 'worker', { kind: 'lock', action: 'lock', lockName: 'billing/1' })).toBeUndefined();
     expect(deniedReason(policy, 'worker', status)).toBeUndefined();

@@ -39,7 +39,7 @@ export type Permission =
 export function deniedReason(policy: Policy, identity: string, p: Permission): string | undefined {
   const g = policy.get(identity);
   const roles = g === undefined ? 'no role' : `role ${[...g.roles].join(', ')}`;
-  const resource = p.kind === 'lock' ? (p.lockName === undefined ? 'LockService' : `lock '${p.lockName.slice(0, 128)}'`) : p.resource;
+  const resource = p.kind === 'lock' ? (p.lockName === undefined ? 'LockService' : `'${p.lockName.slice(0, 128)}'`) : p.resource;
   const refuse = (needs: string): string => `'${identity}' (${roles}) may not ${p.action} ${resource}: permission '${permissionName(p)}' needs ${needs}`;
   if (g === undefined) return refuse(p.kind === 'admin' ? 'role admin' : p.kind === 'read' ? 'role reader or admin' : 'role client or admin');
   if (g.roles.has('admin')) return undefined;
