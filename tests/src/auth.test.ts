@@ -139,7 +139,7 @@ test('Revoke as reader or client is PERMISSION_DENIED naming the permission and 
   expect(metrics).toMatch(/quorumlock_audit_events_total\{[^}]*action="revoke"[^}]*outcome="ok"[^}]*\} [1-9]/);
 });
 
-test('expire-session, transfer-leader and snapshot by an admin are audited with their targets', async () => {
+test('expire-session, snapshot and a failed member removal by an admin are audited with their targets', async () => {
   const victim = client(TOKENS.worker, 'expire-me');
   await victim.acquire('jobs/2');
   // Read before the expiry: the SDK forgets the id once it learns its session is gone.
@@ -151,6 +151,10 @@ test('expire-session, transfer-leader and snapshot by an admin are audited with 
   const expired = await waitUntil(() => auditLines('expire-session').find((l) => l['session'] === sessionId), 5000, 'expire-session audited');
   expect(expired).toMatchObject({ identity: 'alice', client: 'expire-me', outcome: 'ok' });
   expect(auditLines('snapshot').filter((l) => l['identity'] === 'alice' && l['outcome'] === 'ok')).toHaveLength(1);
+  // A failed action is audited too, with its target and why it failed.
+  await expect(a.removeMember('n9')).rejects.toThrow(/member n9 is not in the cluster/);
+  const removal = await waitUntil(() => auditLines('member-remove').find((l) => l['member'] === 'n9'), 5000, 'member-remove audited');
+  expect(removal).toMatchObject({ identity: 'alice', outcome: 'failed', detail: 'member n9 is not in the cluster' });
 });
 
 test('a client limited to orders/ locking billing/1 is PERMISSION_DENIED; orders/1 is granted', async () => {
