@@ -135,7 +135,7 @@ describe('resume during a leader pause', () => {
     const names = Array.from({ length: 200 }, (_, i) => `n${i}`);
     names.forEach((name, i) => b1.lock(100 + i, name, { tryOnly: true }));
     const b2 = session(addr);
-    b2.send({ open: { sessionId: s.sessionId, ttlMs: TTL_MS, clientName: 'test' } });
+    b2.send({ open: { sessionId: s.sessionId, ttlMs: TTL_MS, clientName: 'test', sessionSecret: RawSession.secretOf(s.sessionId) } });
     await b2.next((r) => r.msg === 'opened');
     const b1End = await b1.waitEnd();
     expect(b1End.details).toMatch(/resumed on a newer stream/);

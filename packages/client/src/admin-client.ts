@@ -4,7 +4,7 @@
  * operator can look at a cluster that has no leader).
  */
 import { resolveBackoff, type BackoffOptions } from './backoff';
-import { ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
+import { authInterceptors, type CallAuthOptions, ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
 import { realClock, type Clock } from './clock';
 import { InvalidArgumentError } from './errors';
 import type { LockMode } from './lease';
@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from './logger';
 import { UnaryCaller, type UnaryCallOptions } from './unary';
 import { wire, type AdminMethods, type ConsistencyAlarmMsg, type HolderInfoMsg, type LockInfoMsg, type MemberStatusMsg, type SessionInfoMsg, type StatusResponseMsg, type WaiterInfoMsg } from './wire';
 
-export interface AdminClientOptions {
+export interface AdminClientOptions extends CallAuthOptions {
   readonly endpoints: readonly string[] | string;
   readonly tls?: boolean | TlsOptions | undefined;
   /**
@@ -80,7 +80,7 @@ export class AdminClient {
     } catch (err) {
       throw new InvalidArgumentError((err as Error).message);
     }
-    this.pool = new ChannelPool(credentialsFor(options.tls), options.dialMap);
+    this.pool = new ChannelPool(credentialsFor(options.tls), options.dialMap, authInterceptors(options));
     wire();
     this.unary = new UnaryCaller({
       endpoints: this.endpoints,

@@ -5,6 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from './errors';
 
+export { authInterceptors, type CallAuthOptions } from './call-auth';
+
 /** The trailer a follower sets on UNAVAILABLE: the leader's client address. */
 export const LEADER_METADATA_KEY = 'quorumlock-leader';
 /** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
@@ -103,13 +105,15 @@ export class ChannelPool {
   constructor(
     private readonly credentials: grpc.ChannelCredentials,
     private readonly dialMap: Readonly<Record<string, string>> = {},
+    /** Client interceptors of every call, e.g. the bearer token (call-auth.ts). */
+    private readonly interceptors: grpc.Interceptor[] = [],
   ) {}
 
   get(address: string): grpc.Client {
     if (this.closed) throw new Error('invariant: channel pool used after close');
     let c = this.clients.get(address);
     if (c === undefined) {
-      c = new grpc.Client(this.dialMap[address] ?? address, this.credentials, CHANNEL_OPTIONS);
+      c = new grpc.Client(this.dialMap[address] ?? address, this.credentials, { ...CHANNEL_OPTIONS, interceptors: this.interceptors });
       this.clients.set(address, c);
     }
     return c;

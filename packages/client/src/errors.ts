@@ -22,6 +22,8 @@
  * | ERR_SESSION_EXPIRED      | SessionExpiredError      | NOT_FOUND (session) | the session ended on the server                    |
  * | ERR_NOT_FOUND            | NotFoundError            | NOT_FOUND           | unknown lock, session or member (admin calls)      |
  * | ERR_CLIENT_CLOSED        | ClientClosedError        | (client side)       | `close()` was called                               |
+ * | ERR_UNAUTHENTICATED      | UnauthenticatedError     | UNAUTHENTICATED     | authorization is on: no valid `token` sent         |
+ * | ERR_PERMISSION_DENIED    | PermissionDeniedError    | PERMISSION_DENIED   | the caller's role does not allow it                |
  * | ERR_UNEXPECTED           | UnexpectedError          | anything else       | a status the SDK does not expect                   |
  */
 
@@ -67,6 +69,8 @@ export type LockErrorCode =
   | 'ERR_SESSION_EXPIRED'
   | 'ERR_NOT_FOUND'
   | 'ERR_CLIENT_CLOSED'
+  | 'ERR_UNAUTHENTICATED'
+  | 'ERR_PERMISSION_DENIED'
   | 'ERR_UNEXPECTED';
 
 const BASE_BRAND = Symbol.for('quorumlock.error');
@@ -260,6 +264,22 @@ export class ClientClosedError extends LockError {
   }
 }
 
+/** Authorization is on and the call carried no valid credentials (a missing or unknown `token`). */
+export class UnauthenticatedError extends LockError {
+  static override readonly brand = brandOf('ERR_UNAUTHENTICATED');
+  constructor(message: string, options?: LockErrorOptions) {
+    super('ERR_UNAUTHENTICATED', message, options);
+  }
+}
+
+/** The caller's role does not allow this call on this resource; the message names the permission and the resource. */
+export class PermissionDeniedError extends LockError {
+  static override readonly brand = brandOf('ERR_PERMISSION_DENIED');
+  constructor(message: string, options?: LockErrorOptions) {
+    super('ERR_PERMISSION_DENIED', message, options);
+  }
+}
+
 /** A status the SDK does not expect from the server. */
 export class UnexpectedError extends LockError {
   static override readonly brand = brandOf('ERR_UNEXPECTED');
@@ -314,6 +334,10 @@ export function errorFromStatus(code: number, message: string, context: RequestC
       return new DeadlockError(msg, options);
     case GrpcCode.UNAVAILABLE:
       return new ClusterUnavailableError([], 'leader', msg, options);
+    case GrpcCode.UNAUTHENTICATED:
+      return new UnauthenticatedError(msg, options);
+    case GrpcCode.PERMISSION_DENIED:
+      return new PermissionDeniedError(msg, options);
     default:
       return new UnexpectedError(`${grpcCodeName(code)}: ${msg}`, options);
   }

@@ -16,7 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { resolveBackoff, type BackoffOptions } from './backoff';
-import { ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
+import { authInterceptors, type CallAuthOptions, ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
 import { realClock, type Clock } from './clock';
 import {
   ClientClosedError,
@@ -43,7 +43,7 @@ const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
 
 /** Options of `new LockClient(...)`. Only `endpoints` is required. */
-export interface LockClientOptions {
+export interface LockClientOptions extends CallAuthOptions {
   /** Client addresses (`host:port`) of some or all coordinators; the leader is found from them. */
   readonly endpoints: readonly string[] | string;
   /** Session TTL asked of the server. Default 10 000 ms. The server may refuse values outside its bounds. */
@@ -212,7 +212,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger;
     const random = options.random ?? Math.random;
-    const pool = new ChannelPool(credentialsFor(options.tls), options.dialMap);
+    const pool = new ChannelPool(credentialsFor(options.tls), options.dialMap, authInterceptors(options));
     this.gate = new NameGate(this.clock);
     wire(); // load lock.proto now: a broken install fails in the constructor, not in the first call
     this.session = new Session({

@@ -128,6 +128,7 @@ const FATAL_OPEN_CODES: ReadonlySet<number> = new Set([
 export class Session implements LeaseOwner {
   private phase: Phase = 'idle';
   private sessionIdValue = '';
+  private sessionSecret = ''; // resumes the session (lock.proto `session_secret`): in memory only, never logged
   private current: Attempt | undefined;
   /** Where the next connect loop starts (a leader hint or the next endpoint). */
   private nextTarget: string | undefined;
@@ -503,7 +504,7 @@ export class Session implements LeaseOwner {
       call.on('error', () => undefined); // the 'status' event carries the outcome
       call.on('status', (status: grpc.StatusObject) => this.onStatus(attempt, status));
       attempt.openSentAt = this.o.clock.now();
-      call.write({ open: { sessionId: this.sessionIdValue, ttlMs: this.o.ttlMs, clientName: this.o.clientName } });
+      call.write({ open: { sessionId: this.sessionIdValue, ttlMs: this.o.ttlMs, clientName: this.o.clientName, sessionSecret: this.sessionIdValue === '' ? '' : this.sessionSecret } });
     });
   }
 
@@ -647,6 +648,7 @@ export class Session implements LeaseOwner {
     attempt.opened = true;
     this.phase = 'open';
     this.sessionIdValue = opened.sessionId;
+    if (!resumed) this.sessionSecret = opened.sessionSecret ?? '';
     const ttl = opened.ttlMs > 0 ? opened.ttlMs : this.o.ttlMs;
     this.lease.opened(attempt.openSentAt, ttl);
     // Resend in request-id order (Map keeps insertion order, and ids only grow). Releases of

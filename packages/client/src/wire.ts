@@ -20,6 +20,8 @@ export interface OpenSessionMsg {
   readonly sessionId: string;
   readonly ttlMs: number;
   readonly clientName: string;
+  /** Resuming: the secret `opened` gave when the session was created (empty for a new session). */
+  readonly sessionSecret: string;
 }
 export interface LockRequestMsg {
   readonly requestId: number;
@@ -67,6 +69,8 @@ export interface SessionOpenedMsg {
   readonly ttlMs: number;
   readonly resumed: boolean;
   readonly holds: readonly HoldMsg[];
+  /** Set only for the stream that created the session (empty on resume, and from servers before issue 11). */
+  readonly sessionSecret?: string;
 }
 export interface GrantedMsg {
   readonly requestId: number;

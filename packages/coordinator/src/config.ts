@@ -44,6 +44,10 @@ export interface ServerConfig {
   readonly snapshotBytes: number;
   /** HTTP/2 streams (calls) one client connection may have open at once. */
   readonly maxStreamsPerConnection: number;
+  /** Authorization policy file ('' : authorization off); reloaded on change. */
+  readonly authPolicyFile: string;
+  /** Bearer token file ('' : none); reloaded on change. */
+  readonly authTokenFile: string;
   /** Replicated limits: every node of a cluster must be started with the same values. */
   readonly limits: {
     readonly maxSessions: number;
@@ -96,6 +100,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-pending-opens', kind: 'int', dflt: '1024', help: 'session opens and resumes awaiting replication on this node at once; beyond, RESOURCE_EXHAUSTED with a retry hint' },
   { flag: 'max-loop-lag-ms', kind: 'int', help: 'refuse opens and resumes (RESOURCE_EXHAUSTED with a retry hint) while this node\'s event loop lagged more than this within the last second and 16 or more are pending; must be below the election timeout (default: half of it)' },
   { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
+  { flag: 'auth-policy-file', kind: 'string', dflt: '', help: 'turns authorization on: a YAML or JSON file binding identities to the roles admin, reader and client (client optionally limited to lock-name prefixes); reloaded when it changes' },
+  { flag: 'auth-token-file', kind: 'string', dflt: '', help: 'bearer tokens, one `token,identity` a line (like Kubernetes\' static token file); needs --auth-policy-file; reloaded when it changes' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
 ];
 
@@ -253,6 +259,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     throw new ConfigError(`--log-level '${level}' is not one of trace, debug, info, warn, error, fatal, silent`);
   }
   const maxHoldsPerSession = int('max-holds-per-session', 1, 100_000_000);
+  const authPolicyFile = str('auth-policy-file');
+  const authTokenFile = str('auth-token-file');
+  if (authTokenFile !== '' && authPolicyFile === '') {
+    throw new ConfigError(`--auth-token-file '${authTokenFile}' needs --auth-policy-file: without a policy, authorization is off and tokens would not be checked`);
+  }
   return {
     id,
     dataDir,
@@ -284,6 +295,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     logLevel: level,
     snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),
+    authPolicyFile,
+    authTokenFile,
     limits: {
       maxSessions: int('max-sessions', 1, 100_000_000),
       maxHoldsPerSession,

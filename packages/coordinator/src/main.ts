@@ -14,6 +14,8 @@ import { createMetrics } from './metrics';
 import { Replica } from './replica';
 import { VERSION } from './version';
 import { attachAuditLog } from './server/audit-log';
+import { Authorizer } from './server/auth/authorizer';
+import { AuthFileError } from './server/auth/token-file';
 import { startClientServer } from './server/grpc-server';
 import { processLoopMonitor } from './server/loop-monitor';
 import { healthHandler } from './server/health-http';
@@ -25,6 +27,11 @@ async function run(cfg: ServerConfig): Promise<void> {
   // Measure event-loop stalls from the start: they are what costs a busy leader its term.
   processLoopMonitor();
   const metrics = createMetrics(cfg.id);
+  // Before the replica opens: a bad policy or token file stops the start with its file and line.
+  const auth = cfg.authPolicyFile === '' ? undefined : Authorizer.fromFiles({ policyFile: cfg.authPolicyFile, tokenFile: cfg.authTokenFile || undefined }, logger);
+  if (auth === undefined) {
+    logger.warn({ auth: 'off' }, 'authorization is off (no --auth-policy-file): any caller that reaches the client port may lock, revoke, expire sessions and change members');
+  }
   const replica = await Replica.open({
     id: cfg.id,
     dataDir: cfg.dataDir,
@@ -67,7 +74,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     },
     logger,
     metrics,
-    { maxStreamsPerConnection: cfg.maxStreamsPerConnection },
+    { maxStreamsPerConnection: cfg.maxStreamsPerConnection, authorizer: auth?.authorizer },
   );
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
@@ -121,6 +128,7 @@ async function run(cfg: ServerConfig): Promise<void> {
         }
       }
       await client.shutdown();
+      auth?.stop();
       await replica.stop();
       metricsServer?.close();
       logger.flush();
@@ -152,12 +160,13 @@ function main(): void {
     return;
   }
   run(cfg).catch((e: unknown) => {
-    // A refusal to start (damaged or foreign data dir) is the operator's to fix: its message
-    // says what to do, a stack trace would only bury it.
-    const refusal = e instanceof StorageError;
+    // A refusal to start (damaged or foreign data dir, a bad policy or token file) is the
+    // operator's to fix: its message says what to do, a stack trace would only bury it.
+    const refusal = e instanceof StorageError || e instanceof AuthFileError;
     const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
     process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
-    process.exit(1);
+    // A bad policy or token file is bad input, like a bad flag.
+    process.exit(e instanceof AuthFileError ? 2 : 1);
   });
 }
 

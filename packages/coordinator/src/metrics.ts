@@ -56,6 +56,8 @@ export interface Metrics {
   readonly proposals: Counter<'type'>;
   readonly grants: Counter;
   readonly openRefusals: Counter;
+  /** Audited events (issue 11 §5): admin actions and refused callers, by action and outcome. */
+  readonly auditEvents: Counter<'action' | 'outcome'>;
   readonly requestFailures: Counter<'code'>;
   readonly renewBatchSize: Histogram;
   /** Consistency-check alarms this node raised or was told of, by divergent node. */
@@ -228,6 +230,12 @@ export function createMetrics(nodeId: string): Metrics {
     streams: new Gauge({ name: 'quorumlock_acquire_streams', help: 'Open Acquire streams on this node', ...r }),
     proposals: new Counter({ name: 'quorumlock_proposals_total', help: 'Commands proposed by this node, by type', labelNames: ['type'], ...r }),
     openRefusals: new Counter({ name: 'quorumlock_open_refusals_total', help: 'Session opens and resumes refused as busy (RESOURCE_EXHAUSTED with a retry hint)', ...r }),
+    auditEvents: new Counter({
+      name: 'quorumlock_audit_events_total',
+      help: 'Audited events: admin actions (revoke, expire-session, member-add, member-remove, transfer-leader, snapshot, delete-value) and refused callers (authenticate, authorize, resume-session), by outcome',
+      labelNames: ['action', 'outcome'],
+      ...r,
+    }),
     grants: new Counter({ name: 'quorumlock_grants_total', help: 'Grants delivered to streams on this node', ...r }),
     requestFailures: new Counter({ name: 'quorumlock_request_failures_total', help: 'RequestFailed answers delivered, by gRPC status name', labelNames: ['code'], ...r }),
     renewBatchSize: new Histogram({

@@ -4,7 +4,7 @@ import type { BenchSession } from './bench-session';
 
 interface Resp {
   msg: string;
-  opened?: { sessionId: string };
+  opened?: { sessionId: string; sessionSecret?: string };
   granted?: { requestId: number; token: number };
   released?: { requestId: number };
   failed?: { requestId: number; code: number; message: string };
@@ -67,13 +67,17 @@ export class QuorumlockSession implements BenchSession {
     return new Promise((resolve) => this.waiters.set(key, resolve));
   }
 
+  private sessionSecret = '';
+
   async open(ttlMs: number, resume = ''): Promise<void> {
     for (;;) {
       const p = this.wait('opened');
-      this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench' } });
+      this.call.write({ open: { sessionId: resume, ttlMs, clientName: 'bench', sessionSecret: resume === '' ? '' : this.sessionSecret } });
       const r = await p;
       if (r.opened) {
         this.sessionId = r.opened.sessionId;
+        // Resuming needs the secret the session's first `opened` gave (lock.proto).
+        if (resume === '') this.sessionSecret = r.opened.sessionSecret ?? '';
         return;
       }
       // A busy leader refuses with RESOURCE_EXHAUSTED and a retry hint: come back after it.

@@ -4,7 +4,7 @@ import { v1 } from '@quorumlock/coordinator/testing';
 /** One AcquireResponse as proto-loader decodes it (`msg` names the field that is set). */
 export interface Response {
   msg: 'opened' | 'granted' | 'queued' | 'released' | 'lost' | 'failed' | 'keepaliveAck' | 'valuePut';
-  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string; requestId: number }[] };
+  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string; requestId: number }[]; sessionSecret: string };
   granted?: { requestId: number; name: string; token: number; value: Buffer };
   queued?: { requestId: number; name: string; position: number };
   released?: { requestId: number; name: string; token: number };
@@ -25,7 +25,18 @@ export interface EndStatus {
  * responses by predicate, see how the stream ended (status and `quorumlock-leader` trailer).
  * Deliberately not the SDK, so the server is checked against lock.proto alone.
  */
+/**
+ * The secret of every session a RawSession of this test process created (lock.proto
+ * `session_secret`), so a later RawSession resumes it the way its owner would.
+ */
+const secrets = new Map<string, string>();
+
 export class RawSession {
+  /** The secret `opened` gave when session `sessionId` was created here ('' if unknown). */
+  static secretOf(sessionId: string): string {
+    return secrets.get(sessionId) ?? '';
+  }
+
   readonly responses: Response[] = [];
   /** Every response in arrival order (never consumed by `next`), to check the order itself. */
   readonly log: Response[] = [];
@@ -36,10 +47,14 @@ export class RawSession {
   private readonly waiters: (() => void)[] = [];
   private seq = 0;
 
-  constructor(readonly address: string) {
+  /** `metadata`: sent with the call, e.g. `authorization: Bearer <token>`. */
+  constructor(
+    readonly address: string,
+    metadata?: grpc.Metadata,
+  ) {
     this.client = new v1.LockService(address, grpc.credentials.createInsecure());
-    const c = this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Response> };
-    this.call = c.acquire();
+    const c = this.client as unknown as { acquire(md?: grpc.Metadata): grpc.ClientDuplexStream<object, Response> };
+    this.call = metadata === undefined ? c.acquire() : c.acquire(metadata);
     this.call.on('data', (r: Response) => {
       this.responses.push(r);
       this.log.push(r);
@@ -61,13 +76,14 @@ export class RawSession {
     this.call.write(msg);
   }
 
-  /** Open a new session (or resume `resumeId`) and wait for `opened`. */
-  async open(ttlMs = 5000, resumeId = '', clientName = 'test'): Promise<NonNullable<Response['opened']>> {
-    this.send({ open: { sessionId: resumeId, ttlMs, clientName } });
+  /** Open a new session (or resume `resumeId`, with its owner's secret unless another is given) and wait for `opened`. */
+  async open(ttlMs = 5000, resumeId = '', clientName = 'test', sessionSecret = RawSession.secretOf(resumeId)): Promise<NonNullable<Response['opened']>> {
+    this.send({ open: { sessionId: resumeId, ttlMs, clientName, sessionSecret } });
     const r = await this.next((x) => x.msg === 'opened');
     const o = r.opened;
     if (o === undefined) throw new Error('opened without body');
     this.sessionId = o.sessionId;
+    if (o.sessionSecret !== '') secrets.set(o.sessionId, o.sessionSecret);
     return o;
   }
 

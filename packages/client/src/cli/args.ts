@@ -9,6 +9,11 @@ import { parseDuration } from '../duration';
 
 export const DEFAULT_ENDPOINTS = '127.0.0.1:6001,127.0.0.1:6002,127.0.0.1:6003';
 export const ENDPOINTS_ENV = 'QUORUMLOCK_ENDPOINTS';
+/**
+ * The bearer token for clusters with authorization on. Not QUORUMLOCK_TOKEN, nor `--token`:
+ * those are the fencing token (`lockctl run` gives QUORUMLOCK_TOKEN to its COMMAND; `revoke --token T`).
+ */
+export const AUTH_TOKEN_ENV = 'QUORUMLOCK_AUTH_TOKEN';
 export const DEFAULT_RETRY_FOR_MS = 3000;
 
 /** A command line that cannot be run as written. */
@@ -51,6 +56,11 @@ const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     kind: 'string',
     value: 'HOST:PORT,...',
     description: `coordinator client addresses (default $${ENDPOINTS_ENV}, else ${DEFAULT_ENDPOINTS})`,
+  },
+  'auth-token': {
+    kind: 'string',
+    value: 'TOKEN',
+    description: `bearer token for a cluster with authorization on (default $${AUTH_TOKEN_ENV}; prefer the variable: flags show in ps)`,
   },
   json: { kind: 'boolean', description: 'print JSON instead of a table' },
   'retry-for': {
@@ -140,6 +150,8 @@ const SUBCOMMAND_GROUPS = new Set(['members']);
 
 export interface GlobalOptions {
   readonly endpoints: readonly string[];
+  /** Bearer token (--auth-token, else QUORUMLOCK_AUTH_TOKEN); undefined: none sent. */
+  readonly authToken: string | undefined;
   readonly json: boolean;
   readonly retryForMs: number;
 }
@@ -344,12 +356,16 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     for (const f of ['peer', 'client']) if (options[f] === undefined) throw new UsageError(`'lockctl members add' needs --${f} HOST:PORT`, spec.name);
   }
   const retryFor = options['retry-for'];
+  const authToken = typeof options['auth-token'] === 'string' ? options['auth-token'] : env[AUTH_TOKEN_ENV] !== undefined && env[AUTH_TOKEN_ENV] !== '' ? env[AUTH_TOKEN_ENV] : undefined;
+  if (authToken !== undefined && (authToken === '' || /\s/.test(authToken))) {
+    throw new UsageError(`${typeof options['auth-token'] === 'string' ? '--auth-token' : AUTH_TOKEN_ENV} must be a token without spaces`, spec.name);
+  }
   return {
     kind: 'command',
     command: spec.name === 'members list' ? 'members' : spec.name,
     args,
     options,
-    global: { endpoints, json: options['json'] === true, retryForMs: typeof retryFor === 'number' ? retryFor : DEFAULT_RETRY_FOR_MS },
+    global: { endpoints, authToken, json: options['json'] === true, retryForMs: typeof retryFor === 'number' ? retryFor : DEFAULT_RETRY_FOR_MS },
     trailing,
   };
 }

@@ -55,6 +55,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return await runCommand(
         {
           endpoints: global.endpoints,
+          authToken: global.authToken,
           name: args['NAME'] ?? '',
           command: parsed.trailing,
           waitTimeoutMs: num('wait-timeout'),
@@ -69,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         { stdout: io.stdout, stderr: io.stderr, env: io.env },
       );
     }
-    const admin = new AdminClient({ endpoints: global.endpoints, backoff });
+    const admin = new AdminClient({ endpoints: global.endpoints, authToken: global.authToken, backoff });
     try {
       if (command === 'top') {
         const stop = new AbortController();

@@ -16,6 +16,7 @@ export const EXIT_NOT_FOUND = 127;
 
 export interface RunOptions {
   readonly endpoints: readonly string[];
+  readonly authToken: string | undefined;
   readonly name: string;
   readonly command: readonly string[];
   readonly waitTimeoutMs: number | undefined;
@@ -44,6 +45,7 @@ export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null)
 export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
   const client = new LockClient({
     endpoints: o.endpoints,
+    authToken: o.authToken,
     ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
     clientName: `lockctl run ${o.name} (pid ${process.pid})`,
     backoff: { initialMs: 50, maxMs: 1000, budgetMs: o.retryForMs },

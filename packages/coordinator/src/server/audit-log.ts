@@ -91,3 +91,45 @@ function describe(e: LockEvent, index: number, nameOf: (sessionId: string) => st
       return undefined;
   }
 }
+
+/** How an audited event ended: done, failed (an error from the cluster), or refused (why in `outcome`). */
+export type AuditOutcome = 'ok' | 'failed' | 'unauthenticated' | 'denied' | 'refused';
+
+/**
+ * One audited event (issue 11 §5): an admin action, or a caller refused. `target` names what it
+ * was aimed at (lock name and token, session id and client name, member id) as log fields.
+ */
+export interface AuditRecord {
+  readonly action: string;
+  /** The caller's identity; 'anonymous' without credentials or with authorization off. */
+  readonly identity: string;
+  /** The caller's address as grpc-js reports it (`ipv4:127.0.0.1:53122`). */
+  readonly remote: string;
+  readonly target: Readonly<Record<string, unknown>>;
+  /** The reason the caller gave (a revoke's reason), if any. */
+  readonly reason?: string;
+  readonly outcome: AuditOutcome;
+  /** Why it was refused or failed. */
+  readonly detail?: string;
+}
+
+/**
+ * The audit trail: every record at `info` on the node that served the call (so a refused caller
+ * is logged wherever it knocked), with `audit: true` to filter on, and counted in
+ * quorumlock_audit_events_total{action,outcome}.
+ */
+export class AuditTrail {
+  constructor(
+    private readonly logger: { info(fields: Record<string, unknown>, msg: string): void },
+    private readonly counter?: { inc(labels: { action: string; outcome: string }): void },
+  ) {}
+
+  record(r: AuditRecord): void {
+    this.counter?.inc({ action: r.action, outcome: r.outcome });
+    const fields = {
+      audit: true, action: r.action, identity: r.identity, remote: r.remote, ...r.target,
+      ...(r.reason === undefined ? {} : { reason: r.reason }), outcome: r.outcome, ...(r.detail === undefined ? {} : { detail: r.detail }),
+    };
+    this.logger.info(fields, `audit: ${r.action} by ${r.identity}: ${r.outcome}`);
+  }
+}

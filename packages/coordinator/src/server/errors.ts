@@ -47,6 +47,10 @@ export function errorCodeFor(code: number): string {
       return 'ERR_CANCELLED';
     case grpc.status.UNAVAILABLE:
       return 'ERR_UNAVAILABLE';
+    case grpc.status.PERMISSION_DENIED:
+      return 'ERR_PERMISSION_DENIED';
+    case grpc.status.UNAUTHENTICATED:
+      return 'ERR_UNAUTHENTICATED';
     default:
       return 'ERR_INTERNAL';
   }

@@ -6,6 +6,11 @@ import type { Logger } from '@quorumlock/raft';
 import type { Replica } from '../replica';
 import type { Metrics } from '../metrics';
 import { AdminService } from './admin-service';
+import { AuditTrail } from './audit-log';
+import type { Authorizer } from './auth/authorizer';
+import { adminServiceRules, LOCK_SERVICE_RULES } from './auth/rules';
+import { guardService } from './auth/service-guard';
+import { createStreamAccess } from './auth/stream-access';
 import { statusError, type StatusError } from './errors';
 import { grpcMetricsInterceptor } from './grpc-metrics';
 import { LockService, type LockServiceOptions } from './lock-service';
@@ -28,6 +33,8 @@ export interface ClientServerOptions {
    * (`grpc.max_concurrent_streams`); a client that opens more waits for one to end.
    */
   readonly maxStreamsPerConnection?: number;
+  /** Authorization (issue 11): undefined means off, every caller may do everything. */
+  readonly authorizer?: Authorizer | undefined;
 }
 
 /**
@@ -68,7 +75,7 @@ function refuseWhenDivergent(replica: Replica, handlers: object): grpc.UntypedSe
 export async function startClientServer(
   replica: Replica,
   listen: string,
-  opts: LockServiceOptions,
+  opts: Omit<LockServiceOptions, 'access'>,
   logger: Logger,
   metrics?: Metrics,
   serverOpts: ClientServerOptions = {},
@@ -84,12 +91,17 @@ export async function startClientServer(
     'grpc.enable_channelz': 0,
     ...(metrics ? { interceptors: [grpcMetricsInterceptor(metrics)] } : {}),
   });
-  const lockService = new LockService(replica, opts, logger, metrics);
+  const audit = new AuditTrail(logger, metrics?.auditEvents);
+  const auth = serverOpts.authorizer;
+  const lockService = new LockService(replica, { ...opts, access: createStreamAccess(auth, audit) }, logger, metrics);
   const admin = new AdminService(replica);
   // Request deserializers that also note invalid UTF-8 in string fields (strict-utf8.ts).
   const schema = schemaOf(packageDefinition);
-  server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), refuseWhenDivergent(replica, lockService.handlers));
-  server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), admin.handlers as unknown as grpc.UntypedServiceImplementation);
+  // Who is calling and may they, before anything else (auth/service-guard.ts); health and reflection stay open.
+  const lockHandlers = guardService(refuseWhenDivergent(replica, lockService.handlers), LOCK_SERVICE_RULES, { auth, audit, service: 'LockService' });
+  const adminHandlers = guardService(admin.handlers, adminServiceRules(replica), { auth, audit, service: 'AdminService' });
+  server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), lockHandlers);
+  server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), adminHandlers);
   const health = new HealthImplementation({ '': 'SERVING', 'quorumlock.v1.LockService': 'NOT_SERVING' });
   health.addToServer(server);
   const setHealth = (leader: boolean): void =>

@@ -11,6 +11,7 @@ import { TurnBudget } from './turn-budget';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
+import type { StreamAccess } from './auth/stream-access';
 
 export interface LockServiceOptions {
   readonly defaultTtlMs: number;
@@ -24,6 +25,8 @@ export interface LockServiceOptions {
   readonly maxInFlightPerStream: number;
   /** Admission control of session opens and resumes (none when absent). */
   readonly admission?: AdmissionOptions;
+  /** Session secrets, and with authorization on the caller's identity and lock-name permissions (auth/stream-access.ts). */
+  readonly access: StreamAccess;
 }
 
 type Call = grpc.ServerDuplexStream<AcquireRequest, AcquireResponse>;
@@ -51,6 +54,8 @@ const toWireMode = (m: 'exclusive' | 'shared'): WireMode => (m === 'shared' ? 'S
 class SessionStream {
   sessionId = '';
   ttlMs = 0;
+  /** The secret of the session this stream created (only it learns it, in `opened`). */
+  private secret = '';
   private ended = false;
   private inFlight = 0;
   /** `opened` has been written: from now on every event of the session is written, in log order. */
@@ -104,7 +109,7 @@ class SessionStream {
     const kind = req.msg;
     // State-independent checks come before any proposal: a refused request never reaches the log.
     if (this.sessionId !== '' || kind === 'open') {
-      const refused = checkAcquireRequest(req, this.service.replica.sm.limits, invalidUtf8Of(req));
+      const refused = checkAcquireRequest(req, this.service.replica.sm.limits, invalidUtf8Of(req)) ?? this.service.opts.access.requestRefusal(this.call, req);
       if (refused !== undefined) {
         this.refuse(refused);
         return;
@@ -115,7 +120,7 @@ class SessionStream {
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``, 'ERR_INVALID_ARGUMENT'));
         return;
       }
-      await this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName);
+      await this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
       return;
     }
     switch (kind) {
@@ -174,7 +179,7 @@ class SessionStream {
     };
   }
 
-  private async open(resumeId: string, ttlMs: number, clientName: string): Promise<void> {
+  private async open(resumeId: string, ttlMs: number, clientName: string, presentedSecret: string): Promise<void> {
     await this.service.openTurns.take();
     if (this.ended) return;
     const o = this.service.opts;
@@ -191,14 +196,22 @@ class SessionStream {
       if (!this.admit()) return;
       this.sessionId = randomBytes(12).toString('hex');
       this.ttlMs = ttl;
+      const claim = o.access.newSession(this.call);
+      this.secret = claim.secret;
       this.service.attach(this);
-      await this.proposeOrFail({ type: 'openSession', sessionId: this.sessionId, ttlMs: ttl, clientName }).finally(() => this.service.admission?.done());
+      await this.proposeOrFail({ type: 'openSession', sessionId: this.sessionId, ttlMs: ttl, clientName, ...claim.replicated }).finally(() => this.service.admission?.done());
+      return;
+    }
+    // Checked before attaching: a refused resume must not end the owner's live stream.
+    const resume = o.access.resume(this.call, resumeId, presentedSecret, this.service.replica.sm.getSession(resumeId));
+    if ('refusal' in resume) {
+      this.fail(resume.refusal);
       return;
     }
     if (!this.admit()) return;
     this.sessionId = resumeId;
     this.service.attach(this);
-    await this.proposeOrFail({ type: 'resumeSession', sessionId: resumeId }).finally(() => this.service.admission?.done());
+    await this.proposeOrFail({ type: 'resumeSession', sessionId: resumeId, ...resume.replicated }).finally(() => this.service.admission?.done());
   }
 
   /** Admission control: false (and the stream ended with a retryable refusal) when the node is too busy. */
@@ -284,7 +297,10 @@ class SessionStream {
       case 'sessionOpened': {
         this.ttlMs = e.ttlMs;
         this.write({
-          opened: { sessionId: e.sessionId, ttlMs: e.ttlMs, resumed: e.resumed, holds: e.holds.map((h: HoldRef) => ({ name: h.name, token: h.token, mode: toWireMode(h.mode), requestId: h.requestId })) },
+          opened: {
+            sessionId: e.sessionId, ttlMs: e.ttlMs, resumed: e.resumed, holds: e.holds.map((h: HoldRef) => ({ name: h.name, token: h.token, mode: toWireMode(h.mode), requestId: h.requestId })),
+            sessionSecret: e.resumed ? '' : this.secret,
+          },
         });
         this.openedWritten = true;
         // A resumed session's queued requests keep their places; tell the client where they stand.

@@ -18,7 +18,7 @@ export const v1: V1 = loaded.quorumlock.v1;
 
 export type WireMode = 'EXCLUSIVE' | 'SHARED';
 
-export interface WireOpen { sessionId: string; ttlMs: number; clientName: string }
+export interface WireOpen { sessionId: string; ttlMs: number; clientName: string; sessionSecret?: string }
 export interface WireLock {
   requestId: number; name: string; capacity: number; mode: WireMode | number; waitTimeoutMs: number;
   tryOnly: boolean; lockDelayMs: number; permits: number; priority: number;
@@ -43,7 +43,7 @@ export interface AcquireRequest {
 export interface WireHold { name: string; token: number; mode: WireMode; requestId?: number }
 
 export type AcquireResponse =
-  | { opened: { sessionId: string; ttlMs: number; resumed: boolean; holds: WireHold[] } }
+  | { opened: { sessionId: string; ttlMs: number; resumed: boolean; holds: WireHold[]; sessionSecret: string } }
   | { granted: { requestId: number; name: string; token: number; value: Uint8Array } }
   | { queued: { requestId: number; name: string; position: number } }
   | { released: { requestId: number; name: string; token: number } }

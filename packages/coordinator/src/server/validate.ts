@@ -12,7 +12,10 @@ import type { AcquireRequest } from './proto';
  * lines refuse the same requests.
  */
 
-export type RefusalCode = typeof Code.INVALID_ARGUMENT | typeof Code.RESOURCE_EXHAUSTED;
+/** gRPC PERMISSION_DENIED: a request the caller's role does not allow (auth/stream-access.ts); never a machine answer. */
+export const PERMISSION_DENIED = 7;
+
+export type RefusalCode = typeof Code.INVALID_ARGUMENT | typeof Code.RESOURCE_EXHAUSTED | typeof PERMISSION_DENIED;
 
 export interface Refusal {
   readonly code: RefusalCode;

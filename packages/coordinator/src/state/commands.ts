@@ -20,16 +20,28 @@ interface Stamped {
   readonly stamp: number;
 }
 
+/**
+ * Who may resume a session (issue 11): the hash of the secret the leader gave the opening stream
+ * (the secret itself is never replicated) and, with authorization on, the caller's identity.
+ * Both are chosen by the server before proposing, so every replica stores the same values.
+ * Absent in entries written before sessions had owners.
+ */
+export interface SessionClaim {
+  readonly secretHash?: string;
+  /** The caller's identity; absent when authorization is off (then only the secret counts). */
+  readonly owner?: string;
+}
+
 /** Start a session. `sessionId` is chosen by the leader (unique, e.g. random). */
-export interface OpenSessionCommand extends Stamped {
+export interface OpenSessionCommand extends Stamped, SessionClaim {
   readonly type: 'openSession';
   readonly sessionId: string;
   readonly ttlMs: number;
   readonly clientName: string;
 }
 
-/** A client comes back (after a failover): renews the session and reports its holds. */
-export interface ResumeSessionCommand extends Stamped {
+/** A client comes back (after a failover): renews the session and reports its holds, if its claim matches the opener's. */
+export interface ResumeSessionCommand extends Stamped, SessionClaim {
   readonly type: 'resumeSession';
   readonly sessionId: string;
 }
@@ -172,6 +184,13 @@ function num(o: Fields, key: string, fallback?: number): number {
   return v;
 }
 
+/** The optional ownership fields of openSession and resumeSession (absent in older entries). */
+function claim(o: Fields): SessionClaim {
+  const secretHash = field(o, 'secretHash') === undefined ? undefined : str(o, 'secretHash');
+  const owner = field(o, 'owner') === undefined ? undefined : str(o, 'owner');
+  return { ...(secretHash === undefined ? {} : { secretHash }), ...(owner === undefined ? {} : { owner }) };
+}
+
 function bool(o: Fields, key: string): boolean {
   const v = field(o, key);
   if (v === undefined) return false;
@@ -215,8 +234,9 @@ export function parseCommand(data: unknown): ParseResult {
     if (!Number.isSafeInteger(stamp) || stamp < 0) throw new ShapeError(`stamp ${stamp} is not a non-negative integer`);
     switch (type) {
       case 'openSession':
-        return done({ type, stamp, sessionId: str(o, 'sessionId'), ttlMs: num(o, 'ttlMs'), clientName: str(o, 'clientName') });
+        return done({ type, stamp, sessionId: str(o, 'sessionId'), ttlMs: num(o, 'ttlMs'), clientName: str(o, 'clientName'), ...claim(o) });
       case 'resumeSession':
+        return done({ type, stamp, sessionId: str(o, 'sessionId'), ...claim(o) });
       case 'closeSession':
       case 'adminExpireSession':
         return done({ type, stamp, sessionId: str(o, 'sessionId') });

@@ -1,4 +1,5 @@
 import type { LockMode } from './commands';
+import type { SessionOwnership } from './model';
 import type { Code, Status } from './status';
 
 /**
@@ -185,6 +186,8 @@ export interface SessionView {
   readonly deadline: number;
   readonly holds: readonly HoldRef[];
   readonly waits: readonly WaitRef[];
+  /** Who may resume it (a secret hash, never the secret): for the leader's check before a resume, never for display. */
+  readonly ownership?: SessionOwnership;
 }
 
 export interface LockSummary {

@@ -39,7 +39,7 @@ import {
   removeWaiter,
   unitsFor,
 } from './resources';
-import { holdRefs, isOverdue, newSession, remember, renewSession, waitRefs } from './sessions';
+import { holdRefs, isOverdue, mayResume, newSession, ownershipOf, remember, renewSession, waitRefs } from './sessions';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
 import { Code, ok, quote, type Status, status, utf8ByteLength } from './status';
 import { TimerHeap } from './timers';
@@ -222,7 +222,7 @@ export class LockStateMachine {
       case 'openSession':
         return this.openSession(c);
       case 'resumeSession':
-        return this.resumeSession(c.sessionId);
+        return this.resumeSession(c);
       case 'renew':
         return this.renew(c.sessionIds);
       case 'expireSessions':
@@ -356,27 +356,27 @@ export class LockStateMachine {
     if (this.st.sessions.size >= this.limits.maxSessions) {
       return status(Code.RESOURCE_EXHAUSTED, `the cluster has ${this.st.sessions.size} sessions open; the limit is ${this.limits.maxSessions} (max_sessions)`);
     }
-    const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now);
+    const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now, ownershipOf(c));
     this.st.sessions.set(s.id, s);
     if (s.deadline < this.deadlineFloor) this.deadlineFloor = s.deadline;
     this.emit({ type: 'sessionOpened', sessionId: s.id, ttlMs: s.ttlMs, resumed: false, holds: [], queued: [], deadline: s.deadline });
     return ok(`session ${s.id} opened`);
   }
 
-  private resumeSession(sessionId: string): Status {
-    const s = this.st.sessions.get(sessionId);
-    if (s === undefined) return sessionNotFound(sessionId);
+  private resumeSession(c: Extract<Command, { type: 'resumeSession' }>): Status {
+    const s = this.st.sessions.get(c.sessionId);
+    if (s === undefined || !mayResume(s.ownership, c)) return sessionNotFound(c.sessionId);
     renewSession(s, this.st.now);
     this.emit({
       type: 'sessionOpened',
-      sessionId,
+      sessionId: c.sessionId,
       ttlMs: s.ttlMs,
       resumed: true,
       holds: holdRefs(s, this.st.resources),
       queued: waitRefs(s, this.st.resources),
       deadline: s.deadline,
     });
-    return ok(`session ${sessionId} resumed`);
+    return ok(`session ${c.sessionId} resumed`);
   }
 
   private renew(sessionIds: readonly string[]): Status {
@@ -1139,8 +1139,8 @@ export class LockStateMachine {
       openedAt: s.openedAt,
       lastRenewal: s.lastRenewal,
       deadline: s.deadline,
-      holds: holdRefs(s, this.st.resources),
-      waits: waitRefs(s, this.st.resources),
+      holds: holdRefs(s, this.st.resources), waits: waitRefs(s, this.st.resources),
+      ...(s.ownership === undefined ? {} : { ownership: s.ownership }),
     };
   }
 

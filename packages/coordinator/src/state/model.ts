@@ -79,6 +79,15 @@ export interface Session {
   readonly waiting: Map<string, Waiter>;
   /** requestId -> outcome, oldest first; bounded by `dedupeWindow`. */
   readonly done: Map<number, Outcome>;
+  /** Who may resume it (issue 11); undefined for sessions opened before sessions had owners. */
+  readonly ownership?: SessionOwnership;
+}
+
+/** What a resume must match: the opener's secret hash and, when it had one, its identity. */
+export interface SessionOwnership {
+  readonly secretHash: string;
+  /** '' when the session was opened without authorization: then only the secret counts. */
+  readonly owner: string;
 }
 
 /** The whole replicated state. */

@@ -1,7 +1,8 @@
+import type { SessionClaim } from './commands';
 import type { HoldRef, WaitRef } from './events';
-import type { Outcome, Resource, Session } from './model';
+import type { Outcome, Resource, Session, SessionOwnership } from './model';
 
-export function newSession(id: string, clientName: string, ttlMs: number, now: number): Session {
+export function newSession(id: string, clientName: string, ttlMs: number, now: number, ownership?: SessionOwnership): Session {
   return {
     id,
     clientName,
@@ -13,7 +14,24 @@ export function newSession(id: string, clientName: string, ttlMs: number, now: n
     pending: new Map(),
     waiting: new Map(),
     done: new Map(),
+    ...(ownership === undefined ? {} : { ownership }),
   };
+}
+
+/** The ownership an open records: none when the opener's entry carried no secret hash (older entries). */
+export function ownershipOf(claim: SessionClaim): SessionOwnership | undefined {
+  return claim.secretHash === undefined ? undefined : { secretHash: claim.secretHash, owner: claim.owner ?? '' };
+}
+
+/**
+ * Whether a resume's claim matches the session's owner: the same secret hash and, when both the
+ * session was opened and is resumed with authorization on, the same identity. A session without
+ * ownership (opened before sessions had owners) may be resumed by its id alone, as before.
+ */
+export function mayResume(ownership: SessionOwnership | undefined, claim: SessionClaim): boolean {
+  if (ownership === undefined) return true;
+  if (claim.secretHash !== ownership.secretHash) return false;
+  return ownership.owner === '' || claim.owner === undefined || claim.owner === ownership.owner;
 }
 
 /** A keepalive applied at `now`. The deadline never moves earlier (a skew shift may have pushed it past now + TTL). */

@@ -61,6 +61,9 @@ interface PlainSession {
   lastRenewal: number;
   deadline: number;
   done: PlainOutcome[];
+  /** Issue 11; left out for sessions without an owner, so their snapshots stay as before. */
+  secretHash?: string;
+  owner?: string;
 }
 
 interface PlainSnapshot {
@@ -101,6 +104,7 @@ function plainSession(s: Session): PlainSession {
     lastRenewal: s.lastRenewal,
     deadline: s.deadline,
     done,
+    ...(s.ownership === undefined ? {} : { secretHash: s.ownership.secretHash, owner: s.ownership.owner }),
   };
 }
 
@@ -187,7 +191,8 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
 
   for (const raw of arr(top['sessions'], 'sessions')) {
     const p = obj(raw, 'session');
-    const s = newSession(text(p, 'id'), text(p, 'clientName'), int(p, 'ttlMs'), int(p, 'openedAt'));
+    const ownership = p['secretHash'] === undefined ? undefined : { secretHash: text(p, 'secretHash'), owner: text(p, 'owner') };
+    const s = newSession(text(p, 'id'), text(p, 'clientName'), int(p, 'ttlMs'), int(p, 'openedAt'), ownership);
     s.lastRenewal = int(p, 'lastRenewal');
     s.deadline = int(p, 'deadline');
     for (const rawOutcome of arr(p['done'], 'done')) {

@@ -30,6 +30,12 @@ export interface CoordinatorClusterOptions {
   readonly steppableClocks?: boolean;
   /** Give every node a --metrics-listen HTTP server (/metrics, /livez, /readyz) on a free port. */
   readonly metrics?: boolean;
+  /**
+   * Authorization on every node: the contents of the policy and token files (written to
+   * `policyFile` and `tokenFile` in baseDir, which a test may rewrite to see them reloaded), and
+   * the bearer token the harness's own Status calls send (a reader's or an admin's).
+   */
+  readonly auth?: { readonly policy: string; readonly tokens: string; readonly harnessToken: string };
 }
 
 export interface StatusView {
@@ -71,6 +77,10 @@ export class CoordinatorCluster {
     const dir = opts.baseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'quorumlock-'));
     fs.mkdirSync(dir, { recursive: true });
     const c = new CoordinatorCluster(opts, dir, owns);
+    if (opts.auth !== undefined) {
+      fs.writeFileSync(c.policyFile, opts.auth.policy);
+      fs.writeFileSync(c.tokenFile, opts.auth.tokens);
+    }
     for (const [i, id] of c.ids.entries()) {
       c.clientPorts.set(id, opts.basePort !== undefined ? opts.basePort + i : await freePort());
       c.peerPorts.set(id, opts.basePort !== undefined ? opts.basePort + 1000 + i : await freePort());
@@ -109,6 +119,16 @@ export class CoordinatorCluster {
     return path.join(this.baseDir, `${id}.log`);
   }
 
+  /** With `auth`: the policy file every node reads (--auth-policy-file). */
+  get policyFile(): string {
+    return path.join(this.baseDir, 'auth-policy.yaml');
+  }
+
+  /** With `auth`: the token file every node reads (--auth-token-file). */
+  get tokenFile(): string {
+    return path.join(this.baseDir, 'auth-tokens.csv');
+  }
+
   /** Start (or restart) a node and wait until it serves. */
   async start(id: string, extra: readonly string[] = []): Promise<void> {
     const script = path.join(__dirname, '..', 'main.js');
@@ -120,6 +140,7 @@ export class CoordinatorCluster {
       '--initial-cluster', this.initialCluster(id),
       '--log-level', this.opts.logLevel ?? 'info',
       ...(this.metricsPorts.has(id) ? ['--metrics-listen', this.metricsAddress(id)] : []),
+      ...(this.opts.auth === undefined ? [] : ['--auth-policy-file', this.policyFile, '--auth-token-file', this.tokenFile]),
       ...(this.opts.args ?? []),
       ...extra,
     ];
@@ -258,10 +279,12 @@ export class CoordinatorCluster {
   /** AdminService.Status as answered by `id` itself (`resetLoopStall` starts a new stall window). */
   status(id: string, timeoutMs = 2000, req: { resetLoopStall?: boolean } = {}): Promise<StatusView> {
     const c = this.admin(id) as unknown as {
-      status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
+      status(req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
     };
+    const md = new grpc.Metadata();
+    if (this.opts.auth !== undefined) md.set('authorization', `Bearer ${this.opts.auth.harnessToken}`);
     return new Promise((resolve, reject) => {
-      c.status(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      c.status(req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });
   }
 
