@@ -3,6 +3,7 @@
  * by UNAVAILABLE answers, and one channel per address (reused across reconnects and redirects).
  */
 import * as grpc from '@grpc/grpc-js';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { InvalidArgumentError } from './errors';
 
 /** The trailer a follower sets on UNAVAILABLE: the leader's client address. */
@@ -10,8 +11,23 @@ export const LEADER_METADATA_KEY = 'quorumlock-leader';
 /** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
 export const ERROR_CODE_METADATA_KEY = 'x-lock-error-code';
 
-/** TLS settings: `true` uses the system roots; PEM buffers otherwise. */
+/** PEM text, as a Buffer (e.g. `fs.readFileSync(...)`) or a string. */
+export type Pem = Buffer | string;
+
+/**
+ * TLS settings (`tls: true` instead uses the system roots and no client certificate). The same
+ * settings serve every node, so redirects to the leader stay on TLS.
+ */
 export interface TlsOptions {
+  /** CA bundle the servers' certificates are verified against (default: the system roots). */
+  readonly ca?: Pem | undefined;
+  /** Client certificate (chain), for a server started with --client-cert-auth; needs `key`. */
+  readonly cert?: Pem | undefined;
+  /** Private key of `cert`. */
+  readonly key?: Pem | undefined;
+  /** Name the servers' certificates must carry, instead of the host of the address dialled. */
+  readonly serverName?: string | undefined;
+  /** Older names of `ca`, `key` and `cert`. */
   readonly rootCerts?: Buffer | undefined;
   readonly privateKey?: Buffer | undefined;
   readonly certChain?: Buffer | undefined;
@@ -74,10 +90,30 @@ export function nextEndpoint(endpoints: readonly string[], current: string | und
   return next;
 }
 
+function pem(name: string, v: Pem | undefined): Buffer | null {
+  if (v === undefined) return null;
+  const b = typeof v === 'string' ? Buffer.from(v) : v;
+  if (!b.includes('-----BEGIN ')) throw new InvalidArgumentError(`tls.${name} is not PEM text (no '-----BEGIN' line); pass the file's contents, not its path`);
+  return b;
+}
+
+/** Channel credentials for `tls`; throws InvalidArgumentError naming a bad setting. */
 export function credentialsFor(tls: boolean | TlsOptions | undefined): grpc.ChannelCredentials {
   if (tls === undefined || tls === false) return grpc.credentials.createInsecure();
   if (tls === true) return grpc.credentials.createSsl();
-  return grpc.credentials.createSsl(tls.rootCerts ?? null, tls.privateKey ?? null, tls.certChain ?? null);
+  const ca = pem('ca', tls.ca) ?? tls.rootCerts ?? null;
+  const cert = pem('cert', tls.cert) ?? tls.certChain ?? null;
+  const key = pem('key', tls.key) ?? tls.privateKey ?? null;
+  if ((cert === null) !== (key === null)) throw new InvalidArgumentError(cert === null ? 'tls.key given without tls.cert' : 'tls.cert given without tls.key');
+  const serverName = tls.serverName;
+  // The name is checked here rather than with grpc.ssl_target_name_override so that one
+  // credentials object (and the channel pool's options) serves every address, redirects included.
+  const verify = serverName === undefined ? {} : { checkServerIdentity: (_host: string, c: PeerCertificate) => checkServerIdentity(serverName, c) };
+  try {
+    return grpc.credentials.createSsl(ca, key, cert, verify);
+  } catch (e) {
+    throw new InvalidArgumentError(`tls: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**

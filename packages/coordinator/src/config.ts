@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DiscoveryError, membersFromOrdinals, type OrdinalDiscovery } from './discovery';
 import type { MemberAddresses } from './replica';
 import { DEFAULT_LIMITS } from './state/limits';
+import { parseTlsConfig, TLS_OPTIONS, TlsConfigError, type TlsConfig } from './server/tls-config';
 
 /** A bad flag or environment value; the message names the option and the value. */
 export class ConfigError extends Error {
@@ -38,6 +39,8 @@ export interface ServerConfig {
   readonly snapshotBytes: number;
   /** HTTP/2 streams (calls) one client connection may have open at once. */
   readonly maxStreamsPerConnection: number;
+  /** TLS on the client and peer ports (server/tls-config.ts); null sides are plaintext. */
+  readonly tls: TlsConfig;
   /** Replicated limits: every node of a cluster must be started with the same values. */
   readonly limits: {
     readonly maxSessions: number;
@@ -90,6 +93,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'max-loop-lag-ms', kind: 'int', help: 'refuse opens and resumes (RESOURCE_EXHAUSTED with a retry hint) while this node\'s event loop lagged more than this within the last second and 16 or more are pending; must be below the election timeout (default: half of it)' },
   { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
+  ...TLS_OPTIONS,
 ];
 
 /**
@@ -244,6 +248,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     throw new ConfigError(`--log-level '${level}' is not one of trace, debug, info, warn, error, fatal, silent`);
   }
   const maxHoldsPerSession = int('max-holds-per-session', 1, 100_000_000);
+  let tls: TlsConfig;
+  try {
+    tls = parseTlsConfig(str, bool, int('tls-reload-ms', 10, 3_600_000));
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   return {
     id,
     dataDir,
@@ -272,6 +283,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     logLevel: level,
     snapshotBytes: int('snapshot-bytes', 1024, Number.MAX_SAFE_INTEGER),
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),
+    tls,
     limits: {
       maxSessions: int('max-sessions', 1, 100_000_000),
       maxHoldsPerSession,

@@ -18,6 +18,7 @@ import { processLoopMonitor } from './server/loop-monitor';
 import { healthHandler } from './server/health-http';
 import { attachLockMetrics } from './server/lock-metrics';
 import { probeReplica } from './server/metrics-probe';
+import { clientServerCredentials, peerSecurity, warnIfUnauthenticated } from './server/tls';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
@@ -45,6 +46,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     consistencyCheckMs: cfg.consistencyCheckMs,
     logger,
     metrics,
+    peerSecurity: peerSecurity(cfg.tls, logger, metrics),
   });
   // First thing: the log replays right after open, and an entry that cannot be applied (a corrupt
   // one, say) must stop the process then, not leave it serving with a stopped Raft node.
@@ -64,7 +66,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     },
     logger,
     metrics,
-    { maxStreamsPerConnection: cfg.maxStreamsPerConnection },
+    { maxStreamsPerConnection: cfg.maxStreamsPerConnection, credentials: clientServerCredentials(cfg.tls.client, cfg.tls.reloadMs, logger) },
   );
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
@@ -84,6 +86,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     await new Promise<void>((resolve) => metricsServer?.listen(port, host, resolve));
   }
   logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join }, 'quorumlock-server started');
+  warnIfUnauthenticated(cfg.tls, { client: cfg.listenClient, peer: cfg.listenPeer }, logger);
   process.send?.({ type: 'started', clientPort: client.port });
 
   let stopping = false;

@@ -28,6 +28,8 @@ export interface ClientServerOptions {
    * (`grpc.max_concurrent_streams`); a client that opens more waits for one to end.
    */
   readonly maxStreamsPerConnection?: number;
+  /** TLS of the port (tls.ts); plaintext by default. */
+  readonly credentials?: grpc.ServerCredentials;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function startClientServer(
   const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(listen, serverOpts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     server,
