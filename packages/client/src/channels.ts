@@ -3,6 +3,7 @@
  * by UNAVAILABLE answers, and one channel per address (reused across reconnects and redirects).
  */
 import * as grpc from '@grpc/grpc-js';
+import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { InvalidArgumentError } from './errors';
 
@@ -97,23 +98,47 @@ function pem(name: string, v: Pem | undefined): Buffer | null {
   return b;
 }
 
-/** Channel credentials for `tls`; throws InvalidArgumentError naming a bad setting. */
-export function credentialsFor(tls: boolean | TlsOptions | undefined): grpc.ChannelCredentials {
-  if (tls === undefined || tls === false) return grpc.credentials.createInsecure();
-  if (tls === true) return grpc.credentials.createSsl();
+/** Credentials and extra channel options for dialling one `host:port`. */
+export type ChannelSetup = (target: string) => { readonly credentials: grpc.ChannelCredentials; readonly options: grpc.ChannelOptions };
+
+/** The host of `host:port` or `[v6]:port`. */
+function hostOf(target: string): string {
+  const host = target.slice(0, target.lastIndexOf(':'));
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+/**
+ * How to dial each address under `tls`; throws InvalidArgumentError naming a bad setting. The
+ * same settings serve every address, so a redirect to the leader stays on TLS.
+ */
+export function credentialsFor(tls: boolean | TlsOptions | undefined): ChannelSetup {
+  const plain = (credentials: grpc.ChannelCredentials): ChannelSetup => () => ({ credentials, options: {} });
+  if (tls === undefined || tls === false) return plain(grpc.credentials.createInsecure());
+  if (tls === true) return plain(grpc.credentials.createSsl());
   const ca = pem('ca', tls.ca) ?? tls.rootCerts ?? null;
   const cert = pem('cert', tls.cert) ?? tls.certChain ?? null;
   const key = pem('key', tls.key) ?? tls.privateKey ?? null;
   if ((cert === null) !== (key === null)) throw new InvalidArgumentError(cert === null ? 'tls.key given without tls.cert' : 'tls.cert given without tls.key');
+  const ssl = (checkAs?: string): grpc.ChannelCredentials => {
+    try {
+      return grpc.credentials.createSsl(ca, key, cert, checkAs === undefined ? {} : { checkServerIdentity: (_host: string, c: PeerCertificate) => checkServerIdentity(checkAs, c) });
+    } catch (e) {
+      throw new InvalidArgumentError(`tls: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   const serverName = tls.serverName;
-  // The name is checked here rather than with grpc.ssl_target_name_override so that one
-  // credentials object (and the channel pool's options) serves every address, redirects included.
-  const verify = serverName === undefined ? {} : { checkServerIdentity: (_host: string, c: PeerCertificate) => checkServerIdentity(serverName, c) };
-  try {
-    return grpc.credentials.createSsl(ca, key, cert, verify);
-  } catch (e) {
-    throw new InvalidArgumentError(`tls: ${e instanceof Error ? e.message : String(e)}`);
+  if (serverName !== undefined) {
+    const credentials = ssl(serverName);
+    return () => ({ credentials, options: { 'grpc.ssl_target_name_override': serverName } });
   }
+  const byName = ssl();
+  return (target) => {
+    const host = hostOf(target);
+    if (isIP(host) === 0) return { credentials: byName, options: {} };
+    // TLS's server name indication may not carry an IP address (RFC 6066; Node warns when asked
+    // to): send a placeholder name and check the certificate against the IP itself.
+    return { credentials: ssl(host), options: { 'grpc.ssl_target_name_override': 'quorumlock-server' } };
+  };
 }
 
 /**
@@ -137,7 +162,7 @@ export class ChannelPool {
   private closed = false;
 
   constructor(
-    private readonly credentials: grpc.ChannelCredentials,
+    private readonly security: grpc.ChannelCredentials | ChannelSetup,
     private readonly dialMap: Readonly<Record<string, string>> = {},
   ) {}
 
@@ -145,7 +170,9 @@ export class ChannelPool {
     if (this.closed) throw new Error('invariant: channel pool used after close');
     let c = this.clients.get(address);
     if (c === undefined) {
-      c = new grpc.Client(this.dialMap[address] ?? address, this.credentials, CHANNEL_OPTIONS);
+      const target = this.dialMap[address] ?? address;
+      const { credentials, options } = typeof this.security === 'function' ? this.security(target) : { credentials: this.security, options: {} };
+      c = new grpc.Client(target, credentials, { ...CHANNEL_OPTIONS, ...options });
       this.clients.set(address, c);
     }
     return c;
