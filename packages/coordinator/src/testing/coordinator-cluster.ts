@@ -45,7 +45,7 @@ export interface CoordinatorClusterOptions {
   /** Give every node a --metrics-listen HTTP server (/metrics, /livez, /readyz) on a free port. */
   readonly metrics?: boolean;
   /** TLS on the nodes' ports; the cluster's own Status calls then use a client certificate. */
-  readonly tls?: ClusterTlsOptions;
+  readonly tls?: ClusterTlsOptions | undefined;
 }
 
 export interface StatusView {
@@ -286,7 +286,8 @@ export class CoordinatorCluster {
     if (c === undefined) {
       const m = this.clientTls();
       const creds = m === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null);
-      c = new v1.AdminService(this.address(id), creds);
+      // The test server certificates name localhost too: SNI may not carry an IP address (RFC 6066).
+      c = new v1.AdminService(this.address(id), creds, m === undefined ? {} : { 'grpc.ssl_target_name_override': 'localhost' });
       this.admins.set(id, c);
     }
     return c;

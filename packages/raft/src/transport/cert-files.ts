@@ -112,14 +112,14 @@ export class ReloadingCertificateProvider implements grpc.experimental.Certifica
       if (!this.failing) {
         this.failing = true;
         const err = e instanceof Error ? e.message : String(e);
-        this.logger.warn({ tls: this.options.label, err }, `keeping the previous ${this.options.label ?? 'TLS'} certificates: ${err}`);
+        this.logger.warn({ tls: this.options.label, err }, `keeping the previous ${this.options.label ?? 'server'} TLS certificates: ${err}`);
       }
       return;
     }
     this.failing = false;
     if (next.digest === this.current.digest) return;
     this.current = next;
-    this.logger.info({ tls: this.options.label, certFile: this.files.certFile, caFile: this.files.caFile }, `reloaded the ${this.options.label ?? 'TLS'} certificates`);
+    this.logger.info({ tls: this.options.label, certFile: this.files.certFile, caFile: this.files.caFile }, `reloaded the ${this.options.label ?? 'server'} TLS certificates`);
     for (const l of this.identityListeners) l(this.identityUpdate());
     for (const l of this.caListeners) l(this.caUpdate());
   }
