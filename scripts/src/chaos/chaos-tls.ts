@@ -19,9 +19,13 @@ export function chaosClusterTls(enabled: boolean, dir: string): ClusterTlsOption
   return enabled ? { ca: new TestCa(path.join(dir, 'pki')) } : undefined;
 }
 
-/** A client certificate named `name` for the cluster, as PEM strings; undefined without TLS. */
-export function chaosClientTls(cluster: CoordinatorCluster, name: string): PemTls | undefined {
-  const m = cluster.clientTls(name);
+/**
+ * The cluster's client certificate (made with the cluster, before any node started), as PEM
+ * strings; undefined without TLS. Every client of the run shares it: making one per worker would
+ * run openssl synchronously in the runner, whose event loop also carries every peer link's proxy.
+ */
+export function chaosClientTls(cluster: CoordinatorCluster): PemTls | undefined {
+  const m = cluster.clientTls();
   if (m === undefined) return undefined;
   return { ca: m.ca.toString(), ...(m.cert === undefined ? {} : { cert: m.cert.toString() }), ...(m.key === undefined ? {} : { key: m.key.toString() }) };
 }

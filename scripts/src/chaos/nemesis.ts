@@ -101,7 +101,7 @@ export class Nemesis {
     private readonly say: (s: string) => void,
     private readonly kinds: readonly FaultKind[] = ALL_FAULTS,
   ) {
-    this.admin = new AdminClient({ endpoints: cluster.endpoints(), tls: chaosClientTls(cluster, 'chaos-nemesis') });
+    this.admin = new AdminClient({ endpoints: cluster.endpoints(), tls: chaosClientTls(cluster) });
   }
 
   private async leader(): Promise<string | null> {

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       resources: RESOURCES,
       waitTimeoutMs: 8000,
       longHoldRate: 0.15,
-      tls: chaosClientTls(cluster, `chaos-${id}`),
+      tls: chaosClientTls(cluster),
     };
     const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const wp: WorkerProc = { id, child, proxies, killedAt: 0 };
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     const leader = await cluster.waitLeader(20_000);
     say(`cluster up, leader ${leader}`);
     for (let i = 0; i < workerCount; i++) await startWorker();
-    probe = startProbe(cluster.endpoints(), chaosClientTls(cluster, PROBE_CLIENT));
+    probe = startProbe(cluster.endpoints(), chaosClientTls(cluster));
     nemesis = new Nemesis(cluster, rng, {
       peerProxies,
       workerProxies: (w) => workers.get(w)?.proxies ?? [],

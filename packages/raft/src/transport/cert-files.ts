@@ -9,7 +9,7 @@
  * not published: the last good one stays in service, a warning names the file, and the next poll
  * tries again. Publishing it would make grpc-js drop every new connection until the files agree.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 
@@ -61,7 +61,12 @@ export function loadCertFiles(files: CertFiles): Loaded {
   const key = readPem('key', files.keyFile);
   const ca = readPem('trusted CA', files.caFile);
   try {
-    if (ca !== undefined) createSecureContext({ ca });
+    // Node's TLS silently ignores a CA bundle it cannot parse; every certificate in it must parse.
+    if (ca !== undefined) {
+      const blocks = ca.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+      if (blocks.length === 0) throw new Error('no -----BEGIN CERTIFICATE----- block');
+      for (const b of blocks) new X509Certificate(b);
+    }
   } catch (e) {
     throw new CertFilesError(`trusted CA file '${files.caFile}' holds no usable PEM certificate: ${e instanceof Error ? e.message : String(e)}`);
   }
