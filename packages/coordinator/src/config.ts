@@ -132,7 +132,8 @@ export function helpText(): string {
   for (const o of OPTIONS) {
     const arg = o.kind === 'bool' ? '' : o.kind === 'int' ? ' N' : ' VALUE';
     const d = o.dflt !== undefined && o.dflt !== '' ? ` (default ${o.dflt})` : '';
-    lines.push(`  --${o.flag}${arg}`.padEnd(30) + `${o.help}${d}  [${envName(o.flag)}]`);
+    const head = `  --${o.flag}${arg}`;
+    lines.push(head.padEnd(Math.max(30, head.length + 2)) + `${o.help}${d}  [${envName(o.flag)}]`);
   }
   lines.push('  -h, --help'.padEnd(30) + 'print this help');
   lines.push('  -V, --version'.padEnd(30) + 'print the version');
