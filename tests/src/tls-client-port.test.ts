@@ -152,7 +152,7 @@ describe('with the right files', () => {
     expect(Number(run.stdout)).toBeGreaterThan(0);
   });
 
-  it('a lease survives a leader SIGKILL under TLS, and the SDK reaches the new leader', async () => {
+  it('a lease survives a leader SIGKILL under TLS; the SDK and lockctl reach the new leader', async () => {
     const { leader } = await roles();
     const client = new LockClient({ endpoints: cluster.endpoints(), tls: goodTls(), clientName: 'failover', ttlMs: 10_000 });
     clients.push(client);
@@ -169,6 +169,12 @@ describe('with the right files', () => {
     expect(lost).toEqual([]);
     await second.release();
     await lease.release();
+    // lockctl too, given every endpoint (the dead leader's first): it finds the new leader over TLS.
+    const pair = ca.client('operator');
+    const endpoints = [cluster.address(leader), ...cluster.ids.filter((id) => id !== leader).map((id) => cluster.address(id))].join(',');
+    const run = await lockctl(['--endpoints', endpoints, '--cacert', ca.caFile, '--cert', pair.cert, '--key', pair.key, 'run', 'tls/lockctl-after-failover', '--', process.execPath, '-e', 'process.stdout.write(process.env.QUORUMLOCK_TOKEN)']);
+    expect(run.code).toBe(0);
+    expect(Number(run.stdout)).toBeGreaterThan(lease.token);
     await cluster.start(leader);
   });
 });
