@@ -1,7 +1,8 @@
 /**
  * The fault suite in CI: a fixed-seed, ~45 s chaos run against a real 3-node cluster with a
  * seeded nemesis (crashes, pauses, partitions, slow links, worker kills, membership changes,
- * wall-clock steps). It runs with `--strict`: it must end with no violation from any checker,
+ * wall-clock steps), with mutual TLS on the client and peer ports (`--tls`, issue 11). It runs
+ * with `--strict`: it must end with no violation from any checker,
  * every fault the seed scheduled must have been injected without error, and every checker must
  * have had input.
  */
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 it('a fixed-seed chaos run finds no violation', async () => {
   const script = path.join(__dirname, '..', '..', 'scripts', 'dist', 'chaos', 'run.js');
-  const c = spawn(process.execPath, [script, '--duration', '45', '--seed', '7', '--strict'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, [script, '--duration', '45', '--seed', '7', '--strict', '--tls'], { stdio: ['ignore', 'pipe', 'inherit'] });
   child = c;
   let out = '';
   c.stdout?.on('data', (d: Buffer) => (out += d.toString()));

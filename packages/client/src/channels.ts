@@ -3,6 +3,8 @@
  * by UNAVAILABLE answers, and one channel per address (reused across reconnects and redirects).
  */
 import * as grpc from '@grpc/grpc-js';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { InvalidArgumentError } from './errors';
 
 export { authInterceptors, type CallAuthOptions } from './call-auth';
@@ -12,8 +14,23 @@ export const LEADER_METADATA_KEY = 'quorumlock-leader';
 /** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
 export const ERROR_CODE_METADATA_KEY = 'x-lock-error-code';
 
-/** TLS settings: `true` uses the system roots; PEM buffers otherwise. */
+/** PEM text, as a Buffer (e.g. `fs.readFileSync(...)`) or a string. */
+export type Pem = Buffer | string;
+
+/**
+ * TLS settings (`tls: true` instead uses the system roots and no client certificate). The same
+ * settings serve every node, so redirects to the leader stay on TLS.
+ */
 export interface TlsOptions {
+  /** CA bundle the servers' certificates are verified against (default: the system roots). */
+  readonly ca?: Pem | undefined;
+  /** Client certificate (chain), for a server started with --client-cert-auth; needs `key`. */
+  readonly cert?: Pem | undefined;
+  /** Private key of `cert`. */
+  readonly key?: Pem | undefined;
+  /** Name the servers' certificates must carry, instead of the host of the address dialled. */
+  readonly serverName?: string | undefined;
+  /** Older names of `ca`, `key` and `cert`. */
   readonly rootCerts?: Buffer | undefined;
   readonly privateKey?: Buffer | undefined;
   readonly certChain?: Buffer | undefined;
@@ -76,10 +93,54 @@ export function nextEndpoint(endpoints: readonly string[], current: string | und
   return next;
 }
 
-export function credentialsFor(tls: boolean | TlsOptions | undefined): grpc.ChannelCredentials {
-  if (tls === undefined || tls === false) return grpc.credentials.createInsecure();
-  if (tls === true) return grpc.credentials.createSsl();
-  return grpc.credentials.createSsl(tls.rootCerts ?? null, tls.privateKey ?? null, tls.certChain ?? null);
+function pem(name: string, v: Pem | undefined): Buffer | null {
+  if (v === undefined) return null;
+  const b = typeof v === 'string' ? Buffer.from(v) : v;
+  if (!b.includes('-----BEGIN ')) throw new InvalidArgumentError(`tls.${name} is not PEM text (no '-----BEGIN' line); pass the file's contents, not its path`);
+  return b;
+}
+
+/** Credentials and extra channel options for dialling one `host:port`. */
+export type ChannelSetup = (target: string) => { readonly credentials: grpc.ChannelCredentials; readonly options: grpc.ChannelOptions };
+
+/** The host of `host:port` or `[v6]:port`. */
+function hostOf(target: string): string {
+  const host = target.slice(0, target.lastIndexOf(':'));
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+/**
+ * How to dial each address under `tls`; throws InvalidArgumentError naming a bad setting. The
+ * same settings serve every address, so a redirect to the leader stays on TLS.
+ */
+export function credentialsFor(tls: boolean | TlsOptions | undefined): ChannelSetup {
+  const plain = (credentials: grpc.ChannelCredentials): ChannelSetup => () => ({ credentials, options: {} });
+  if (tls === undefined || tls === false) return plain(grpc.credentials.createInsecure());
+  if (tls === true) return plain(grpc.credentials.createSsl());
+  const ca = pem('ca', tls.ca) ?? tls.rootCerts ?? null;
+  const cert = pem('cert', tls.cert) ?? tls.certChain ?? null;
+  const key = pem('key', tls.key) ?? tls.privateKey ?? null;
+  if ((cert === null) !== (key === null)) throw new InvalidArgumentError(cert === null ? 'tls.key given without tls.cert' : 'tls.cert given without tls.key');
+  const ssl = (checkAs?: string): grpc.ChannelCredentials => {
+    try {
+      return grpc.credentials.createSsl(ca, key, cert, checkAs === undefined ? {} : { checkServerIdentity: (_host: string, c: PeerCertificate) => checkServerIdentity(checkAs, c) });
+    } catch (e) {
+      throw new InvalidArgumentError(`tls: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const serverName = tls.serverName;
+  if (serverName !== undefined) {
+    const credentials = ssl(serverName);
+    return () => ({ credentials, options: { 'grpc.ssl_target_name_override': serverName } });
+  }
+  const byName = ssl();
+  return (target) => {
+    const host = hostOf(target);
+    if (isIP(host) === 0) return { credentials: byName, options: {} };
+    // TLS's server name indication may not carry an IP address (RFC 6066; Node warns when asked
+    // to): send a placeholder name and check the certificate against the IP itself.
+    return { credentials: ssl(host), options: { 'grpc.ssl_target_name_override': 'quorumlock-server' } };
+  };
 }
 
 /**
@@ -103,7 +164,7 @@ export class ChannelPool {
   private closed = false;
 
   constructor(
-    private readonly credentials: grpc.ChannelCredentials,
+    private readonly security: grpc.ChannelCredentials | ChannelSetup,
     private readonly dialMap: Readonly<Record<string, string>> = {},
     /** Client interceptors of every call, e.g. the bearer token (call-auth.ts). */
     private readonly interceptors: grpc.Interceptor[] = [],
@@ -113,7 +174,9 @@ export class ChannelPool {
     if (this.closed) throw new Error('invariant: channel pool used after close');
     let c = this.clients.get(address);
     if (c === undefined) {
-      c = new grpc.Client(this.dialMap[address] ?? address, this.credentials, { ...CHANNEL_OPTIONS, interceptors: this.interceptors });
+      const target = this.dialMap[address] ?? address;
+      const { credentials, options } = typeof this.security === 'function' ? this.security(target) : { credentials: this.security, options: {} };
+      c = new grpc.Client(target, credentials, { ...CHANNEL_OPTIONS, ...options, interceptors: this.interceptors });
       this.clients.set(address, c);
     }
     return c;

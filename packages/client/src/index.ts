@@ -41,7 +41,7 @@ export type { BackoffOptions } from './backoff';
 export { defaultSafetyMarginMs, SessionLease } from './session-lease';
 export { parseDuration, formatDuration } from './duration';
 export { parseEndpoints, LEADER_METADATA_KEY, ERROR_CODE_METADATA_KEY } from './channels';
-export type { TlsOptions, CallAuthOptions } from './channels';
+export type { Pem, TlsOptions, CallAuthOptions } from './channels';
 export { realClock, ManualClock } from './clock';
 export type { Clock, TimerHandle } from './clock';
 export type { Logger } from './logger';

@@ -50,7 +50,7 @@ export interface LockClientOptions extends CallAuthOptions {
   readonly ttlMs?: number | undefined;
   /** Shown by `lockctl sessions`. Default `<hostname>/<pid>`. */
   readonly clientName?: string | undefined;
-  /** `true` for TLS with the system roots, or PEM buffers. Default plaintext. */
+  /** `true` for TLS with the system roots, or `{ ca, cert, key, serverName }` (PEM). Default plaintext. */
   readonly tls?: boolean | TlsOptions | undefined;
   /**
    * Dial another address than the one a node advertises (an endpoint or a redirect target):

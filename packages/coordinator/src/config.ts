@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DiscoveryError, membersFromOrdinals, type OrdinalDiscovery } from './discovery';
 import type { MemberAddresses } from './replica';
 import { DEFAULT_LIMITS } from './state/limits';
+import { parseTlsConfig, TLS_OPTIONS, TlsConfigError, type TlsConfig } from './server/tls-config';
 
 /** A bad flag or environment value; the message names the option and the value. */
 export class ConfigError extends Error {
@@ -48,6 +49,8 @@ export interface ServerConfig {
   readonly authPolicyFile: string;
   /** Bearer token file ('' : none); reloaded on change. */
   readonly authTokenFile: string;
+  /** TLS on the client and peer ports (server/tls-config.ts); null sides are plaintext. */
+  readonly tls: TlsConfig;
   /** Replicated limits: every node of a cluster must be started with the same values. */
   readonly limits: {
     readonly maxSessions: number;
@@ -103,6 +106,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { flag: 'auth-policy-file', kind: 'string', dflt: '', help: 'turns authorization on: a YAML or JSON file binding identities to the roles admin, reader and client (client optionally limited to lock-name prefixes); reloaded when it changes' },
   { flag: 'auth-token-file', kind: 'string', dflt: '', help: 'bearer tokens, one `token,identity` a line (like Kubernetes\' static token file); needs --auth-policy-file; reloaded when it changes' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
+  ...TLS_OPTIONS,
 ];
 
 /**
@@ -141,7 +145,8 @@ export function helpText(): string {
   for (const o of OPTIONS) {
     const arg = o.kind === 'bool' ? '' : o.kind === 'int' ? ' N' : ' VALUE';
     const d = o.dflt !== undefined && o.dflt !== '' ? ` (default ${o.dflt})` : '';
-    lines.push(`  --${o.flag}${arg}`.padEnd(30) + `${o.help}${d}  [${envName(o.flag)}]`);
+    const head = `  --${o.flag}${arg}`;
+    lines.push(head.padEnd(Math.max(30, head.length + 2)) + `${o.help}${d}  [${envName(o.flag)}]`);
   }
   lines.push('  -h, --help'.padEnd(30) + 'print this help');
   lines.push('  -V, --version'.padEnd(30) + 'print the version');
@@ -264,6 +269,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
   if (authTokenFile !== '' && authPolicyFile === '') {
     throw new ConfigError(`--auth-token-file '${authTokenFile}' needs --auth-policy-file: without a policy, authorization is off and tokens would not be checked`);
   }
+  let tls: TlsConfig;
+  try {
+    tls = parseTlsConfig(str, bool, int('tls-reload-ms', 10, 3_600_000));
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   return {
     id,
     dataDir,
@@ -297,6 +309,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     maxStreamsPerConnection: int('max-streams-per-connection', 1, 1_000_000),
     authPolicyFile,
     authTokenFile,
+    tls,
     limits: {
       maxSessions: int('max-sessions', 1, 100_000_000),
       maxHoldsPerSession,

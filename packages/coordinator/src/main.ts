@@ -21,6 +21,7 @@ import { processLoopMonitor } from './server/loop-monitor';
 import { healthHandler } from './server/health-http';
 import { attachLockMetrics } from './server/lock-metrics';
 import { probeReplica } from './server/metrics-probe';
+import { clientServerCredentials, peerSecurity, warnIfUnauthenticated } from './server/tls';
 
 async function run(cfg: ServerConfig): Promise<void> {
   const logger = pino({ level: cfg.logLevel, base: { node: cfg.id } }, pino.destination(2));
@@ -29,9 +30,6 @@ async function run(cfg: ServerConfig): Promise<void> {
   const metrics = createMetrics(cfg.id);
   // Before the replica opens: a bad policy or token file stops the start with its file and line.
   const auth = cfg.authPolicyFile === '' ? undefined : Authorizer.fromFiles({ policyFile: cfg.authPolicyFile, tokenFile: cfg.authTokenFile || undefined }, logger);
-  if (auth === undefined) {
-    logger.warn({ auth: 'off' }, 'authorization is off (no --auth-policy-file): any caller that reaches the client port may lock, revoke, expire sessions and change members');
-  }
   const replica = await Replica.open({
     id: cfg.id,
     dataDir: cfg.dataDir,
@@ -55,6 +53,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     consistencyCheckMs: cfg.consistencyCheckMs,
     logger,
     metrics,
+    peerSecurity: peerSecurity(cfg.tls, logger, metrics),
   });
   // First thing: the log replays right after open, and an entry that cannot be applied (a corrupt
   // one, say) must stop the process then, not leave it serving with a stopped Raft node.
@@ -74,7 +73,7 @@ async function run(cfg: ServerConfig): Promise<void> {
     },
     logger,
     metrics,
-    { maxStreamsPerConnection: cfg.maxStreamsPerConnection, authorizer: auth?.authorizer },
+    { maxStreamsPerConnection: cfg.maxStreamsPerConnection, authorizer: auth?.authorizer, credentials: clientServerCredentials(cfg.tls.client, cfg.tls.reloadMs, logger) },
   );
   let metricsServer: http.Server | null = null;
   if (cfg.metricsListen !== '') {
@@ -109,6 +108,7 @@ async function run(cfg: ServerConfig): Promise<void> {
       : new DeadMembers(replica, { timeoutMs: cfg.deadMemberTimeoutMs, removable: cfg.discovery.removable, minVoters: cfg.discovery.bootstrapExpect, logger });
   deadMembers?.start();
   logger.info({ client: cfg.listenClient, peer: cfg.listenPeer, metrics: cfg.metricsListen || 'off', join: cfg.join || replica.rejoined }, 'quorumlock-server started');
+  warnIfUnauthenticated(cfg.tls, auth !== undefined, { client: cfg.listenClient, peer: cfg.listenPeer }, logger);
   process.send?.({ type: 'started', clientPort: client.port });
 
   let stopping = false;

@@ -71,6 +71,8 @@ export interface Metrics {
   readonly sessionExpirations: Counter<'cause'>;
   readonly holdsFreedByExpiry: Counter;
   readonly revocations: Counter;
+  /** Peer streams refused because the sender's certificate does not name the member it claims to be. */
+  readonly peerIdentityRejected: Counter;
   readonly deadlocks: Counter;
   // raft
   readonly leaderChanges: Counter;
@@ -257,6 +259,11 @@ export function createMetrics(nodeId: string): Metrics {
     sessionExpirations,
     holdsFreedByExpiry: new Counter({ name: 'quorumlock_holds_freed_by_expiry_total', help: 'Holds ended because their session expired', ...r }),
     revocations: new Counter({ name: 'quorumlock_lock_revocations_total', help: 'Holds revoked by an administrator', ...r }),
+    peerIdentityRejected: new Counter({
+      name: 'quorumlock_peer_identity_rejected_total',
+      help: 'Raft peer streams refused: the sender\'s TLS certificate names another member, several, or none this node knows',
+      ...r,
+    }),
     deadlocks: new Counter({ name: 'quorumlock_deadlocks_detected_total', help: 'Lock requests refused because waiting would close a wait-for cycle', ...r }),
     leaderChanges: new Counter({ name: 'quorumlock_raft_leader_changes_total', help: 'Times this node saw a new leader elected', ...r }),
     commitSeconds: new Histogram({

@@ -6,6 +6,7 @@ import {
   RaftNode,
   type Logger,
   type NodeId,
+  type PeerSecurity,
   type StateMachine,
 } from '@quorumlock/raft';
 import { LockStateMachine } from './state/lock-state-machine';
@@ -63,6 +64,8 @@ export interface ReplicaOptions {
   readonly consistencyCheckMs?: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Mutual TLS and sender identity checks on the peer port (raft's peer-tls.ts); plaintext without. */
+  readonly peerSecurity?: PeerSecurity | undefined;
   /** The leader clock's time source (tests); `performance.now()` by default, never the wall clock. */
   readonly monotonic?: MonotonicSource;
 }
@@ -155,6 +158,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       listenAddress: opts.peerListen,
       peers,
       logger: opts.logger,
+      security: opts.peerSecurity,
     });
     await transport.start();
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });

@@ -12,6 +12,8 @@ export type { DataDirIdentity, LevelStorageOptions } from './storage/level-stora
 export { crc32c } from './storage/crc32c';
 export type { Transport } from './transport/transport';
 export { GrpcTransport, TransportError, type GrpcTransportOptions } from './transport/grpc-transport';
+export { createPeerTls, memberIdsOf, verifiedCertificate, MEMBER_URI_PREFIX, type PeerSecurity, type PeerTlsOptions, type PeerIdentityRejection, type TlsCall } from './transport/peer-tls';
+export { ReloadingCertificateProvider, loadCertFiles, CertFilesError, DEFAULT_CERT_RELOAD_MS, type CertFiles } from './transport/cert-files';
 export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
 // Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AdminClient } from '@quorumlock/client';
 import type { CoordinatorCluster, FaultMode, FaultProxy } from '@quorumlock/coordinator/testing';
 import type { SeededRng } from '@quorumlock/raft';
+import { chaosClientTls } from './chaos-tls';
 
 /** The kinds of fault the nemesis injects. */
 export type FaultKind =
@@ -100,7 +101,7 @@ export class Nemesis {
     private readonly say: (s: string) => void,
     private readonly kinds: readonly FaultKind[] = ALL_FAULTS,
   ) {
-    this.admin = new AdminClient({ endpoints: cluster.endpoints() });
+    this.admin = new AdminClient({ endpoints: cluster.endpoints(), tls: chaosClientTls(cluster) });
   }
 
   private async leader(): Promise<string | null> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm chaos -- --duration S --seed N [--nodes 3|5] [--workers K] [--faults a,b] [--keep DIR]`:
+ * `pnpm chaos -- --duration S --seed N [--nodes 3|5] [--workers K] [--faults a,b] [--keep DIR] [--tls]`:
  * the fault suite. A real cluster behind a proxy on every directed peer link, K SDK workers each
  * behind their own client proxies, a protected store, and a seeded nemesis. Afterwards the
  * recorded history is checked (capacity by the workers' own validity windows, token order,
@@ -23,6 +23,7 @@ import { type ClusterLog, readClusterLog } from './cluster-log';
 import { checkExpiries, checkFaults, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits, type StrictOptions, type WorkerExit } from './judge';
 import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord, type SkippedFault } from './nemesis';
 import { ProtectedStore } from './protected-store';
+import { chaosClientTls, chaosClusterTls, type PemTls } from './chaos-tls';
 import type { ResourceSpec, WorkerConfig } from './worker';
 
 const TICK_MS = 50;
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       faults: { type: 'string', default: ALL_FAULTS.join(',') },
       keep: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
     },
   });
   const durationS = Number(values.duration);
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   const t0 = now();
   const say = (s: string): void => void process.stdout.write(`[${((now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}\n`);
   const rng = new SeededRng(seed);
-  say(`seed ${seed}, ${nodes} nodes, ${workerCount} workers, ${durationS} s, faults: ${kinds.join(', ')}; data in ${dir}`);
+  say(`seed ${seed}, ${nodes} nodes, ${workerCount} workers, ${durationS} s, faults: ${kinds.join(', ')}${values.tls ? "; mTLS on client and peer ports" : ""}; data in ${dir}`);
 
   // Proxies on every directed peer link, created before the nodes so their configs can name them.
   const peerProxies = new Map<string, FaultProxy>();
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     peerRoute: route,
     // The clockStep fault steps a server's Date through the test-only preload.
     steppableClocks: true,
+    tls: chaosClusterTls(values.tls, dir),
   });
   for (const from of cluster.ids) {
     for (const to of cluster.ids) {
@@ -155,6 +158,7 @@ async function main(): Promise<void> {
       resources: RESOURCES,
       waitTimeoutMs: 8000,
       longHoldRate: 0.15,
+      tls: chaosClientTls(cluster),
     };
     const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const wp: WorkerProc = { id, child, proxies, killedAt: 0 };
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
     const leader = await cluster.waitLeader(20_000);
     say(`cluster up, leader ${leader}`);
     for (let i = 0; i < workerCount; i++) await startWorker();
-    probe = startProbe(cluster.endpoints());
+    probe = startProbe(cluster.endpoints(), chaosClientTls(cluster));
     nemesis = new Nemesis(cluster, rng, {
       peerProxies,
       workerProxies: (w) => workers.get(w)?.proxies ?? [],
@@ -262,8 +266,8 @@ interface Probe {
  * a client in this process acquires and releases a private lock every 100 ms and records when
  * each round trip succeeded.
  */
-function startProbe(endpoints: readonly string[]): Probe {
-  const client = new LockClient({ endpoints: [...endpoints], ttlMs: TTL_MS, clientName: PROBE_CLIENT, backoff: { initialMs: 20, maxMs: 200, budgetMs: 600_000 } });
+function startProbe(endpoints: readonly string[], tls: PemTls | undefined): Probe {
+  const client = new LockClient({ endpoints: [...endpoints], ttlMs: TTL_MS, clientName: PROBE_CLIENT, backoff: { initialMs: 20, maxMs: 200, budgetMs: 600_000 }, tls });
   const successes: number[] = [];
   let stopped = false;
   // Aborts the call in flight at stop: against a dead cluster the client would retry for minutes.

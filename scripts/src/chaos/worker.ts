@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import { LockClient, LockLostError, type Lease } from '@quorumlock/client';
 import { SeededRng } from '@quorumlock/raft';
+import type { PemTls } from './chaos-tls';
 
 export interface ResourceSpec {
   readonly name: string;
@@ -34,6 +35,8 @@ export interface WorkerConfig {
   readonly waitTimeoutMs: number;
   /** Share of holds kept for 0.5-6 s (past the TTL), writing every ~200 ms. */
   readonly longHoldRate: number;
+  /** With `pnpm chaos -- --tls`: the CA and this worker's client certificate (chaos-tls.ts). */
+  readonly tls?: PemTls | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     ttlMs: cfg.ttlMs,
     clientName: cfg.id,
     backoff: { initialMs: 50, maxMs: 1000, budgetMs: 60_000 },
+    tls: cfg.tls,
   });
   client.on('sessionExpired', ({ reason }) => log({ kind: 'sessionExpired', process: cfg.id, time: now(), reason }));
   client.on('resumed', () => log({ kind: 'resumed', process: cfg.id, time: now() }));

@@ -4,7 +4,8 @@
  * the offending flag and value (exit code 2).
  */
 import { parseArgs } from 'node:util';
-import { parseEndpoints } from '../channels';
+import { parseEndpoints, type TlsOptions } from '../channels';
+import { TLS_FLAG_ENV, tlsFromFlags } from './tls-flags';
 import { parseDuration } from '../duration';
 
 export const DEFAULT_ENDPOINTS = '127.0.0.1:6001,127.0.0.1:6002,127.0.0.1:6003';
@@ -62,6 +63,9 @@ const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     value: 'TOKEN',
     description: `bearer token for a cluster with authorization on (default $${AUTH_TOKEN_ENV}; prefer the variable: flags show in ps)`,
   },
+  cacert: { kind: 'string', value: 'FILE', description: `verify the servers' certificates with this PEM CA bundle; turns TLS on (default $${TLS_FLAG_ENV.cacert})` },
+  cert: { kind: 'string', value: 'FILE', description: `PEM client certificate, for servers started with --client-cert-auth (default $${TLS_FLAG_ENV.cert})` },
+  key: { kind: 'string', value: 'FILE', description: `PEM private key of --cert (default $${TLS_FLAG_ENV.key})` },
   json: { kind: 'boolean', description: 'print JSON instead of a table' },
   'retry-for': {
     kind: 'duration',
@@ -154,6 +158,8 @@ export interface GlobalOptions {
   readonly authToken: string | undefined;
   readonly json: boolean;
   readonly retryForMs: number;
+  /** From --cacert/--cert/--key; undefined: plaintext. */
+  readonly tls: TlsOptions | undefined;
 }
 
 export type ParsedCli =
@@ -193,7 +199,7 @@ export function overallHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return (
     'lockctl: inspect and operate a quorumlock cluster\n\n' +
-    'Usage: lockctl [--endpoints HOST:PORT,...] [--json] COMMAND [ARGS] [FLAGS]\n' +
+    'Usage: lockctl [--endpoints HOST:PORT,...] [--cacert FILE [--cert FILE --key FILE]] [--json] COMMAND [ARGS] [FLAGS]\n' +
     '       lockctl --version\n\n' +
     'Commands:\n' +
     COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}\n`).join('') +
@@ -365,7 +371,13 @@ export function parseCli(argv: readonly string[], env: Readonly<Record<string, s
     command: spec.name === 'members list' ? 'members' : spec.name,
     args,
     options,
-    global: { endpoints, authToken, json: options['json'] === true, retryForMs: typeof retryFor === 'number' ? retryFor : DEFAULT_RETRY_FOR_MS },
+    global: {
+      endpoints,
+      authToken,
+      json: options['json'] === true,
+      retryForMs: typeof retryFor === 'number' ? retryFor : DEFAULT_RETRY_FOR_MS,
+      tls: tlsFromFlags(options, env, (m) => new UsageError(m, spec.name)),
+    },
     trailing,
   };
 }

@@ -66,11 +66,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           shared: options['shared'] === true,
           retryForMs: global.retryForMs,
           json: global.json,
+          tls: global.tls,
         },
         { stdout: io.stdout, stderr: io.stderr, env: io.env },
       );
     }
-    const admin = new AdminClient({ endpoints: global.endpoints, authToken: global.authToken, backoff });
+    const admin = new AdminClient({ endpoints: global.endpoints, authToken: global.authToken, backoff, tls: global.tls });
     try {
       if (command === 'top') {
         const stop = new AbortController();

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { LockClient } from '../lock-client';
 import type { Lease } from '../lease';
+import type { TlsOptions } from '../channels';
 import { LockCancelledError, type LockLostError } from '../errors';
 
 export const EXIT_LOCK_HELD = 3;
@@ -27,6 +28,7 @@ export interface RunOptions {
   readonly shared: boolean;
   readonly retryForMs: number;
   readonly json: boolean;
+  readonly tls?: TlsOptions | undefined;
 }
 
 export interface RunIo {
@@ -48,6 +50,7 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     authToken: o.authToken,
     ...(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }),
     clientName: `lockctl run ${o.name} (pid ${process.pid})`,
+    tls: o.tls,
     backoff: { initialMs: 50, maxMs: 1000, budgetMs: o.retryForMs },
   });
   const interrupted = new AbortController();

@@ -1,8 +1,12 @@
 /**
  * lockctl's command line: parsing into a validated command, usage errors that name the offending
- * value (exit 2), `--help` everywhere, endpoints from the flag, the environment or the default.
+ * value (exit 2), `--help` everywhere, endpoints from the flag, the environment or the default,
+ * TLS files from --cacert/--cert/--key or QUORUMLOCK_CACERT/CERT/KEY.
  * (lockctl-bin.test.ts runs the built binary.)
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { COMMANDS, DEFAULT_ENDPOINTS, parseCli, UsageError } from '../../src/cli/args';
 import { main } from '../../src/cli/lockctl';
 
@@ -99,5 +103,36 @@ describe('main (in process)', () => {
     const b = io();
     expect(await main(['--help'], b.io)).toBe(0);
     expect(b.out.join('')).toMatch(/^lockctl: inspect and operate/);
+  });
+});
+
+describe('TLS flags', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockctl-tls-'));
+  const file = (name: string, text: string): string => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  const ca = file('ca.crt', '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n');
+  const cert = file('me.crt', '-----BEGIN CERTIFICATE-----\nme\n-----END CERTIFICATE-----\n');
+  const key = file('me.key', '-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('are off without --cacert/--cert/--key; the files are read from flags or QUORUMLOCK_CACERT/CERT/KEY, a flag winning', () => {
+    const plain = parse('status');
+    expect(plain.kind === 'command' && plain.global.tls).toBeUndefined();
+    const byFlags = parse(`status --cacert ${ca} --cert ${cert} --key ${key}`);
+    expect(byFlags).toMatchObject({ global: { tls: { ca: fs.readFileSync(ca), cert: fs.readFileSync(cert), key: fs.readFileSync(key) } } });
+    const byEnv = parse('status', { QUORUMLOCK_CACERT: ca, QUORUMLOCK_CERT: cert, QUORUMLOCK_KEY: key });
+    expect(byEnv).toMatchObject({ global: { tls: { ca: fs.readFileSync(ca), cert: fs.readFileSync(cert) } } });
+    const flagWins = parse(`status --cacert ${cert}`, { QUORUMLOCK_CACERT: ca });
+    expect(flagWins).toMatchObject({ global: { tls: { ca: fs.readFileSync(cert) } } });
+  });
+
+  it('a missing file or a certificate without its key is a usage error naming the flag', () => {
+    expect(usage(`status --cacert ${path.join(dir, 'none.crt')}`)).toContain(`--cacert '${path.join(dir, 'none.crt')}' cannot be read`);
+    expect(usage('status', { QUORUMLOCK_KEY: path.join(dir, 'none.key') })).toContain(`QUORUMLOCK_KEY '${path.join(dir, 'none.key')}' cannot be read`);
+    expect(usage(`status --cert ${cert}`)).toBe('--cert needs --key (its private key)');
+    expect(usage(`status --key ${key}`)).toBe('--key needs --cert (the client certificate)');
   });
 });

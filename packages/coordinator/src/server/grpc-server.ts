@@ -35,6 +35,8 @@ export interface ClientServerOptions {
   readonly maxStreamsPerConnection?: number;
   /** Authorization (issue 11): undefined means off, every caller may do everything. */
   readonly authorizer?: Authorizer | undefined;
+  /** TLS of the port (tls.ts); plaintext by default. */
+  readonly credentials?: grpc.ServerCredentials;
 }
 
 /**
@@ -113,7 +115,7 @@ export async function startClientServer(
   const healthDefinition = protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(listen, serverOpts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     server,

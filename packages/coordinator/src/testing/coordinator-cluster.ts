@@ -6,6 +6,20 @@ import * as grpc from '@grpc/grpc-js';
 import { ProcessGroup, freePort } from '@quorumlock/raft/testing';
 import { v1 } from '../server/proto';
 import { OFFSET_FILE_ENV } from './test-wall-clock-offset-env';
+import type { CertPair, TestCa, TlsMaterial } from './test-pki';
+
+/** TLS on every node, certificates from `ca` (test-pki.ts). */
+export interface ClusterTlsOptions {
+  readonly ca: TestCa;
+  /** TLS on the client port (default true). */
+  readonly client?: boolean;
+  /** With `client`: --client-cert-auth (default true). */
+  readonly clientCertAuth?: boolean;
+  /** Mutual TLS on the peer port (default true). */
+  readonly peer?: boolean;
+  /** --tls-reload-ms. */
+  readonly reloadMs?: number;
+}
 
 export interface CoordinatorClusterOptions {
   readonly size: number;
@@ -36,6 +50,8 @@ export interface CoordinatorClusterOptions {
    * the bearer token the harness's own Status calls send (a reader's or an admin's).
    */
   readonly auth?: { readonly policy: string; readonly tokens: string; readonly harnessToken: string };
+  /** TLS on the nodes' ports; the cluster's own Status calls then use a client certificate. */
+  readonly tls?: ClusterTlsOptions | undefined;
 }
 
 export interface StatusView {
@@ -63,6 +79,10 @@ export class CoordinatorCluster {
   private readonly procs = new ProcessGroup();
   private readonly admins = new Map<string, grpc.Client>();
   private readonly ownsDir: boolean;
+  /** With `tls`: each member's client-port and peer certificates, and the harness's client certificate. */
+  readonly serverCerts = new Map<string, CertPair>();
+  readonly peerCerts = new Map<string, CertPair>();
+  private adminCert: CertPair | undefined;
   /** Servers that have said `started` (the preload's SIGUSR2 handler is in place) and not exited. */
   private readonly serving = new Set<string>();
 
@@ -85,6 +105,13 @@ export class CoordinatorCluster {
       c.clientPorts.set(id, opts.basePort !== undefined ? opts.basePort + i : await freePort());
       c.peerPorts.set(id, opts.basePort !== undefined ? opts.basePort + 1000 + i : await freePort());
       if (opts.metrics === true) c.metricsPorts.set(id, opts.basePort !== undefined ? opts.basePort + 2000 + i : await freePort());
+    }
+    if (opts.tls !== undefined) {
+      for (const id of c.ids) {
+        c.serverCerts.set(id, opts.tls.ca.server(id));
+        c.peerCerts.set(id, opts.tls.ca.peer(id));
+      }
+      c.adminCert = opts.tls.ca.client('test-harness');
     }
     return c;
   }
@@ -141,6 +168,7 @@ export class CoordinatorCluster {
       '--log-level', this.opts.logLevel ?? 'info',
       ...(this.metricsPorts.has(id) ? ['--metrics-listen', this.metricsAddress(id)] : []),
       ...(this.opts.auth === undefined ? [] : ['--auth-policy-file', this.policyFile, '--auth-token-file', this.tokenFile]),
+      ...this.tlsArgs(id),
       ...(this.opts.args ?? []),
       ...extra,
     ];
@@ -267,10 +295,40 @@ export class CoordinatorCluster {
     }
   }
 
+  /** The TLS flags of node `id` (none without `tls`). */
+  tlsArgs(id: string): string[] {
+    const tls = this.opts.tls;
+    if (tls === undefined) return [];
+    const server = this.serverCerts.get(id);
+    const peer = this.peerCerts.get(id);
+    const args: string[] = [];
+    if (tls.client !== false && server !== undefined) {
+      args.push('--cert-file', server.cert, '--key-file', server.key, '--trusted-ca-file', tls.ca.caFile);
+      if (tls.clientCertAuth !== false) args.push('--client-cert-auth');
+    }
+    if (tls.peer !== false && peer !== undefined) args.push('--peer-cert-file', peer.cert, '--peer-key-file', peer.key, '--peer-trusted-ca-file', tls.ca.caFile);
+    if (tls.reloadMs !== undefined) args.push('--tls-reload-ms', String(tls.reloadMs));
+    return args;
+  }
+
+  /**
+   * PEM for an SDK's `tls` option against this cluster: the CA and a client certificate (CN
+   * `name`, made on first use); undefined when the client port is plaintext.
+   */
+  clientTls(name = 'test-harness'): TlsMaterial | undefined {
+    const tls = this.opts.tls;
+    if (tls === undefined || tls.client === false) return undefined;
+    const pair = name === 'test-harness' && this.adminCert !== undefined ? this.adminCert : tls.ca.client(name);
+    return tls.ca.material(pair);
+  }
+
   private admin(id: string): grpc.Client {
     let c = this.admins.get(id);
     if (c === undefined) {
-      c = new v1.AdminService(this.address(id), grpc.credentials.createInsecure());
+      const m = this.clientTls();
+      const creds = m === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null);
+      // The test server certificates name localhost too: SNI may not carry an IP address (RFC 6066).
+      c = new v1.AdminService(this.address(id), creds, m === undefined ? {} : { 'grpc.ssl_target_name_override': 'localhost' });
       this.admins.set(id, c);
     }
     return c;

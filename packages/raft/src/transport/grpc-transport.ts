@@ -23,6 +23,7 @@ import type { Message, NodeId } from '../core/types';
 import { decodeMessages, encodeMessages, estimateMessageBytes } from './message-codec';
 import { laneOf, type Lane } from './lanes';
 import { PeerLink, type Envelope } from './peer-link';
+import type { PeerSecurity } from './peer-tls';
 import type { Transport } from './transport';
 
 /** Reconnection backoff: full jitter, `random(0, min(maxMs, initialMs * 2^(failures-1)))`. */
@@ -58,6 +59,8 @@ export interface GrpcTransportOptions {
   readonly maxQueueMessages?: number;
   /** Defaults to `{ initialMs: 50, maxMs: 2000 }`. */
   readonly backoff?: BackoffOptions;
+  /** Mutual TLS on both directions and the sender identity check (peer-tls.ts); plaintext without. */
+  readonly security?: PeerSecurity | undefined;
 }
 
 /** Counters since construction, for metrics and benchmarks. */
@@ -176,6 +179,7 @@ export class GrpcTransport implements Transport {
   private readonly maxQueueMessages: number;
   private readonly backoff: BackoffOptions;
   private readonly proto: RaftProtoDefinition;
+  private readonly security: PeerSecurity | undefined;
 
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly controlLinks = new Map<NodeId, PeerLink>();
@@ -212,12 +216,8 @@ export class GrpcTransport implements Transport {
     this.logger = options.logger ?? silentLogger;
     this.maxBatchBytes = requireInteger('maxBatchBytes', options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, 1, MAX_PAYLOAD_BYTES);
     this.maxQueueBytes = requireInteger('maxQueueBytes', options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES, 1, Number.MAX_SAFE_INTEGER);
-    this.maxQueueMessages = requireInteger(
-      'maxQueueMessages',
-      options.maxQueueMessages ?? DEFAULT_MAX_QUEUE_MESSAGES,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    );
+    this.maxQueueMessages = requireInteger('maxQueueMessages', options.maxQueueMessages ?? DEFAULT_MAX_QUEUE_MESSAGES, 1, Number.MAX_SAFE_INTEGER);
+    this.security = options.security;
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     requireInteger('backoff.initialMs', backoff.initialMs, 1, Number.MAX_SAFE_INTEGER);
     requireInteger('backoff.maxMs', backoff.maxMs, backoff.initialMs, Number.MAX_SAFE_INTEGER);
@@ -241,7 +241,7 @@ export class GrpcTransport implements Transport {
     server.addService(this.proto.service, { Send: this.handleSend });
     this.server = server;
     this.startPromise = new Promise<number>((resolve, reject) => {
-      server.bindAsync(this.listenAddress, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      server.bindAsync(this.listenAddress, this.security?.serverCredentials ?? grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err !== null) {
           if (this.server === server) this.server = null;
           server.forceShutdown();
@@ -519,7 +519,7 @@ export class GrpcTransport implements Transport {
     const { send } = this.proto;
     let client: grpc.Client;
     try {
-      client = new grpc.Client(link.address, INSECURE_CHANNEL, { ...CHANNEL_OPTIONS });
+      client = new grpc.Client(link.address, this.security?.channelCredentials(link.id) ?? INSECURE_CHANNEL, { ...CHANNEL_OPTIONS, ...this.security?.channelOptions });
     } catch (err) {
       // grpc-js throws on a target it cannot parse; send() must not, so treat it as a failed
       // attempt (logged, backed off, reported) until setPeer supplies a usable address.
@@ -637,7 +637,7 @@ export class GrpcTransport implements Transport {
     call.on('data', (envelope: Envelope) => {
       if (finished || this.closed) return;
       this.counters.envelopesReceived++;
-      const rejection = this.checkAddress(envelope);
+      const rejection = this.security?.checkSender(call, envelope.from, this.links.has(envelope.from)) ?? this.checkAddress(envelope);
       if (rejection !== null) {
         finish(rejection);
         return;
