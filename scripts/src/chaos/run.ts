@@ -23,7 +23,7 @@ import { type ClusterLog, readClusterLog } from './cluster-log';
 import { checkExpiries, checkFaults, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits, type StrictOptions, type WorkerExit } from './judge';
 import { ALL_FAULTS, FREE_GIVE_UP_TTLS, Nemesis, type FaultKind, type FaultRecord, type SkippedFault } from './nemesis';
 import { ProtectedStore } from './protected-store';
-import { chaosClientTls, chaosClusterTls, type PemTls } from './chaos-tls';
+import { WORKER_IDENTITY, chaosClientTls, chaosClusterAuth, chaosClusterTls, type PemTls } from './chaos-tls';
 import type { ResourceSpec, WorkerConfig } from './worker';
 
 const TICK_MS = 50;
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const t0 = now();
   const say = (s: string): void => void process.stdout.write(`[${((now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}\n`);
   const rng = new SeededRng(seed);
-  say(`seed ${seed}, ${nodes} nodes, ${workerCount} workers, ${durationS} s, faults: ${kinds.join(', ')}${values.tls ? "; mTLS on client and peer ports" : ""}; data in ${dir}`);
+  say(`seed ${seed}, ${nodes} nodes, ${workerCount} workers, ${durationS} s, faults: ${kinds.join(', ')}${values.tls ? "; mTLS on client and peer ports, authorization on" : ""}; data in ${dir}`);
 
   // Proxies on every directed peer link, created before the nodes so their configs can name them.
   const peerProxies = new Map<string, FaultProxy>();
@@ -118,7 +118,9 @@ async function main(): Promise<void> {
     // The clockStep fault steps a server's Date through the test-only preload.
     steppableClocks: true,
     tls: chaosClusterTls(values.tls, dir),
+    auth: chaosClusterAuth(values.tls),
   });
+  const workerTls = chaosClientTls(cluster, WORKER_IDENTITY); // made before any node runs
   for (const from of cluster.ids) {
     for (const to of cluster.ids) {
       if (from === to) continue;
@@ -135,7 +137,6 @@ async function main(): Promise<void> {
   let workerSeq = 0;
   const historyDir = path.join(dir, 'history');
   fs.mkdirSync(historyDir, { recursive: true });
-
   const startWorker = async (): Promise<void> => {
     const id = `w${++workerSeq}`;
     const proxies: FaultProxy[] = [];
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
       resources: RESOURCES,
       waitTimeoutMs: 8000,
       longHoldRate: 0.15,
-      tls: chaosClientTls(cluster),
+      tls: workerTls,
     };
     const child = fork(path.join(__dirname, 'worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const wp: WorkerProc = { id, child, proxies, killedAt: 0 };
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
     const leader = await cluster.waitLeader(20_000);
     say(`cluster up, leader ${leader}`);
     for (let i = 0; i < workerCount; i++) await startWorker();
-    probe = startProbe(cluster.endpoints(), chaosClientTls(cluster));
+    probe = startProbe(cluster.endpoints(), workerTls);
     nemesis = new Nemesis(cluster, rng, {
       peerProxies,
       workerProxies: (w) => workers.get(w)?.proxies ?? [],

@@ -49,7 +49,7 @@ export interface CoordinatorClusterOptions {
    * `policyFile` and `tokenFile` in baseDir, which a test may rewrite to see them reloaded), and
    * the bearer token the harness's own Status calls send (a reader's or an admin's).
    */
-  readonly auth?: { readonly policy: string; readonly tokens: string; readonly harnessToken: string };
+  readonly auth?: { readonly policy: string; readonly tokens: string; readonly harnessToken: string } | undefined;
   /** TLS on the nodes' ports; the cluster's own Status calls then use a client certificate. */
   readonly tls?: ClusterTlsOptions | undefined;
 }
