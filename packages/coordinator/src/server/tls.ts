@@ -4,7 +4,7 @@
  * that runs without it, and the verified client-certificate identity of a call for authorization.
  */
 import * as grpc from '@grpc/grpc-js';
-import { createPeerTls, ReloadingCertificateProvider, verifiedCertificate, type Logger, type PeerSecurity, type TlsCall } from '@quorumlock/raft';
+import { createPeerTls, ReloadingCertificateProvider, type Logger, type PeerSecurity } from '@quorumlock/raft';
 import type { Metrics } from '../metrics';
 import type { ClientTlsConfig, TlsConfig } from './tls-config';
 
@@ -53,31 +53,4 @@ export function warnIfUnauthenticated(tls: TlsConfig, authOn: boolean, ports: { 
   if (parts.length === 0) return;
   const fields = { ...(open.length > 0 ? { unauthenticated: open } : {}), ...(authOn ? {} : { auth: 'off' }) };
   logger.warn(fields, `${parts.join('. ')}; see "Securing a cluster" in the README`);
-}
-
-/** Who a verified client certificate says the caller is. */
-export interface CertificateIdentity {
-  /** The name to authorize: the subject CN, else the first SAN URI, else the first SAN DNS name. */
-  readonly name: string;
-  readonly commonName: string | undefined;
-  readonly uris: readonly string[];
-  readonly dnsNames: readonly string[];
-}
-
-/**
- * The identity in the call's client certificate, or null when the call came without one (or over
- * plaintext). Only a certificate that TLS verified against --trusted-ca-file is returned: grpc-js
- * hands out no certificate for an unauthorized connection.
- */
-export function clientCertificateIdentity(call: Pick<TlsCall, 'getAuthContext'>): CertificateIdentity | null {
-  const cert = verifiedCertificate(call);
-  if (cert === undefined) return null;
-  const cn = cert.subject?.CN;
-  const commonName = Array.isArray(cn) ? cn[0] : cn;
-  const sans = (cert.subjectaltname ?? '').split(', ');
-  const uris = sans.filter((s) => s.startsWith('URI:')).map((s) => s.slice(4));
-  const dnsNames = sans.filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
-  const name = commonName ?? uris[0] ?? dnsNames[0];
-  if (name === undefined || name === '') return null;
-  return { name, commonName, uris, dnsNames };
 }
