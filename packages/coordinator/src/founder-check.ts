@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@quorumlock/raft';
 import type { MemberAddresses } from './replica';
+import type { StatusResponse__Output } from '@quorumlock/proto';
 import { v1 } from './server/proto';
 
 /** A founder must not bootstrap: the running cluster already knows it (or no longer lists it). */
@@ -8,21 +9,12 @@ export class ReturningFounderError extends Error {
   override readonly name = 'ReturningFounderError';
 }
 
-interface PeerStatus {
-  readonly leaderId: string;
-  readonly term: number;
-  readonly answeredBy: string;
-  readonly members: readonly { readonly id: string; readonly matchIndex: number }[];
-}
-
-type StatusClient = grpc.Client & {
-  status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: PeerStatus) => void): void;
-};
+type PeerStatus = StatusResponse__Output;
 
 function askStatus(address: string, timeoutMs: number): Promise<PeerStatus | null> {
-  const client = new v1.AdminService(address, grpc.credentials.createInsecure()) as unknown as StatusClient;
+  const client = new v1.AdminService(address, grpc.credentials.createInsecure());
   return new Promise<PeerStatus | null>((resolve) => {
-    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res : null));
+    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res ?? null : null));
   }).finally(() => client.close());
 }
 

@@ -5,10 +5,11 @@
  * keepalive acks, and faults: killed streams, lost answers, a silent (black-holed) server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { wire, type AcquireRequest, type AcquireResponse } from '../../src/wire';
+import type { AcquireRequest__Output, OneofUnion } from '@quorumlock/proto';
+import { wire, type AcquireResponse } from '../../src/wire';
 
-type Call = grpc.ServerDuplexStream<AcquireRequest, AcquireResponse>;
-type Req = AcquireRequest & { msg: string };
+type Req = OneofUnion<AcquireRequest__Output>;
+type Call = grpc.ServerDuplexStream<Req, AcquireResponse>;
 interface Sess { id: string; call: Call | undefined; answers: Map<number, AcquireResponse> }
 interface Lock { holder: { session: string; token: number; requestId: number } | undefined; queue: { session: string; requestId: number }[]; value: Buffer }
 

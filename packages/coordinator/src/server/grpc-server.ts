@@ -89,7 +89,7 @@ export async function startClientServer(
   // Request deserializers that also note invalid UTF-8 in string fields (strict-utf8.ts).
   const schema = schemaOf(packageDefinition);
   server.addService(withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1'), refuseWhenDivergent(replica, lockService.handlers));
-  server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), admin.handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(withStrictUtf8(v1.AdminService.service, schema, 'quorumlock.v1'), admin.handlers);
   const health = new HealthImplementation({ '': 'SERVING', 'quorumlock.v1.LockService': 'NOT_SERVING' });
   health.addToServer(server);
   const setHealth = (leader: boolean): void =>

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
 import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
 import { statusName } from './grpc-metrics';
+import type { LockServiceHandlers } from '@quorumlock/proto';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
@@ -104,7 +105,7 @@ class SessionStream {
       }
     }
     if (this.sessionId === '') {
-      if (kind !== 'open' || req.open === undefined) {
+      if (kind !== 'open' || req.open == null) {
         this.fail(statusError(grpc.status.INVALID_ARGUMENT, `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``, 'ERR_INVALID_ARGUMENT'));
         return;
       }
@@ -373,8 +374,8 @@ export class LockService {
     }
   }
 
-  readonly handlers = {
-    acquire: (call: Call): void => {
+  readonly handlers: LockServiceHandlers = {
+    Acquire: (call: Call): void => {
       const s = new SessionStream(call, this);
       // Messages are handled one at a time, in order, so a lock and its cancel keep their order.
       let chain = Promise.resolve();
@@ -392,10 +393,7 @@ export class LockService {
       call.on('error', () => s.closedByClient());
     },
 
-    checkFence: (
-      call: grpc.ServerUnaryCall<{ name: string; token: number }, { current: boolean; latestToken: number }>,
-      callback: grpc.sendUnaryData<{ current: boolean; latestToken: number }>,
-    ): void => {
+    CheckFence: (call, callback): void => {
       const r = this.replica;
       const { name, token } = call.request;
       // Refused by any node, leader or not: the answer does not depend on state.

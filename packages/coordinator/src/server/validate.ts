@@ -136,24 +136,24 @@ export function checkAcquireRequest(req: AcquireRequest, limits: LockLimits, bad
   switch (req.msg) {
     case 'open': {
       const o = req.open;
-      if (o === undefined) return undefined;
+      if (o == null) return undefined;
       return (
         checkText('open.session_id', o.sessionId, limits.maxSessionIdBytes) ??
         checkText('open.client_name', o.clientName, limits.maxClientNameBytes)
       );
     }
     case 'lock':
-      return req.lock === undefined ? undefined : withId(checkLock(req.lock, limits));
+      return req.lock == null ? undefined : withId(checkLock(req.lock, limits));
     case 'release': {
       const r = req.release;
-      if (r === undefined) return undefined;
+      if (r == null) return undefined;
       return withId(checkUint53('release.request_id', r.requestId) ?? checkName('release.name', r.name, limits) ?? checkUint53('release.token', r.token));
     }
     case 'cancel':
-      return req.cancel === undefined ? undefined : withId(checkUint53('cancel.request_id', req.cancel.requestId));
+      return req.cancel == null ? undefined : withId(checkUint53('cancel.request_id', req.cancel.requestId));
     case 'put': {
       const p = req.put;
-      if (p === undefined) return undefined;
+      if (p == null) return undefined;
       return withId(
         checkUint53('put.request_id', p.requestId) ??
           checkName('put.name', p.name, limits) ??
@@ -162,7 +162,7 @@ export function checkAcquireRequest(req: AcquireRequest, limits: LockLimits, bad
       );
     }
     case 'keepalive':
-      return req.keepalive === undefined ? undefined : checkUint53('keepalive.seq', req.keepalive.seq);
+      return req.keepalive == null ? undefined : checkUint53('keepalive.seq', req.keepalive.seq);
     default:
       return undefined;
   }

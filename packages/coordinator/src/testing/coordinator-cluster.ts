@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ProcessGroup, freePort } from '@quorumlock/raft/testing';
+import type { AdminServiceClient, StatusResponse__Output } from '@quorumlock/proto';
 import { v1 } from '../server/proto';
 import { OFFSET_FILE_ENV } from './test-wall-clock-offset-env';
 
@@ -32,16 +33,8 @@ export interface CoordinatorClusterOptions {
   readonly metrics?: boolean;
 }
 
-export interface StatusView {
-  leaderId: string;
-  term: number;
-  answeredBy: string;
-  sessions: number;
-  locks: number;
-  /** The answering node's longest event-loop stall (ms) in the current window. */
-  maxLoopStallMs: number;
-  members: { id: string; role: string; clientAddress: string; appliedIndex: number; commitIndex: number }[];
-}
+/** AdminService.Status as a node answers it. */
+export type StatusView = StatusResponse__Output;
 
 /**
  * Real quorumlock-server processes on 127.0.0.1, each with its own LevelDB directory and log
@@ -55,7 +48,7 @@ export class CoordinatorCluster {
   readonly metricsPorts = new Map<string, number>();
   readonly baseDir: string;
   private readonly procs = new ProcessGroup();
-  private readonly admins = new Map<string, grpc.Client>();
+  private readonly admins = new Map<string, AdminServiceClient>();
   private readonly ownsDir: boolean;
   /** Servers that have said `started` (the preload's SIGUSR2 handler is in place) and not exited. */
   private readonly serving = new Set<string>();
@@ -226,7 +219,7 @@ export class CoordinatorCluster {
     }
   }
 
-  private admin(id: string): grpc.Client {
+  private admin(id: string): AdminServiceClient {
     let c = this.admins.get(id);
     if (c === undefined) {
       c = new v1.AdminService(this.address(id), grpc.credentials.createInsecure());
@@ -237,11 +230,9 @@ export class CoordinatorCluster {
 
   /** AdminService.Status as answered by `id` itself (`resetLoopStall` starts a new stall window). */
   status(id: string, timeoutMs = 2000, req: { resetLoopStall?: boolean } = {}): Promise<StatusView> {
-    const c = this.admin(id) as unknown as {
-      status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
-    };
+    const c = this.admin(id);
     return new Promise((resolve, reject) => {
-      c.status(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      c.status(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err || res === undefined ? reject(err ?? new Error('empty status')) : resolve(res)));
     });
   }
 

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
-import { loaderOptions, raftProto } from '@quorumlock/proto';
+import { loaderOptions, raftProto, type Envelope__Output, type SendResult__Output } from '@quorumlock/proto';
 
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
@@ -84,17 +84,9 @@ export class TransportError extends Error {
 }
 
 /** raft.proto's `Envelope`, as proto-loader presents it (camelCase, bytes as Buffer, defaults filled). */
-interface Envelope {
-  clusterId: string;
-  from: string;
-  to: string;
-  payload: Buffer;
-}
-
+type Envelope = Envelope__Output;
 /** raft.proto's `SendResult`: empty `error` when the stream ended normally. */
-interface SendResult {
-  error: string;
-}
+type SendResult = SendResult__Output;
 
 /** The gRPC limit on one message; an envelope is one message. */
 const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;

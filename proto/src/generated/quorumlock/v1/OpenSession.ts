@@ -1,0 +1,32 @@
+// Original file: proto/quorumlock/v1/lock.proto
+
+
+export interface OpenSession {
+  /**
+   * empty: start a new session; set: resume that session (after a failover)
+   */
+  'sessionId'?: (string);
+  /**
+   * 0: the server's default; out of the server's bounds: INVALID_ARGUMENT
+   */
+  'ttlMs'?: (number);
+  /**
+   * shown by lockctl
+   */
+  'clientName'?: (string);
+}
+
+export interface OpenSession__Output {
+  /**
+   * empty: start a new session; set: resume that session (after a failover)
+   */
+  'sessionId': (string);
+  /**
+   * 0: the server's default; out of the server's bounds: INVALID_ARGUMENT
+   */
+  'ttlMs': (number);
+  /**
+   * shown by lockctl
+   */
+  'clientName': (string);
+}
