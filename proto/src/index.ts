@@ -28,3 +28,4 @@ export const loaderOptions: {
 } = Object.freeze({ keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: Object.freeze([protoDir]) });
 
 export type * from './wire';
+export * from './error-codes';

@@ -3,12 +3,13 @@
  * by UNAVAILABLE answers, and one channel per address (reused across reconnects and redirects).
  */
 import * as grpc from '@grpc/grpc-js';
+import { ERROR_CODE_METADATA_KEY } from '@quorumlock/proto';
 import { InvalidArgumentError } from './errors';
 
 /** The trailer a follower sets on UNAVAILABLE: the leader's client address. */
 export const LEADER_METADATA_KEY = 'quorumlock-leader';
-/** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
-export const ERROR_CODE_METADATA_KEY = 'x-lock-error-code';
+/** The trailer with the error code of the wire catalogue (`x-lock-error-code`), when the server sends it. */
+export { ERROR_CODE_METADATA_KEY };
 
 /** TLS settings: `true` uses the system roots; PEM buffers otherwise. */
 export interface TlsOptions {

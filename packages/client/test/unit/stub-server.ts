@@ -5,7 +5,7 @@
  * keepalive acks, and faults: killed streams, lost answers, a silent (black-holed) server.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { AcquireRequest__Output, OneofUnion } from '@quorumlock/proto';
+import { grpcStatusOf, type AcquireRequest__Output, type ErrorCode, type OneofUnion } from '@quorumlock/proto';
 import { wire, type AcquireResponse } from '../../src/wire';
 
 type Req = OneofUnion<AcquireRequest__Output>;
@@ -80,8 +80,8 @@ export class StubLockServer {
     if (this.dropAnswers > 0) this.dropAnswers--;
     else s.call?.write(res);
   }
-  private fail(s: Sess, requestId: number, code: grpc.status, message: string): void {
-    this.answer(s, requestId, { msg: 'failed', failed: { requestId, code, message } });
+  private fail(s: Sess, requestId: number, errorCode: ErrorCode, message: string): void {
+    this.answer(s, requestId, { msg: 'failed', failed: { requestId, code: grpcStatusOf(errorCode), message, errorCode } });
   }
   private grant(s: Sess, requestId: number, name: string): void {
     const l = this.lock(name);
@@ -125,13 +125,13 @@ export class StubLockServer {
 
   private handle(s: Sess, call: Call, req: Req): void {
     const notHeld = (id: number, name: string, token: number): boolean =>
-      this.lock(name).holder?.token !== token && (this.fail(s, id, grpc.status.FAILED_PRECONDITION, `token ${token} is not a current hold of '${name}'`), true);
+      this.lock(name).holder?.token !== token && (this.fail(s, id, 'ERR_NOT_HOLDER', `token ${token} is not a current hold of '${name}'`), true);
     if ('lock' in req) {
       const { requestId: id, name, tryOnly } = req.lock;
       const l = this.lock(name);
       if (s.answers.has(id)) this.answer(s, id, s.answers.get(id) as AcquireResponse, false);
       else if (l.holder === undefined) this.grant(s, id, name);
-      else if (tryOnly) this.fail(s, id, grpc.status.FAILED_PRECONDITION, `'${name}' is held`);
+      else if (tryOnly) this.fail(s, id, 'ERR_LOCK_HELD', `'${name}' is held`);
       else this.answer(s, id, { msg: 'queued', queued: { requestId: id, name, position: l.queue.push({ session: s.id, requestId: id }) } });
     } else if ('release' in req) {
       const { name, token, requestId } = req.release;
@@ -142,7 +142,7 @@ export class StubLockServer {
       const id = req.cancel.requestId;
       const l = [...this.locks.values()].find((x) => x.queue.some((w) => w.session === s.id && w.requestId === id));
       if (l !== undefined) l.queue = l.queue.filter((w) => w.session !== s.id || w.requestId !== id);
-      if (l !== undefined) this.fail(s, id, grpc.status.CANCELLED, `request ${id} was cancelled`);
+      if (l !== undefined) this.fail(s, id, 'ERR_CANCELLED', `request ${id} was cancelled`);
     } else if ('put' in req) {
       const { name, token, requestId, value } = req.put;
       if (notHeld(requestId, name, token)) return;

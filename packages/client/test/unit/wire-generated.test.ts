@@ -64,6 +64,6 @@ it('decodes an AcquireResponse into the shape its generated type names', () => {
   const res = w.acquire.responseDeserialize(bytes as Buffer);
   expect(res.msg).toBe('failed');
   if (res.msg !== 'failed') return;
-  expect(res.failed).toEqual({ requestId: 7, code: 9, message: 'held' });
+  expect(res.failed).toEqual({ requestId: 7, code: 9, message: 'held', errorCode: '' });
   expect(() => w.acquire.responseDeserialize(Buffer.alloc(0))).toThrow(/no message set/);
 });

@@ -1,10 +1,10 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quorumlock/raft';
 import type { Replica, UnstampedCommand } from '../replica';
 import type { AdminServiceHandlers, LockInfo, MemberStatus__Output, Mode__Output } from '@quorumlock/proto';
 import type { LockDescription, LockSummary } from '../state/events';
 import { processLoopMonitor } from './loop-monitor';
-import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { notLeader, statusError, type StatusError } from './errors';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkName, checkText, checkUint53, MAX_REASON_BYTES, type Refusal, utf8Refusal } from './validate';
 
@@ -23,8 +23,8 @@ export class AdminService {
   private toStatusError(e: unknown): StatusError {
     const r = this.replica;
     if (e instanceof NotLeaderError || e instanceof OutcomeUnknownError) return notLeader(r.id, r.leaderClientAddress());
-    if (e instanceof ProposalRefusedError) return statusError(grpc.status.FAILED_PRECONDITION, e.message, 'ERR_FAILED_PRECONDITION');
-    return statusError(grpc.status.UNAVAILABLE, e instanceof Error ? e.message : String(e), 'ERR_UNAVAILABLE');
+    if (e instanceof ProposalRefusedError) return statusError('ERR_FAILED_PRECONDITION', e.message);
+    return statusError('ERR_UNAVAILABLE', e instanceof Error ? e.message : String(e));
   }
 
   /**
@@ -34,7 +34,7 @@ export class AdminService {
   private refusal<Req>(req: Req, check?: (req: Req) => Refusal | undefined): StatusError | undefined {
     const bad = invalidUtf8Of(req);
     const r = bad !== undefined ? utf8Refusal(bad) : check?.(req);
-    return r === undefined ? undefined : statusError(r.code, r.message, errorCodeFor(r.code));
+    return r === undefined ? undefined : statusError(r.errorCode, r.message);
   }
 
   /** Run `fn` on the leader after a read barrier; answer followers with a redirect. */
@@ -82,7 +82,7 @@ export class AdminService {
 
   private async proposeAdmin(cmd: UnstampedCommand): Promise<import('../state/events').ApplyOutput> {
     const out = await this.replica.propose(cmd);
-    if (out.status.code !== 0) throw statusError(out.status.code, out.status.message, errorCodeFor(out.status.code));
+    if (out.status.code !== 0) throw statusError(out.status.errorCode ?? 'ERR_INTERNAL', out.status.message);
     return out;
   }
 
@@ -175,7 +175,7 @@ export class AdminService {
     DescribeLock: this.leaderRead((req) => {
       const sm = this.replica.sm;
       const d = sm.describeLock(req.name);
-      if (d === undefined) return statusError(grpc.status.NOT_FOUND, `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`, 'ERR_NOT_FOUND');
+      if (d === undefined) return statusError('ERR_NOT_FOUND', `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`);
       return this.describe(d, this.replica.now());
     }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
@@ -211,18 +211,18 @@ export class AdminService {
 
     AddMember: this.leaderCall(async (req) => {
       for (const [field, v] of [['id', req.id], ['peer_address', req.peerAddress], ['client_address', req.clientAddress]] as const) {
-        if (v === '') throw statusError(grpc.status.INVALID_ARGUMENT, `${field} must not be empty`, 'ERR_INVALID_ARGUMENT');
+        if (v === '') throw statusError('ERR_INVALID_ARGUMENT', `${field} must not be empty`);
       }
-      if (!/^[^:\s]+:\d+$/.test(req.peerAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `peer_address '${req.peerAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
-      if (!/^[^:\s]+:\d+$/.test(req.clientAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `client_address '${req.clientAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
+      if (!/^[^:\s]+:\d+$/.test(req.peerAddress)) throw statusError('ERR_INVALID_ARGUMENT', `peer_address '${req.peerAddress}' is not host:port`);
+      if (!/^[^:\s]+:\d+$/.test(req.clientAddress)) throw statusError('ERR_INVALID_ARGUMENT', `client_address '${req.clientAddress}' is not host:port`);
       await this.replica.node.addMember(req.id, { peer: req.peerAddress, client: req.clientAddress });
       return { members: this.members() };
     }),
 
     RemoveMember: this.leaderCall(async (req) => {
-      if (req.id === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'id must not be empty', 'ERR_INVALID_ARGUMENT');
+      if (req.id === '') throw statusError('ERR_INVALID_ARGUMENT', 'id must not be empty');
       if (!this.replica.node.membersList().some((m) => m.id === req.id)) {
-        throw statusError(grpc.status.NOT_FOUND, `member ${req.id} is not in the cluster`, 'ERR_NOT_FOUND');
+        throw statusError('ERR_NOT_FOUND', `member ${req.id} is not in the cluster`);
       }
       if (req.id === this.replica.id) await this.replica.node.transferLeadership();
       const node = this.replica.node;

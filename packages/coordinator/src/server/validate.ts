@@ -16,6 +16,8 @@ export type RefusalCode = typeof Code.INVALID_ARGUMENT | typeof Code.RESOURCE_EX
 
 export interface Refusal {
   readonly code: RefusalCode;
+  /** The catalogue's code for the refusal (its gRPC status is `code`). */
+  readonly errorCode: 'ERR_INVALID_ARGUMENT' | 'ERR_VALUE_TOO_LARGE';
   /** The offending field, as lock.proto names it (e.g. `lock.name`). */
   readonly field: string;
   readonly message: string;
@@ -28,7 +30,7 @@ const INT32_MAX = 0x7fff_ffff;
 const UINT32_MAX = 0xffff_ffff;
 
 function invalid(field: string, message: string): Refusal {
-  return { code: Code.INVALID_ARGUMENT, field, message: `${field}: ${message}` };
+  return { code: Code.INVALID_ARGUMENT, errorCode: 'ERR_INVALID_ARGUMENT', field, message: `${field}: ${message}` };
 }
 
 export function utf8Refusal(bad: InvalidUtf8): Refusal {
@@ -111,6 +113,7 @@ export function checkValue(field: string, value: unknown, limits: Pick<LockLimit
   if (value.byteLength > limits.maxValueBytes) {
     return {
       code: Code.RESOURCE_EXHAUSTED,
+      errorCode: 'ERR_VALUE_TOO_LARGE',
       field,
       message: `${field}: ${value.byteLength} bytes; the limit is ${limits.maxValueBytes} (max_value_bytes)`,
     };

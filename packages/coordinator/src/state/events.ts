@@ -1,5 +1,5 @@
 import type { LockMode } from './commands';
-import type { Code, Status } from './status';
+import type { Code, MachineErrorCode, Status } from './status';
 
 /**
  * What one applied entry produced. `status` answers whoever proposed the command (an admin call,
@@ -118,6 +118,8 @@ export interface FailedEvent {
   readonly requestId: number;
   readonly code: Code;
   readonly message: string;
+  /** `RequestFailed.error_code`: the catalogue's code for `code`'s refusal. */
+  readonly errorCode: MachineErrorCode;
 }
 
 /** lock.proto `ValuePut`. */

@@ -8,8 +8,8 @@ describe('sessions', () => {
     expect(out.events).toEqual([
       { type: 'sessionOpened', sessionId: 's1', ttlMs: 5000, resumed: false, holds: [], queued: [], deadline: d.clock + 5000 },
     ]);
-    expect(d.open('s1').status).toEqual({ code: Code.ALREADY_EXISTS, message: 'session s1 already exists' });
-    expect(d.open('s2', 0).status).toEqual({ code: Code.INVALID_ARGUMENT, message: 'ttl_ms 0 is out of bounds (1 to 86400000)' });
+    expect(d.open('s1').status).toEqual({ code: Code.ALREADY_EXISTS, message: 'session s1 already exists', errorCode: 'ERR_SESSION_EXISTS' });
+    expect(d.open('s2', 0).status).toEqual({ code: Code.INVALID_ARGUMENT, message: 'ttl_ms 0 is out of bounds (1 to 86400000)', errorCode: 'ERR_INVALID_ARGUMENT' });
     expect(d.open('', 1000).status.code).toBe(Code.INVALID_ARGUMENT);
     expect(d.machine.listSessions().map((s) => [s.sessionId, s.clientName])).toEqual([['s1', 'worker-1']]);
   });
@@ -43,7 +43,7 @@ describe('sessions', () => {
     expect(out.events).toEqual([
       { type: 'lost', sessionId: 'dead', name: 'a', token: ta, reason },
       { type: 'lost', sessionId: 'dead', name: 'b', token: tb, reason },
-      { type: 'failed', sessionId: 'dead', requestId: 3, code: Code.CANCELLED, message: `request 3 for 'c' ended with its session: ${reason}` },
+      { type: 'failed', sessionId: 'dead', requestId: 3, code: Code.CANCELLED, message: `request 3 for 'c' ended with its session: ${reason}`, errorCode: 'ERR_CANCELLED' },
       { type: 'sessionExpired', sessionId: 'dead', reason },
       expect.objectContaining({ type: 'granted', sessionId: 'w1', name: 'a', token: out.index }),
       expect.objectContaining({ type: 'granted', sessionId: 'w2', name: 'b', token: out.index + 1 }),
@@ -365,8 +365,9 @@ describe('admin', () => {
     expect(d.run({ type: 'revoke', name: 's', token: tb, reason: '' }).status).toEqual({
       code: Code.FAILED_PRECONDITION,
       message: `token ${tb} is not a current hold of 's'`,
+      errorCode: 'ERR_NOT_HOLDER',
     });
-    expect(d.run({ type: 'revoke', name: 'nope', reason: '' }).status).toEqual({ code: Code.NOT_FOUND, message: "no lock named 'nope'" });
+    expect(d.run({ type: 'revoke', name: 'nope', reason: '' }).status).toEqual({ code: Code.NOT_FOUND, message: "no lock named 'nope'", errorCode: 'ERR_NOT_FOUND' });
   });
 
   test('adminExpireSession expires a live session with lock-delay', () => {

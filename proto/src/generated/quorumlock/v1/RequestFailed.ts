@@ -12,6 +12,12 @@ export interface RequestFailed {
    * what was wrong, naming the value
    */
   'message'?: (string);
+  /**
+   * Added: the stable code of the failure (README "Error codes"), e.g. ERR_LOCK_HELD. Branch on
+   * it, never on `message`. Calls ending with an error status carry it in the
+   * `x-lock-error-code` trailer.
+   */
+  'errorCode'?: (string);
 }
 
 export interface RequestFailed__Output {
@@ -24,4 +30,10 @@ export interface RequestFailed__Output {
    * what was wrong, naming the value
    */
   'message': (string);
+  /**
+   * Added: the stable code of the failure (README "Error codes"), e.g. ERR_LOCK_HELD. Branch on
+   * it, never on `message`. Calls ending with an error status carry it in the
+   * `x-lock-error-code` trailer.
+   */
+  'errorCode': (string);
 }
