@@ -593,7 +593,7 @@ export class Session implements LeaseOwner {
       case 'lost': {
         const l = this.leases.get(res.lost.token);
         if (l === undefined || l.name !== res.lost.name) return;
-        l.lose(/expired/i.test(res.lost.reason) ? 'session expired' : 'revoked', res.lost.reason);
+        l.lose(res.lost.errorCode === 'ERR_SESSION_EXPIRED' ? 'session expired' : 'revoked', res.lost.reason);
         l.ended();
         return;
       }

@@ -58,9 +58,9 @@ export class StubLockServer {
     }
   }
 
-  revoke(name: string): void { // the holder gets `lost`
+  revoke(name: string, reason = 'revoked by an administrator', errorCode = ''): void { // the holder gets `lost`
     const h = this.lock(name).holder;
-    this.sessions.get(h?.session ?? '')?.call?.write({ msg: 'lost', lost: { name, token: h?.token ?? 0, reason: 'revoked by an administrator' } });
+    this.sessions.get(h?.session ?? '')?.call?.write({ msg: 'lost', lost: { name, token: h?.token ?? 0, reason, errorCode } });
     this.free(name);
   }
 

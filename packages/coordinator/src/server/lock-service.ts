@@ -297,7 +297,7 @@ class SessionStream {
         this.write({ released: { requestId: e.requestId, name: e.name, token: e.token } });
         return;
       case 'lost':
-        this.write({ lost: { name: e.name, token: e.token, reason: e.reason } });
+        this.write({ lost: { name: e.name, token: e.token, reason: e.reason, errorCode: e.cause === 'expired' ? 'ERR_SESSION_EXPIRED' : '' } });
         return;
       case 'failed':
         m?.requestFailures.inc({ code: statusName(e.code) });

@@ -109,6 +109,8 @@ export interface LostEvent {
   readonly name: string;
   readonly token: number;
   readonly reason: string;
+  /** Why: its session expired (by TTL or an administrator), or an administrator revoked the hold. */
+  readonly cause: 'expired' | 'revoked';
 }
 
 /** lock.proto `RequestFailed`. */

@@ -447,7 +447,7 @@ export class LockStateMachine {
       this.observe({ type: 'holdEnded', ended: how === 'expired' ? 'session_expired' : 'released', grantedAt: hold.grantedAt });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
-        this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
+        this.emit({ type: 'lost', sessionId: s.id, name, token, reason, cause: 'expired' });
       }
       touched.add(r);
     }
@@ -700,7 +700,7 @@ export class LockStateMachine {
       this.observe({ type: 'holdEnded', ended: 'revoked', grantedAt: hold.grantedAt });
       this.session(hold.sessionId).holds.delete(c.name);
       this.startLockDelay(r, hold.lockDelayMs);
-      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason });
+      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason, cause: 'revoked' });
     }
     this.settle(r);
     return ok(`revoked ${targets.length} holds of ${quote(c.name)}`);

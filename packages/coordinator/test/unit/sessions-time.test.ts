@@ -41,8 +41,8 @@ describe('sessions', () => {
     const out = d.run({ type: 'expireSessions', sessionIds: ['dead'] });
     const reason = 'session dead expired: no keepalive for 1000 ms (ttl 1000 ms)';
     expect(out.events).toEqual([
-      { type: 'lost', sessionId: 'dead', name: 'a', token: ta, reason },
-      { type: 'lost', sessionId: 'dead', name: 'b', token: tb, reason },
+      { type: 'lost', sessionId: 'dead', name: 'a', token: ta, reason, cause: 'expired' },
+      { type: 'lost', sessionId: 'dead', name: 'b', token: tb, reason, cause: 'expired' },
       { type: 'failed', sessionId: 'dead', requestId: 3, code: Code.CANCELLED, message: `request 3 for 'c' ended with its session: ${reason}`, errorCode: 'ERR_CANCELLED' },
       { type: 'sessionExpired', sessionId: 'dead', reason },
       expect.objectContaining({ type: 'granted', sessionId: 'w1', name: 'a', token: out.index }),
@@ -347,7 +347,7 @@ describe('admin', () => {
     d.lock('b', 1, 'x');
     const out = d.run({ type: 'revoke', name: 'x', reason: 'stuck worker' });
     expect(out.status).toEqual({ code: Code.OK, message: "revoked 1 holds of 'x'" });
-    expect(out.events[0]).toEqual({ type: 'lost', sessionId: 'a', name: 'x', token: t, reason: 'stuck worker' });
+    expect(out.events[0]).toEqual({ type: 'lost', sessionId: 'a', name: 'x', token: t, reason: 'stuck worker', cause: 'revoked' });
     expect(out.events[1]).toMatchObject({ type: 'granted', sessionId: 'b' });
     expect(d.machine.getSession('a')?.holds).toEqual([]);
     expect(only(d.release('a', 2, 'x', t), 'failed').code).toBe(Code.FAILED_PRECONDITION);
@@ -360,7 +360,7 @@ describe('admin', () => {
     const ta = tokenOf(d.lock('a', 1, 's', { capacity: 2, mode: 'shared' }));
     const tb = tokenOf(d.lock('b', 1, 's', { capacity: 2, mode: 'shared' }));
     const out = d.run({ type: 'revoke', name: 's', token: tb, reason: '' });
-    expect(out.events).toEqual([{ type: 'lost', sessionId: 'b', name: 's', token: tb, reason: 'revoked by an administrator' }]);
+    expect(out.events).toEqual([{ type: 'lost', sessionId: 'b', name: 's', token: tb, reason: 'revoked by an administrator', cause: 'revoked' }]);
     expect(d.machine.checkFence('s', ta).current).toBe(true);
     expect(d.run({ type: 'revoke', name: 's', token: tb, reason: '' }).status).toEqual({
       code: Code.FAILED_PRECONDITION,
@@ -377,7 +377,7 @@ describe('admin', () => {
     const out = d.run({ type: 'adminExpireSession', sessionId: 'a' });
     const reason = 'session a expired by an administrator';
     expect(out.events).toEqual([
-      { type: 'lost', sessionId: 'a', name: 'x', token: t, reason },
+      { type: 'lost', sessionId: 'a', name: 'x', token: t, reason, cause: 'expired' },
       { type: 'sessionExpired', sessionId: 'a', reason },
     ]);
     expect(d.machine.describeLock('x')?.lockDelayUntil).toBe(d.clock + 100);

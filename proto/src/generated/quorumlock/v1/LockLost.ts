@@ -9,6 +9,11 @@ export interface LockLost {
    * e.g. revoked by an administrator
    */
   'reason'?: (string);
+  /**
+   * Added: ERR_SESSION_EXPIRED when the hold ended because its session expired (by TTL or an
+   * administrator); empty when an administrator revoked the hold.
+   */
+  'errorCode'?: (string);
 }
 
 export interface LockLost__Output {
@@ -18,4 +23,9 @@ export interface LockLost__Output {
    * e.g. revoked by an administrator
    */
   'reason': (string);
+  /**
+   * Added: ERR_SESSION_EXPIRED when the hold ended because its session expired (by TTL or an
+   * administrator); empty when an administrator revoked the hold.
+   */
+  'errorCode': (string);
 }
