@@ -275,7 +275,10 @@ describe('acquireAll', () => {
     const q = queuedAt(1);
     const ay = a.acquire('dl/y', { onQueued: q.onQueued });
     await q.promise;
-    await expect(b.acquire('dl/x')).rejects.toBeInstanceOf(DeadlockError);
+    const refused: unknown = await b.acquire('dl/x').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DeadlockError);
+    // Mapped by the code on the wire, kept as serverCode.
+    expect(refused).toMatchObject({ code: 'ERR_DEADLOCK', serverCode: 'ERR_DEADLOCK', grpcCode: 10 });
     await by.release();
     await (await ay).release();
     await ax.release();

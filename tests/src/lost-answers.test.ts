@@ -154,7 +154,7 @@ describe('resume during a leader pause', () => {
     const log = b2.log;
     expect(log[0]?.msg).toBe('opened');
     const o2 = log[0]?.opened;
-    if (o2 === undefined) throw new Error('no opened');
+    if (o2 == null) throw new Error('no opened');
     expect(o2.resumed).toBe(true);
     const holdTokens = o2.holds.map((x) => x.token);
     // Holds granted before b2's resume are in opened.holds, each with its request id.

@@ -224,3 +224,28 @@ describe('requests refused before they are logged', () => {
     expect(answers[0]?.message).toContain('put.value: 1000000 bytes; the limit is 65536');
   });
 });
+
+describe('refusals carry the error code of the catalogue', () => {
+  it('RequestFailed.error_code on the stream (ERR_LOCK_HELD, ERR_NOT_HOLDER, ERR_INVALID_ARGUMENT), x-lock-error-code on a unary status', async () => {
+    const a = session();
+    const b = session();
+    await a.open();
+    await b.open();
+    a.lock(1, 'codes/x');
+    const token = (await a.granted(1)).token;
+    b.lock(1, 'codes/x', { tryOnly: true });
+    const held = (await b.next((r) => r.msg === 'failed' && r.failed?.requestId === 1)).failed;
+    expect([held?.code, held?.errorCode]).toEqual([grpc.status.FAILED_PRECONDITION, 'ERR_LOCK_HELD']);
+    b.release(2, 'codes/x', token);
+    const notHolder = (await b.next((r) => r.msg === 'failed' && r.failed?.requestId === 2)).failed;
+    expect([notHolder?.code, notHolder?.errorCode]).toEqual([grpc.status.FAILED_PRECONDITION, 'ERR_NOT_HOLDER']);
+    b.lock(3, 'codes/y', { mode: 7 }); // refused by the server before the log
+    const invalid = (await b.next((r) => r.msg === 'failed' && r.failed?.requestId === 3)).failed;
+    expect([invalid?.code, invalid?.errorCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'ERR_INVALID_ARGUMENT']);
+
+    const fence = await unary('LockService', 'checkFence', { name: '', token: 1 });
+    expect([fence.err?.code, fence.err?.metadata.get('x-lock-error-code')]).toEqual([grpc.status.INVALID_ARGUMENT, ['ERR_INVALID_ARGUMENT']]);
+    const describe = await unary('AdminService', 'describeLock', { name: 'codes/none' });
+    expect([describe.err?.code, describe.err?.metadata.get('x-lock-error-code')]).toEqual([grpc.status.NOT_FOUND, ['ERR_NOT_FOUND']]);
+  });
+});

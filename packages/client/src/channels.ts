@@ -5,14 +5,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { ERROR_CODE_METADATA_KEY } from '@quorumlock/proto';
 import { InvalidArgumentError } from './errors';
 
 export { authInterceptors, type CallAuthOptions } from './call-auth';
 
 /** The trailer a follower sets on UNAVAILABLE: the leader's client address. */
 export const LEADER_METADATA_KEY = 'quorumlock-leader';
-/** The trailer that names the error code exactly (DESIGN / STYLE 6.5), when the server sends it. */
-export const ERROR_CODE_METADATA_KEY = 'x-lock-error-code';
+/** The trailer with the error code of the wire catalogue (`x-lock-error-code`), when the server sends it. */
+export { ERROR_CODE_METADATA_KEY };
 
 /** PEM text, as a Buffer (e.g. `fs.readFileSync(...)`) or a string. */
 export type Pem = Buffer | string;

@@ -3,6 +3,10 @@
  * a `LockError` with a stable `code`; branch on the class (`err instanceof DeadlockError`) or
  * on the code (`isLockError(err, 'ERR_DEADLOCK')`).
  *
+ * Server answers carry a code of the wire catalogue (@quorumlock/proto `ERROR_CODES`, the
+ * README's "Error codes" table); `errorFromStatus` picks the class by that code, never by the
+ * message, and keeps it as `serverCode` (`ERR_QUOTA` behind a ResourceExhaustedError, say).
+ *
  * `instanceof` is brand-based (`Symbol.for('quorumlock.error.<CODE>')` plus a static
  * `Symbol.hasInstance`, as undici does), so it keeps working when two copies of this package are
  * loaded or when Jest runs each test file in its own module registry.
@@ -26,6 +30,8 @@
  * | ERR_PERMISSION_DENIED    | PermissionDeniedError    | PERMISSION_DENIED   | the caller's role does not allow it                |
  * | ERR_UNEXPECTED           | UnexpectedError          | anything else       | a status the SDK does not expect                   |
  */
+
+import { isErrorCode, type ErrorCode } from '@quorumlock/proto';
 
 /** gRPC status codes, as numbers (so this module does not depend on grpc-js). */
 export const GrpcCode = {
@@ -87,6 +93,8 @@ export interface LockErrorOptions {
   readonly cause?: unknown;
   /** The gRPC status code the server answered with, when the error came from the server. */
   readonly grpcCode?: number;
+  /** The wire catalogue's code the server sent with it (README "Error codes"). */
+  readonly serverCode?: ErrorCode;
 }
 
 /** Base class of every error the SDK reports. `code` is stable; `message` says what to do. */
@@ -95,11 +103,17 @@ export class LockError extends Error {
   readonly code: LockErrorCode;
   /** The gRPC status code behind this error, when there was one. */
   readonly grpcCode: number | undefined;
+  /**
+   * The server's code from the wire catalogue (e.g. `ERR_QUOTA` behind a ResourceExhaustedError),
+   * when the server sent one; `code` is the SDK's code of the error class.
+   */
+  readonly serverCode: ErrorCode | undefined;
 
   constructor(code: LockErrorCode, message: string, options: LockErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.grpcCode = options.grpcCode;
+    this.serverCode = options.serverCode;
     // Brand the instance with every class on its chain, so instanceof works across copies.
     let ctor: unknown = new.target;
     while (typeof ctor === 'function') {
@@ -288,32 +302,61 @@ export class UnexpectedError extends LockError {
   }
 }
 
-/** Which kind of request an answer belongs to; refines FAILED_PRECONDITION and NOT_FOUND. */
+/** Which kind of request an answer belongs to: refines codes that mean different things per call. */
 export type RequestContext = 'lock' | 'tryLock' | 'release' | 'put' | 'open' | 'admin' | 'fence';
 
+type Make = (message: string, options: LockErrorOptions, context: RequestContext) => LockError;
+const exhausted: Make = (m, o) => new ResourceExhaustedError(m, o);
+const precondition: Make = (m, o) => new FailedPreconditionError(m, o);
+const unavailable: Make = (m, o) => new ClusterUnavailableError([], 'leader', m, o);
+const sessionGone: Make = (m, o, context) => (context === 'admin' ? new NotFoundError(m, o) : new SessionExpiredError(m, o));
+
+/** The error class of every code of the wire catalogue (@quorumlock/proto error-codes). */
+const BY_CODE: { readonly [K in ErrorCode]: Make } = {
+  ERR_INVALID_ARGUMENT: (m, o) => new InvalidArgumentError(m, o),
+  ERR_LOCK_HELD: (m, o) => new LockHeldError(m, o),
+  ERR_NOT_HOLDER: (m, o) => new NotHolderError(m, o),
+  ERR_STALE_TOKEN: (m, o) => new NotHolderError(m, o),
+  ERR_CAPACITY_MISMATCH: precondition,
+  ERR_ALREADY_HELD: precondition,
+  ERR_ALREADY_WAITING: precondition,
+  ERR_FAILED_PRECONDITION: precondition,
+  ERR_DEADLOCK: (m, o) => new DeadlockError(m, o),
+  ERR_DEADLINE: (m, o) => new LockTimeoutError(m, o),
+  ERR_CANCELLED: (m, o) => new LockCancelledError(m, o),
+  ERR_QUEUE_FULL: exhausted,
+  ERR_TOO_MANY_HOLDS: exhausted,
+  ERR_TOO_MANY_LOCKS: exhausted,
+  ERR_TOO_MANY_SESSIONS: exhausted,
+  ERR_VALUE_TOO_LARGE: exhausted,
+  ERR_QUOTA: exhausted,
+  ERR_NODE_BUSY: exhausted,
+  ERR_SESSION_NOT_FOUND: sessionGone,
+  ERR_SESSION_EXPIRED: sessionGone,
+  ERR_SESSION_EXISTS: (m, o) => new UnexpectedError(m, o),
+  ERR_NOT_FOUND: (m, o) => new NotFoundError(m, o),
+  ERR_NOT_LEADER: unavailable,
+  ERR_NO_LEADER: unavailable,
+  ERR_UNAVAILABLE: unavailable,
+  ERR_UNAUTHENTICATED: (m, o) => new UnauthenticatedError(m, o),
+  ERR_PERMISSION_DENIED: (m, o) => new PermissionDeniedError(m, o),
+  ERR_INTERNAL: (m, o) => new UnexpectedError(`INTERNAL: ${m}`, o),
+};
+
 /**
- * Maps a gRPC status (from `RequestFailed` or from the end of a call) to a LockError. A
- * `x-lock-error-code` trailer, when the server sends one, wins over the guess from the status.
+ * Maps a server answer (a `RequestFailed`, or the status a call ended with) to a LockError, by the
+ * catalogue code the server sent (`RequestFailed.error_code`, or the `x-lock-error-code` trailer);
+ * the code the server sent is kept as `serverCode`. The message text is never parsed.
+ *
+ * Fallback, for statuses without a code (raised by gRPC itself: a deadline, a dropped connection,
+ * a message over the size limit; or a server older than error codes): the gRPC status alone
+ * picks the class, so a busy try-only lock from such a server is a FailedPreconditionError, not
+ * a LockHeldError.
  */
 export function errorFromStatus(code: number, message: string, context: RequestContext, errorCode?: string): LockError {
-  const options: LockErrorOptions = { grpcCode: code };
   const msg = message === '' ? `${grpcCodeName(code)} from the server` : message;
-  switch (errorCode) {
-    case 'ERR_DEADLOCK':
-      return new DeadlockError(msg, options);
-    case 'ERR_LOCK_HELD':
-      return new LockHeldError(msg, options);
-    case 'ERR_NOT_HOLDER':
-      return new NotHolderError(msg, options);
-    case 'ERR_SESSION_EXPIRED':
-      return new SessionExpiredError(msg, options);
-    case 'ERR_INVALID_ARGUMENT':
-      return new InvalidArgumentError(msg, options);
-    case 'ERR_DEADLINE':
-      return new LockTimeoutError(msg, options);
-    default:
-      break;
-  }
+  if (isErrorCode(errorCode)) return BY_CODE[errorCode](msg, { grpcCode: code, serverCode: errorCode }, context);
+  const options: LockErrorOptions = { grpcCode: code };
   switch (code) {
     case GrpcCode.CANCELLED:
       return new LockCancelledError(msg, options);
@@ -323,12 +366,10 @@ export function errorFromStatus(code: number, message: string, context: RequestC
     case GrpcCode.DEADLINE_EXCEEDED:
       return new LockTimeoutError(msg, options);
     case GrpcCode.NOT_FOUND:
-      return /\bsession\b/i.test(msg) && context !== 'admin' ? new SessionExpiredError(msg, options) : new NotFoundError(msg, options);
+      return sessionGone(msg, options, context);
     case GrpcCode.RESOURCE_EXHAUSTED:
       return new ResourceExhaustedError(msg, options);
     case GrpcCode.FAILED_PRECONDITION:
-      if (context === 'tryLock' && !/capacity|already (holds|waiting)/i.test(msg)) return new LockHeldError(msg, options);
-      if (/not a current hold|no longer held|stale|token \d+ is/i.test(msg)) return new NotHolderError(msg, options);
       return new FailedPreconditionError(msg, options);
     case GrpcCode.ABORTED:
       return new DeadlockError(msg, options);

@@ -556,7 +556,7 @@ export class LockClient extends EventEmitter<LockClientEvents> {
             case 'failed': {
               ticket.leave();
               const f = res.failed;
-              const err = errorFromStatus(f.code, f.message, msg.tryOnly ? 'tryLock' : 'lock');
+              const err = errorFromStatus(f.code, f.message, msg.tryOnly ? 'tryLock' : 'lock', f.errorCode);
               settle(() => reject(pending.cancelled ? cancelledError() : err));
               return true;
             }

@@ -211,7 +211,7 @@ export class Session implements LeaseOwner {
             return true;
           }
           if (res.msg === 'failed') {
-            const err = errorFromStatus(res.failed.code, res.failed.message, 'release');
+            const err = errorFromStatus(res.failed.code, res.failed.message, 'release', res.failed.errorCode);
             // The hold is gone either way: not ours any more, or the session is gone.
             if (err instanceof FailedPreconditionError || err instanceof NotFoundError || err instanceof SessionExpiredError) resolve();
             else reject(err);
@@ -241,7 +241,7 @@ export class Session implements LeaseOwner {
             return true;
           }
           if (res.msg === 'failed') {
-            const err = errorFromStatus(res.failed.code, res.failed.message, 'put');
+            const err = errorFromStatus(res.failed.code, res.failed.message, 'put', res.failed.errorCode);
             if (isLockError(err, 'ERR_NOT_HOLDER')) {
               // The server says the token is no longer held: the lease is over.
               lease.lose('revoked', res.failed.message);
@@ -553,7 +553,7 @@ export class Session implements LeaseOwner {
   }
 
   private classify(attempt: Attempt, code: number, message: string, leader: string | undefined, errorCode?: string): OpenOutcome {
-    if (attempt.resuming && (code === GrpcCode.NOT_FOUND || errorCode === 'ERR_SESSION_EXPIRED')) return { kind: 'expired', message };
+    if (attempt.resuming && (code === GrpcCode.NOT_FOUND || errorCode === 'ERR_SESSION_NOT_FOUND' || errorCode === 'ERR_SESSION_EXPIRED')) return { kind: 'expired', message };
     if (FATAL_OPEN_CODES.has(code)) return { kind: 'fatal', error: errorFromStatus(code, message, 'open', errorCode) };
     return { kind: 'retry', code, message: message === '' ? '(no details)' : message, leader };
   }
@@ -579,7 +579,7 @@ export class Session implements LeaseOwner {
     if (!attempt.opened) {
       if (res.msg === 'opened') this.onOpened(attempt, res.opened);
       else if (res.msg === 'failed') {
-        attempt.settle?.(this.classify(attempt, res.failed.code, res.failed.message, undefined));
+        attempt.settle?.(this.classify(attempt, res.failed.code, res.failed.message, undefined, res.failed.errorCode));
         this.abandon(attempt);
       } else this.o.logger.warn({ msg: res.msg }, 'message before opened ignored');
       return;
@@ -594,7 +594,7 @@ export class Session implements LeaseOwner {
       case 'lost': {
         const l = this.leases.get(res.lost.token);
         if (l === undefined || l.name !== res.lost.name) return;
-        l.lose(/expired/i.test(res.lost.reason) ? 'session expired' : 'revoked', res.lost.reason);
+        l.lose(res.lost.errorCode === 'ERR_SESSION_EXPIRED' ? 'session expired' : 'revoked', res.lost.reason);
         l.ended();
         return;
       }

@@ -1,220 +1,72 @@
 /**
- * lock.proto as the SDK sees it on the wire: loaded at runtime with @grpc/proto-loader
- * (`keepCase: false` so fields are camelCase, `longs: Number`, `enums: String`, `defaults: true`,
- * `oneofs: true` so a decoded oneof names its member in `msg`). The interfaces below describe
- * exactly those decoded shapes; they are written by hand because the contract is small and the
- * SDK must not depend on generated code that another package owns.
+ * lock.proto as the SDK sees it on the wire: loaded at run time with @grpc/proto-loader and the
+ * shared `loaderOptions` (camelCase fields, `longs: Number`, `enums: String`, defaults filled,
+ * oneofs named in `msg`). The message types are the ones generated from the .proto into
+ * @quorumlock/proto (`pnpm proto:gen`); this module only names the ones the SDK uses.
  *
  * uint64 fields arrive as JS numbers: tokens and request ids are Raft indexes and counters, far
  * below 2^53.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { loaderOptions, lockProto } from '@quorumlock/proto';
+import {
+  loaderOptions,
+  lockProto,
+  type AcquireRequest as GeneratedAcquireRequest,
+  type AcquireResponse__Output,
+  type AdminServiceDefinition,
+  type CheckFenceRequest,
+  type CheckFenceResponse__Output,
+  type ConsistencyAlarm__Output,
+  type HolderInfo__Output,
+  type LockInfo__Output,
+  type LockProtoGrpcType,
+  type LockRequest__Output,
+  type MemberStatus__Output,
+  type Mode__Output,
+  type OneofUnion,
+  type SessionInfo__Output,
+  type SessionOpened__Output,
+  type StatusResponse__Output,
+  type WaiterInfo__Output,
+} from '@quorumlock/proto';
 
-export type WireMode = 'EXCLUSIVE' | 'SHARED';
+export type WireMode = Mode__Output;
 
-// ---- LockService.Acquire requests (what we serialize) ----
+/** What the SDK writes on an Acquire stream. */
+export type AcquireRequest = GeneratedAcquireRequest;
+/** A lock request as the SDK builds it: every field set. */
+export type LockRequestMsg = Readonly<LockRequest__Output>;
+/** What the SDK reads from an Acquire stream: `msg` names the member, which is present. */
+export type AcquireResponse = OneofUnion<AcquireResponse__Output>;
+export type SessionOpenedMsg = Readonly<SessionOpened__Output>;
 
-export interface OpenSessionMsg {
-  readonly sessionId: string;
-  readonly ttlMs: number;
-  readonly clientName: string;
-  /** Resuming: the secret `opened` gave when the session was created (empty for a new session). */
-  readonly sessionSecret: string;
-}
-export interface LockRequestMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly capacity: number;
-  readonly mode: WireMode;
-  readonly waitTimeoutMs: number;
-  readonly tryOnly: boolean;
-  readonly lockDelayMs: number;
-  readonly permits: number;
-  readonly priority: number;
-}
-export interface ReleaseRequestMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly token: number;
-}
-export interface PutValueMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly token: number;
-  readonly value: Uint8Array;
-}
+export type MemberStatusMsg = Readonly<MemberStatus__Output>;
+export type ConsistencyAlarmMsg = Readonly<ConsistencyAlarm__Output>;
+export type StatusResponseMsg = Readonly<StatusResponse__Output>;
+export type HolderInfoMsg = Readonly<HolderInfo__Output>;
+export type WaiterInfoMsg = Readonly<WaiterInfo__Output>;
+export type LockInfoMsg = Readonly<LockInfo__Output>;
+export type SessionInfoMsg = Readonly<SessionInfo__Output>;
 
-export type AcquireRequest =
-  | { readonly open: OpenSessionMsg }
-  | { readonly lock: LockRequestMsg }
-  | { readonly release: ReleaseRequestMsg }
-  | { readonly keepalive: { readonly seq: number } }
-  | { readonly close: Record<string, never> }
-  | { readonly cancel: { readonly requestId: number } }
-  | { readonly put: PutValueMsg };
+/** The AdminService methods the SDK calls. */
+export type AdminMethodName =
+  | 'Status'
+  | 'ListLocks'
+  | 'DescribeLock'
+  | 'ListSessions'
+  | 'Revoke'
+  | 'ExpireSession'
+  | 'AddMember'
+  | 'RemoveMember'
+  | 'TransferLeader'
+  | 'Snapshot'
+  | 'DeleteValue';
 
-// ---- LockService.Acquire responses (what we decode) ----
-
-export interface HoldMsg {
-  readonly name: string;
-  readonly token: number;
-  readonly mode: WireMode;
-  /** The lock request granted this hold; 0 where unknown (RevokeResponse, an older server). */
-  readonly requestId: number;
-}
-export interface SessionOpenedMsg {
-  readonly sessionId: string;
-  readonly ttlMs: number;
-  readonly resumed: boolean;
-  readonly holds: readonly HoldMsg[];
-  /** Set only for the stream that created the session (empty on resume, and from servers before issue 11). */
-  readonly sessionSecret?: string;
-}
-export interface GrantedMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly token: number;
-  readonly value: Uint8Array;
-}
-export interface QueuedMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly position: number;
-}
-export interface ReleasedMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly token: number;
-}
-export interface LockLostMsg {
-  readonly name: string;
-  readonly token: number;
-  readonly reason: string;
-}
-export interface RequestFailedMsg {
-  readonly requestId: number;
-  readonly code: number;
-  readonly message: string;
-}
-export interface KeepAliveAckMsg {
-  readonly seq: number;
-  readonly ttlMs: number;
-}
-export interface ValuePutMsg {
-  readonly requestId: number;
-  readonly name: string;
-  readonly token: number;
-}
-
-export type AcquireResponse =
-  | { readonly msg: 'opened'; readonly opened: SessionOpenedMsg }
-  | { readonly msg: 'granted'; readonly granted: GrantedMsg }
-  | { readonly msg: 'queued'; readonly queued: QueuedMsg }
-  | { readonly msg: 'released'; readonly released: ReleasedMsg }
-  | { readonly msg: 'lost'; readonly lost: LockLostMsg }
-  | { readonly msg: 'failed'; readonly failed: RequestFailedMsg }
-  | { readonly msg: 'keepaliveAck'; readonly keepaliveAck: KeepAliveAckMsg }
-  | { readonly msg: 'valuePut'; readonly valuePut: ValuePutMsg };
-
-export interface CheckFenceRequestMsg {
-  readonly name: string;
-  readonly token: number;
-}
-export interface CheckFenceResponseMsg {
-  readonly current: boolean;
-  readonly latestToken: number;
-}
-
-// ---- AdminService ----
-
-export interface MemberStatusMsg {
-  readonly id: string;
-  readonly peerAddress: string;
-  readonly clientAddress: string;
-  readonly role: string;
-  readonly term: number;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly voter: boolean;
-  readonly matchIndex: number;
-}
-export interface ConsistencyAlarmMsg {
-  readonly nodeId: string;
-  readonly index: number;
-  readonly hash: string;
-  readonly expectedHash: string;
-  readonly detectedBy: string;
-}
-export interface StatusResponseMsg {
-  readonly clusterId: string;
-  readonly leaderId: string;
-  readonly term: number;
-  readonly members: readonly MemberStatusMsg[];
-  readonly answeredBy: string;
-  readonly sessions: number;
-  readonly locks: number;
-  /** Divergent lock-state hashes the answering node knows of (the consistency check). */
-  readonly alarms?: readonly ConsistencyAlarmMsg[];
-  /** The answering node's longest event-loop stall (ms); absent from older servers. */
-  readonly maxLoopStallMs?: number;
-}
-export interface HolderInfoMsg {
-  readonly sessionId: string;
-  readonly clientName: string;
-  readonly token: number;
-  readonly mode: WireMode;
-  readonly permits: number;
-  readonly ageMs: number;
-}
-export interface WaiterInfoMsg {
-  readonly position: number;
-  readonly sessionId: string;
-  readonly clientName: string;
-  readonly requestId: number;
-  readonly mode: WireMode;
-  readonly permits: number;
-  readonly priority: number;
-  readonly waitingMs: number;
-}
-export interface LockInfoMsg {
-  readonly name: string;
-  readonly capacity: number;
-  readonly holders: readonly HolderInfoMsg[];
-  readonly waiters: readonly WaiterInfoMsg[];
-  readonly valueBytes: number;
-  readonly latestToken: number;
-  readonly lockDelayRemainingMs: number;
-}
-export interface SessionInfoMsg {
-  readonly sessionId: string;
-  readonly clientName: string;
-  readonly ttlMs: number;
-  readonly remainingMs: number;
-  readonly holds: number;
-  readonly waits: number;
-}
-
-/** The AdminService methods: request and response shape of each. */
-export interface AdminMethods {
-  Status: [Record<string, never>, StatusResponseMsg];
-  ListLocks: [{ readonly prefix: string; readonly limit: number }, { readonly locks: readonly LockInfoMsg[] }];
-  DescribeLock: [{ readonly name: string }, LockInfoMsg];
-  ListSessions: [Record<string, never>, { readonly sessions: readonly SessionInfoMsg[] }];
-  Revoke: [{ readonly name: string; readonly token: number; readonly reason: string }, { readonly revoked: readonly HoldMsg[] }];
-  ExpireSession: [{ readonly sessionId: string }, { readonly released: number }];
-  AddMember: [{ readonly id: string; readonly peerAddress: string; readonly clientAddress: string }, { readonly members: readonly MemberStatusMsg[] }];
-  RemoveMember: [{ readonly id: string }, { readonly members: readonly MemberStatusMsg[] }];
-  TransferLeader: [{ readonly to: string }, { readonly leaderId: string }];
-  Snapshot: [Record<string, never>, { readonly index: number; readonly bytes: number }];
-  DeleteValue: [{ readonly name: string }, { readonly freedBytes: number; readonly resourceDeleted: boolean }];
-}
-
-/** LockService's unary methods. */
-export interface LockUnaryMethods {
-  CheckFence: [CheckFenceRequestMsg, CheckFenceResponseMsg];
-}
+/** Request (as written) and response (as read) of each AdminService method, from the generated definition. */
+export type AdminMethods = {
+  [K in AdminMethodName]: AdminServiceDefinition[K] extends protoLoader.MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer Res> ? [Req, Res] : never;
+};
 
 /** A method's path and codec, as proto-loader describes it. */
 export interface MethodCodec<Req, Res> {
@@ -228,8 +80,21 @@ export interface Wire {
   readonly lockService: grpc.ServiceDefinition;
   readonly adminService: grpc.ServiceDefinition;
   readonly acquire: MethodCodec<AcquireRequest, AcquireResponse>;
-  readonly lockUnary: { readonly [K in keyof LockUnaryMethods]: MethodCodec<LockUnaryMethods[K][0], LockUnaryMethods[K][1]> };
-  readonly admin: { readonly [K in keyof AdminMethods]: MethodCodec<AdminMethods[K][0], AdminMethods[K][1]> };
+  readonly lockUnary: { readonly CheckFence: MethodCodec<CheckFenceRequest, CheckFenceResponse__Output> };
+  readonly admin: { readonly [K in AdminMethodName]: MethodCodec<AdminMethods[K][0], AdminMethods[K][1]> };
+}
+
+/**
+ * A decoded AcquireResponse as the union: one whose oneof names no present member cannot be
+ * answered, so it fails decoding (grpc-js then ends the call with INTERNAL, and the session
+ * reconnects) instead of reaching code that trusts `msg`.
+ */
+export function acquireResponseOf(res: AcquireResponse__Output): AcquireResponse {
+  const member = res.msg;
+  if (member === undefined || res[member] === null || res[member] === undefined) {
+    throw new Error(`AcquireResponse with no message set (msg ${String(member)})`);
+  }
+  return res as AcquireResponse;
 }
 
 let cached: Wire | undefined;
@@ -238,38 +103,32 @@ let cached: Wire | undefined;
 export function wire(): Wire {
   if (cached !== undefined) return cached;
   const def = protoLoader.loadSync(lockProto, { ...loaderOptions, includeDirs: [...loaderOptions.includeDirs] });
-  const service = (name: string): grpc.ServiceDefinition => {
-    const s = def[`quorumlock.v1.${name}`];
-    if (s === undefined || 'format' in s) throw new Error(`lock.proto has no service quorumlock.v1.${name}`);
-    return s as unknown as grpc.ServiceDefinition;
-  };
-  const lock = service('LockService');
-  const admin = service('AdminService');
-  const codec = <Req, Res>(svc: grpc.ServiceDefinition, method: string): MethodCodec<Req, Res> => {
-    const m = svc[method];
-    if (m === undefined) throw new Error(`lock.proto has no method ${method}`);
-    return m as unknown as MethodCodec<Req, Res>;
-  };
-  const adminMethods = [
-    'Status',
-    'ListLocks',
-    'DescribeLock',
-    'ListSessions',
-    'Revoke',
-    'ExpireSession',
-    'AddMember',
-    'RemoveMember',
-    'TransferLeader',
-    'Snapshot',
-    'DeleteValue',
-  ] as const satisfies readonly (keyof AdminMethods)[];
-  const adminCodecs = Object.fromEntries(adminMethods.map((m) => [m, codec(admin, m)])) as unknown as Wire['admin'];
+  // The one place the loaded package meets its generated description (loadPackageDefinition is untyped).
+  const v1 = (grpc.loadPackageDefinition(def) as unknown as LockProtoGrpcType).quorumlock.v1;
+  const lock = v1.LockService.service;
+  const admin = v1.AdminService.service;
   cached = {
     lockService: lock,
     adminService: admin,
-    acquire: codec(lock, 'Acquire'),
-    lockUnary: { CheckFence: codec(lock, 'CheckFence') },
-    admin: adminCodecs,
+    acquire: {
+      path: lock.Acquire.path,
+      requestSerialize: lock.Acquire.requestSerialize,
+      responseDeserialize: (bytes) => acquireResponseOf(lock.Acquire.responseDeserialize(bytes)),
+    },
+    lockUnary: { CheckFence: lock.CheckFence },
+    admin: {
+      Status: admin.Status,
+      ListLocks: admin.ListLocks,
+      DescribeLock: admin.DescribeLock,
+      ListSessions: admin.ListSessions,
+      Revoke: admin.Revoke,
+      ExpireSession: admin.ExpireSession,
+      AddMember: admin.AddMember,
+      RemoveMember: admin.RemoveMember,
+      TransferLeader: admin.TransferLeader,
+      Snapshot: admin.Snapshot,
+      DeleteValue: admin.DeleteValue,
+    },
   };
   return cached;
 }

@@ -16,6 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import { quorumSize, type Logger } from '@quorumlock/raft';
 import type { Metrics } from './metrics';
 import type { Replica } from './replica';
+import type { AdminServiceClient, ConsistencyRequest, ConsistencyResponse__Output } from '@quorumlock/proto';
 import { v1 } from './server/proto';
 
 /** One divergent state hash (lock.proto `ConsistencyAlarm`). */
@@ -157,16 +158,6 @@ export class ConsistencyMonitor extends EventEmitter<ConsistencyEvents> {
 /** A round's hashing may take at most 1/20 of the time between rounds. */
 const HASH_BUDGET_RATIO = 20;
 
-interface ConsistencyResponse {
-  readonly nodeId: string;
-  readonly index: number;
-  readonly ok: boolean;
-  readonly hash: string;
-}
-
-type ConsistencyClient = grpc.Client & {
-  checkConsistency(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: ConsistencyResponse) => void): void;
-};
 
 /** The leader's side: every `intervalMs`, compare every member's hash at the leader's applied index. */
 export class ConsistencyChecker {
@@ -177,7 +168,7 @@ export class ConsistencyChecker {
    * spaced so that it takes at most 1/HASH_BUDGET_RATIO of the time (`performance.now()` ms).
    */
   private notBefore = 0;
-  private readonly clients = new Map<string, ConsistencyClient>();
+  private readonly clients = new Map<string, AdminServiceClient>();
 
   constructor(
     private readonly replica: Replica,
@@ -256,16 +247,16 @@ export class ConsistencyChecker {
     return this.replica.node.addressOf(id, 'client') || this.replica.localAddresses(id).client;
   }
 
-  private ask(address: string, req: object, timeoutMs: number): Promise<ConsistencyResponse | null> {
+  private ask(address: string, req: ConsistencyRequest, timeoutMs: number): Promise<ConsistencyResponse__Output | null> {
     if (address === '') return Promise.resolve(null);
     let c = this.clients.get(address);
     if (c === undefined) {
-      c = new v1.AdminService(address, grpc.credentials.createInsecure()) as unknown as ConsistencyClient;
+      c = new v1.AdminService(address, grpc.credentials.createInsecure());
       this.clients.set(address, c);
     }
     const client = c;
     return new Promise((resolve) => {
-      client.checkConsistency(req, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res : null));
+      client.checkConsistency(req, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res ?? null : null));
     });
   }
 }

@@ -1,31 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@quorumlock/raft';
 import type { MemberAddresses } from './replica';
+import type { StatusResponse__Output } from '@quorumlock/proto';
 import { v1 } from './server/proto';
 
-export interface PeerStatus {
-  readonly clusterId: string;
-  readonly leaderId: string;
-  readonly term: number;
-  readonly answeredBy: string;
-  readonly members: readonly { readonly id: string; readonly clientAddress: string; readonly matchIndex: number; readonly commitIndex: number; readonly voter: boolean }[];
-}
+/** AdminService.Status as a member answers it. */
+export type PeerStatus = StatusResponse__Output;
 
-type AdminStub = grpc.Client & {
-  status(req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: PeerStatus) => void): void;
-  removeMember(req: { id: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
-  addMember(req: { id: string; peerAddress: string; clientAddress: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
-};
-
-function stub(address: string): AdminStub {
-  return new v1.AdminService(address, grpc.credentials.createInsecure()) as unknown as AdminStub;
+function stub(address: string): InstanceType<typeof v1.AdminService> {
+  return new v1.AdminService(address, grpc.credentials.createInsecure());
 }
 
 /** AdminService.Status of `address`, or null when it does not answer in time. */
 export function askStatus(address: string, timeoutMs: number): Promise<PeerStatus | null> {
   const client = stub(address);
   return new Promise<PeerStatus | null>((resolve) => {
-    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res : null));
+    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res ?? null : null));
   }).finally(() => client.close());
 }
 
@@ -69,7 +59,7 @@ async function waitingResponder(self: string, clusterId: string, listen: string)
   const server = new grpc.Server();
   const status: grpc.handleUnaryCall<object, object> = (_call, cb) =>
     cb(null, { clusterId, leaderId: '', term: 0, members: [], answeredBy: self, sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0 });
-  server.addService((v1.AdminService as unknown as { service: grpc.ServiceDefinition }).service, { status });
+  server.addService(v1.AdminService.service, { status });
   await new Promise<void>((resolve, reject) => server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
   return server;
 }

@@ -162,12 +162,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     });
     await transport.start();
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
-    const events = new EventEmitter<Pick<ReplicaEvents, 'applied'>>();
     const clock = new LeaderClock(opts.monotonic);
     const hashes = new StateHashes(() => sm.snapshot());
     let replica: Replica | undefined;
-    // Every apply output reaches the server in log order through this adapter; the clock learns
-    // each applied machine time and when this node applied it.
+    // Every apply output reaches the server in log order straight from this adapter (the Replica's
+    // `applied`); the clock learns each applied machine time and when this node applied it.
     const machine: StateMachine<ApplyOutput> = {
       apply: (entry) => {
         hashes.beforeApply(entry.index);
@@ -175,7 +174,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
         hashes.afterApply(entry.index);
         clock.applied(out.now, entry.term);
         if (clock.hasOwnEntryApplied) replica?.releaseHeld();
-        events.emit('applied', out);
+        replica?.emit('applied', out);
         return out;
       },
       snapshot: () => sm.snapshot(),
@@ -213,7 +212,6 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     r.checker.start();
     node.on('leader', (info) => r.onLeader(info.role === 'leader', info.leader, info.term));
     node.on('fatal', (e) => r.emit('fatal', e));
-    events.on('applied', (out) => r.emit('applied', out));
     r.dutyTimer = setInterval(() => r.leaderDuties(), Math.max(10, Math.floor(opts.tickMs / 2)));
     return r;
   }

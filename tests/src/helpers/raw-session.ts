@@ -1,18 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { v1 } from '@quorumlock/coordinator/testing';
+import type { AcquireResponse__Output } from '@quorumlock/proto';
 
 /** One AcquireResponse as proto-loader decodes it (`msg` names the field that is set). */
-export interface Response {
-  msg: 'opened' | 'granted' | 'queued' | 'released' | 'lost' | 'failed' | 'keepaliveAck' | 'valuePut';
-  opened?: { sessionId: string; ttlMs: number; resumed: boolean; holds: { name: string; token: number; mode: string; requestId: number }[]; sessionSecret: string };
-  granted?: { requestId: number; name: string; token: number; value: Buffer };
-  queued?: { requestId: number; name: string; position: number };
-  released?: { requestId: number; name: string; token: number };
-  lost?: { name: string; token: number; reason: string };
-  failed?: { requestId: number; code: number; message: string };
-  keepaliveAck?: { seq: number; ttlMs: number };
-  valuePut?: { requestId: number; name: string; token: number };
-}
+export type Response = AcquireResponse__Output & { msg: NonNullable<AcquireResponse__Output['msg']> };
 
 export interface EndStatus {
   code: number;
@@ -81,7 +72,7 @@ export class RawSession {
     this.send({ open: { sessionId: resumeId, ttlMs, clientName, sessionSecret } });
     const r = await this.next((x) => x.msg === 'opened');
     const o = r.opened;
-    if (o === undefined) throw new Error('opened without body');
+    if (o == null) throw new Error('opened without body');
     this.sessionId = o.sessionId;
     if (o.sessionSecret !== '') secrets.set(o.sessionId, o.sessionSecret);
     return o;

@@ -185,6 +185,17 @@ describe('the lease flow', () => {
     expect(sent(s, 'release')).toHaveLength(0);
   });
 
+  it("a lost event's error_code, not its reason text, says whether the session expired", async () => {
+    const s = await stub();
+    const c = client([s.address]);
+    const a = await c.acquire('a');
+    const b = await c.acquire('b');
+    s.revoke('a', 'the session went quiet', 'ERR_SESSION_EXPIRED');
+    s.revoke('b', 'expired certificate, so revoked');
+    await until(() => a.signal.aborted && b.signal.aborted);
+    expect([(a.signal.reason as LockLostError).reason, (b.signal.reason as LockLostError).reason]).toEqual(['session expired', 'revoked']);
+  });
+
   it('put writes the fenced value with the lease token', async () => {
     const s = await stub();
     const c = client([s.address]);

@@ -5,10 +5,11 @@
  * keepalive acks, and faults: killed streams, lost answers, a silent (black-holed) server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { wire, type AcquireRequest, type AcquireResponse } from '../../src/wire';
+import { grpcStatusOf, type AcquireRequest__Output, type ErrorCode, type OneofUnion } from '@quorumlock/proto';
+import { wire, type AcquireResponse } from '../../src/wire';
 
-type Call = grpc.ServerDuplexStream<AcquireRequest, AcquireResponse>;
-type Req = AcquireRequest & { msg: string };
+type Req = OneofUnion<AcquireRequest__Output>;
+type Call = grpc.ServerDuplexStream<Req, AcquireResponse>;
 interface Sess { id: string; call: Call | undefined; answers: Map<number, AcquireResponse> }
 interface Lock { holder: { session: string; token: number; requestId: number } | undefined; queue: { session: string; requestId: number }[]; value: Buffer }
 
@@ -57,9 +58,9 @@ export class StubLockServer {
     }
   }
 
-  revoke(name: string): void { // the holder gets `lost`
+  revoke(name: string, reason = 'revoked by an administrator', errorCode = ''): void { // the holder gets `lost`
     const h = this.lock(name).holder;
-    this.sessions.get(h?.session ?? '')?.call?.write({ msg: 'lost', lost: { name, token: h?.token ?? 0, reason: 'revoked by an administrator' } });
+    this.sessions.get(h?.session ?? '')?.call?.write({ msg: 'lost', lost: { name, token: h?.token ?? 0, reason, errorCode } });
     this.free(name);
   }
 
@@ -79,8 +80,8 @@ export class StubLockServer {
     if (this.dropAnswers > 0) this.dropAnswers--;
     else s.call?.write(res);
   }
-  private fail(s: Sess, requestId: number, code: grpc.status, message: string): void {
-    this.answer(s, requestId, { msg: 'failed', failed: { requestId, code, message } });
+  private fail(s: Sess, requestId: number, errorCode: ErrorCode, message: string): void {
+    this.answer(s, requestId, { msg: 'failed', failed: { requestId, code: grpcStatusOf(errorCode), message, errorCode } });
   }
   private grant(s: Sess, requestId: number, name: string): void {
     const l = this.lock(name);
@@ -116,7 +117,7 @@ export class StubLockServer {
         if (s === undefined) return void call.emit('error', { code: grpc.status.NOT_FOUND, details: `session '${id}' not found` });
         this.sessions.set(s.id, Object.assign(s, { call }));
         const holds = [...this.locks].filter(([, l]) => l.holder?.session === s?.id).map(([name, l]) => ({ name, token: l.holder?.token ?? 0, mode: 'EXCLUSIVE' as const, requestId: l.holder?.requestId ?? 0 }));
-        return void call.write({ msg: 'opened', opened: { sessionId: s.id, ttlMs: req.open.ttlMs || 5000, resumed: id !== '', holds } });
+        return void call.write({ msg: 'opened', opened: { sessionId: s.id, ttlMs: req.open.ttlMs || 5000, resumed: id !== '', holds, sessionSecret: id === '' ? `stub-secret-${s.id}` : '' } });
       }
       if (s !== undefined) this.handle(s, call, req);
     });
@@ -124,13 +125,13 @@ export class StubLockServer {
 
   private handle(s: Sess, call: Call, req: Req): void {
     const notHeld = (id: number, name: string, token: number): boolean =>
-      this.lock(name).holder?.token !== token && (this.fail(s, id, grpc.status.FAILED_PRECONDITION, `token ${token} is not a current hold of '${name}'`), true);
+      this.lock(name).holder?.token !== token && (this.fail(s, id, 'ERR_NOT_HOLDER', `token ${token} is not a current hold of '${name}'`), true);
     if ('lock' in req) {
       const { requestId: id, name, tryOnly } = req.lock;
       const l = this.lock(name);
       if (s.answers.has(id)) this.answer(s, id, s.answers.get(id) as AcquireResponse, false);
       else if (l.holder === undefined) this.grant(s, id, name);
-      else if (tryOnly) this.fail(s, id, grpc.status.FAILED_PRECONDITION, `'${name}' is held`);
+      else if (tryOnly) this.fail(s, id, 'ERR_LOCK_HELD', `'${name}' is held`);
       else this.answer(s, id, { msg: 'queued', queued: { requestId: id, name, position: l.queue.push({ session: s.id, requestId: id }) } });
     } else if ('release' in req) {
       const { name, token, requestId } = req.release;
@@ -141,7 +142,7 @@ export class StubLockServer {
       const id = req.cancel.requestId;
       const l = [...this.locks.values()].find((x) => x.queue.some((w) => w.session === s.id && w.requestId === id));
       if (l !== undefined) l.queue = l.queue.filter((w) => w.session !== s.id || w.requestId !== id);
-      if (l !== undefined) this.fail(s, id, grpc.status.CANCELLED, `request ${id} was cancelled`);
+      if (l !== undefined) this.fail(s, id, 'ERR_CANCELLED', `request ${id} was cancelled`);
     } else if ('put' in req) {
       const { name, token, requestId, value } = req.put;
       if (notHeld(requestId, name, token)) return;

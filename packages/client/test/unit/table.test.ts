@@ -64,6 +64,8 @@ describe('command formatting', () => {
       answeredBy: 'n2',
       sessions: 2,
       locks: 5,
+      maxLoopStallMs: 0,
+      alarms: [],
       members: [
         { id: 'n1', peerAddress: 'p1', clientAddress: '127.0.0.1:6001', role: 'leader', term: 4, commitIndex: 100, appliedIndex: 100, voter: true, matchIndex: 100 },
         { id: 'n2', peerAddress: 'p2', clientAddress: '127.0.0.1:6002', role: 'follower', term: 4, commitIndex: 98, appliedIndex: 90, voter: true, matchIndex: 99 },

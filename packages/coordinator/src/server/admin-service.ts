@@ -1,27 +1,16 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from '@quorumlock/raft';
 import type { Replica, UnstampedCommand } from '../replica';
+import type { AdminServiceHandlers, LockInfo, MemberStatus__Output, Mode__Output } from '@quorumlock/proto';
 import type { LockDescription, LockSummary } from '../state/events';
 import { processLoopMonitor } from './loop-monitor';
-import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { notLeader, statusError, type StatusError } from './errors';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkName, checkText, checkUint53, MAX_REASON_BYTES, type Refusal, utf8Refusal } from './validate';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-interface MemberStatus {
-  id: string; peerAddress: string; clientAddress: string; role: string; term: number;
-  commitIndex: number; appliedIndex: number; voter: boolean; matchIndex: number;
-}
-
-interface ConsistencyRequest {
-  index: number;
-  waitMs: number;
-  divergent: boolean;
-  alarm: { nodeId: string; index: number; hash: string; expectedHash: string; detectedBy: string } | null;
-}
-
-const wireMode = (m: 'exclusive' | 'shared'): 'EXCLUSIVE' | 'SHARED' => (m === 'shared' ? 'SHARED' : 'EXCLUSIVE');
+const wireMode = (m: 'exclusive' | 'shared'): Mode__Output => (m === 'shared' ? 'SHARED' : 'EXCLUSIVE');
 
 /**
  * AdminService: what lockctl shows and does. Reads go through a ReadIndex barrier on the leader,
@@ -34,8 +23,8 @@ export class AdminService {
   private toStatusError(e: unknown): StatusError {
     const r = this.replica;
     if (e instanceof NotLeaderError || e instanceof OutcomeUnknownError) return notLeader(r.id, r.leaderClientAddress());
-    if (e instanceof ProposalRefusedError) return statusError(grpc.status.FAILED_PRECONDITION, e.message, 'ERR_FAILED_PRECONDITION');
-    return statusError(grpc.status.UNAVAILABLE, e instanceof Error ? e.message : String(e), 'ERR_UNAVAILABLE');
+    if (e instanceof ProposalRefusedError) return statusError('ERR_FAILED_PRECONDITION', e.message);
+    return statusError('ERR_UNAVAILABLE', e instanceof Error ? e.message : String(e));
   }
 
   /**
@@ -45,7 +34,7 @@ export class AdminService {
   private refusal<Req>(req: Req, check?: (req: Req) => Refusal | undefined): StatusError | undefined {
     const bad = invalidUtf8Of(req);
     const r = bad !== undefined ? utf8Refusal(bad) : check?.(req);
-    return r === undefined ? undefined : statusError(r.code, r.message, errorCodeFor(r.code));
+    return r === undefined ? undefined : statusError(r.errorCode, r.message);
   }
 
   /** Run `fn` on the leader after a read barrier; answer followers with a redirect. */
@@ -93,11 +82,11 @@ export class AdminService {
 
   private async proposeAdmin(cmd: UnstampedCommand): Promise<import('../state/events').ApplyOutput> {
     const out = await this.replica.propose(cmd);
-    if (out.status.code !== 0) throw statusError(out.status.code, out.status.message, errorCodeFor(out.status.code));
+    if (out.status.code !== 0) throw statusError(out.status.errorCode ?? 'ERR_INTERNAL', out.status.message);
     return out;
   }
 
-  members(): MemberStatus[] {
+  members(): MemberStatus__Output[] {
     const r = this.replica;
     const st = r.node.status();
     return r.node.membersList().map((m) => {
@@ -120,7 +109,7 @@ export class AdminService {
     });
   }
 
-  private describe(d: LockDescription | LockSummary, now: number): Record<string, unknown> {
+  private describe(d: LockDescription | LockSummary, now: number): LockInfo {
     const full = 'holders' in d ? d : undefined;
     return {
       name: d.name,
@@ -138,8 +127,8 @@ export class AdminService {
     };
   }
 
-  readonly handlers = {
-    status: ((call, callback) => {
+  readonly handlers: AdminServiceHandlers = {
+    Status: (call, callback) => {
       const r = this.replica;
       const st = r.node.status();
       const loop = processLoopMonitor();
@@ -156,9 +145,9 @@ export class AdminService {
         alarms: r.consistency.alarms(),
         maxLoopStallMs,
       });
-    }) as Unary<{ resetLoopStall?: boolean }, unknown>,
+    },
 
-    checkConsistency: ((call, callback) => {
+    CheckConsistency: (call, callback) => {
       const r = this.replica;
       const { index, waitMs, divergent, alarm } = call.request;
       if (divergent) {
@@ -173,9 +162,9 @@ export class AdminService {
         (hash) => callback(null, { nodeId: r.id, index, ok: hash !== null, hash: hash ?? '' }),
         (e: unknown) => callback(this.toStatusError(e)),
       );
-    }) as Unary<ConsistencyRequest, unknown>,
+    },
 
-    listLocks: this.leaderRead<{ prefix: string; limit: number }, unknown>((req) => {
+    ListLocks: this.leaderRead((req) => {
       const sm = this.replica.sm;
       const now = this.replica.now();
       let locks = sm.listLocks(req.prefix);
@@ -183,14 +172,14 @@ export class AdminService {
       return { locks: locks.map((l) => this.describe(sm.describeLock(l.name) ?? l, now)) };
     }, (req) => checkText('prefix', req.prefix, this.replica.sm.limits.maxNameBytes)),
 
-    describeLock: this.leaderRead<{ name: string }, unknown>((req) => {
+    DescribeLock: this.leaderRead((req) => {
       const sm = this.replica.sm;
       const d = sm.describeLock(req.name);
-      if (d === undefined) return statusError(grpc.status.NOT_FOUND, `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`, 'ERR_NOT_FOUND');
+      if (d === undefined) return statusError('ERR_NOT_FOUND', `lock '${req.name.slice(0, 64)}' not found (never used, or idle and removed)`);
       return this.describe(d, this.replica.now());
     }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
-    listSessions: this.leaderRead<Record<string, never>, unknown>(() => {
+    ListSessions: this.leaderRead(() => {
       const sm = this.replica.sm;
       const now = this.replica.now();
       return {
@@ -201,7 +190,7 @@ export class AdminService {
       };
     }),
 
-    revoke: this.leaderCall<{ name: string; token: number; reason: string }, unknown>(async (req) => {
+    Revoke: this.leaderCall(async (req) => {
       // Modes of the holds as they stand before the revoke (the lost events do not carry them).
       const modes = new Map((this.replica.sm.describeLock(req.name)?.holders ?? []).map((h) => [h.token, wireMode(h.mode)]));
       const out = await this.proposeAdmin({
@@ -215,25 +204,25 @@ export class AdminService {
       return { revoked };
     }, (req) => checkName('name', req.name, this.replica.sm.limits) ?? checkUint53('token', req.token) ?? checkText('reason', req.reason, MAX_REASON_BYTES)),
 
-    expireSession: this.leaderCall<{ sessionId: string }, unknown>(async (req) => {
+    ExpireSession: this.leaderCall(async (req) => {
       const out = await this.proposeAdmin({ type: 'adminExpireSession', sessionId: req.sessionId });
       return { released: out.events.filter((e) => e.type === 'lost').length };
     }, (req) => checkText('session_id', req.sessionId, this.replica.sm.limits.maxSessionIdBytes, false)),
 
-    addMember: this.leaderCall<{ id: string; peerAddress: string; clientAddress: string }, unknown>(async (req) => {
+    AddMember: this.leaderCall(async (req) => {
       for (const [field, v] of [['id', req.id], ['peer_address', req.peerAddress], ['client_address', req.clientAddress]] as const) {
-        if (v === '') throw statusError(grpc.status.INVALID_ARGUMENT, `${field} must not be empty`, 'ERR_INVALID_ARGUMENT');
+        if (v === '') throw statusError('ERR_INVALID_ARGUMENT', `${field} must not be empty`);
       }
-      if (!/^[^:\s]+:\d+$/.test(req.peerAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `peer_address '${req.peerAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
-      if (!/^[^:\s]+:\d+$/.test(req.clientAddress)) throw statusError(grpc.status.INVALID_ARGUMENT, `client_address '${req.clientAddress}' is not host:port`, 'ERR_INVALID_ARGUMENT');
+      if (!/^[^:\s]+:\d+$/.test(req.peerAddress)) throw statusError('ERR_INVALID_ARGUMENT', `peer_address '${req.peerAddress}' is not host:port`);
+      if (!/^[^:\s]+:\d+$/.test(req.clientAddress)) throw statusError('ERR_INVALID_ARGUMENT', `client_address '${req.clientAddress}' is not host:port`);
       await this.replica.node.addMember(req.id, { peer: req.peerAddress, client: req.clientAddress });
       return { members: this.members() };
     }),
 
-    removeMember: this.leaderCall<{ id: string }, unknown>(async (req) => {
-      if (req.id === '') throw statusError(grpc.status.INVALID_ARGUMENT, 'id must not be empty', 'ERR_INVALID_ARGUMENT');
+    RemoveMember: this.leaderCall(async (req) => {
+      if (req.id === '') throw statusError('ERR_INVALID_ARGUMENT', 'id must not be empty');
       if (!this.replica.node.membersList().some((m) => m.id === req.id)) {
-        throw statusError(grpc.status.NOT_FOUND, `member ${req.id} is not in the cluster`, 'ERR_NOT_FOUND');
+        throw statusError('ERR_NOT_FOUND', `member ${req.id} is not in the cluster`);
       }
       if (req.id === this.replica.id) await this.replica.node.transferLeadership();
       const node = this.replica.node;
@@ -242,19 +231,19 @@ export class AdminService {
       return { members: this.members() };
     }),
 
-    transferLeader: this.leaderCall<{ to: string }, unknown>(async (req) => {
+    TransferLeader: this.leaderCall(async (req) => {
       const leader = await this.replica.node.transferLeadership(req.to === '' ? undefined : req.to);
       return { leaderId: leader };
     }),
 
-    deleteValue: this.leaderCall<{ name: string }, unknown>(async (req) => {
+    DeleteValue: this.leaderCall(async (req) => {
       const out = await this.proposeAdmin({ type: 'deleteValue', name: req.name });
       const e = out.events.find((x) => x.type === 'valueDeleted');
       return { freedBytes: e?.type === 'valueDeleted' ? e.bytes : 0, resourceDeleted: e?.type === 'valueDeleted' && e.resourceDeleted };
     }, (req) => checkName('name', req.name, this.replica.sm.limits)),
 
     // The leader's snapshot (as lockctl promises): a follower redirects, like every call but Status.
-    snapshot: this.leaderCall<Record<string, never>, unknown>(() => this.replica.node.takeSnapshot()),
+    Snapshot: this.leaderCall(() => this.replica.node.takeSnapshot()),
   };
 }
 

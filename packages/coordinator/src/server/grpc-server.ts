@@ -52,11 +52,7 @@ function refuseWhenDivergent(replica: Replica, handlers: object): grpc.UntypedSe
   const refusal = (): StatusError | null => {
     const d = replica.consistency.divergence;
     if (d === null) return null;
-    return statusError(
-      grpc.status.UNAVAILABLE,
-      `node ${replica.id} is divergent: its lock state at index ${d.index} has hash ${d.hash}, the majority's is ${d.expectedHash}; use another node`,
-      'ERR_UNAVAILABLE',
-    );
+    return statusError('ERR_UNAVAILABLE', `node ${replica.id} is divergent: its lock state at index ${d.index} has hash ${d.hash}, the majority's is ${d.expectedHash}; use another node`);
   };
   const out: Record<string, unknown> = {};
   for (const [name, handler] of Object.entries(handlers)) {

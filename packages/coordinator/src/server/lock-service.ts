@@ -4,10 +4,11 @@ import { NotLeaderError, OutcomeUnknownError, type Logger } from '@quorumlock/ra
 import type { Replica, UnstampedCommand } from '../replica';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
-import { errorCodeFor, notLeader, statusError, type StatusError } from './errors';
+import { notLeader, statusError, type StatusError } from './errors';
 import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
 import { statusName } from './grpc-metrics';
 import { TurnBudget } from './turn-budget';
+import type { LockServiceHandlers } from '@quorumlock/proto';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkAcquireRequest, checkName, checkUint53, utf8Refusal, type AcquireRefusal } from './validate';
@@ -116,8 +117,8 @@ class SessionStream {
       }
     }
     if (this.sessionId === '') {
-      if (kind !== 'open' || req.open === undefined) {
-        this.fail(statusError(grpc.status.INVALID_ARGUMENT, `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``, 'ERR_INVALID_ARGUMENT'));
+      if (kind !== 'open' || req.open == null) {
+        this.fail(statusError('ERR_INVALID_ARGUMENT', `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``));
         return;
       }
       await this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
@@ -125,7 +126,7 @@ class SessionStream {
     }
     switch (kind) {
       case 'open':
-        this.fail(statusError(grpc.status.INVALID_ARGUMENT, `session ${this.sessionId} is already open on this stream; \`open\` must be sent once`, 'ERR_INVALID_ARGUMENT'));
+        this.fail(statusError('ERR_INVALID_ARGUMENT', `session ${this.sessionId} is already open on this stream; \`open\` must be sent once`));
         return;
       case 'keepalive':
         this.keepalive(req.keepalive?.seq ?? 0);
@@ -156,18 +157,18 @@ class SessionStream {
         void this.proposeOrFail({ type: 'closeSession', sessionId: this.sessionId });
         return;
       default:
-        this.fail(statusError(grpc.status.INVALID_ARGUMENT, 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put', 'ERR_INVALID_ARGUMENT'));
+        this.fail(statusError('ERR_INVALID_ARGUMENT', 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put'));
     }
   }
 
   /** A request refused before the log: `failed` under its id, or the stream ends when it has none. */
   private refuse(r: AcquireRefusal): void {
     if (r.requestId === undefined) {
-      this.fail(statusError(r.code, r.message, errorCodeFor(r.code)));
+      this.fail(statusError(r.errorCode, r.message));
       return;
     }
     this.service.metrics?.requestFailures.inc({ code: String(r.code) });
-    this.write({ failed: { requestId: r.requestId, code: r.code, message: r.message } });
+    this.write({ failed: { requestId: r.requestId, code: r.code, message: r.message, errorCode: r.errorCode } });
   }
 
   private lockCommand(l: WireLock): UnstampedCommand {
@@ -190,7 +191,7 @@ class SessionStream {
     if (resumeId === '') {
       const ttl = ttlMs === 0 ? o.defaultTtlMs : ttlMs;
       if (ttl < o.minTtlMs || ttl > o.maxTtlMs) {
-        this.fail(statusError(grpc.status.INVALID_ARGUMENT, `ttl_ms ${ttlMs} is out of this server's bounds [${o.minTtlMs}, ${o.maxTtlMs}] (0 means the default, ${o.defaultTtlMs})`, 'ERR_INVALID_ARGUMENT'));
+        this.fail(statusError('ERR_INVALID_ARGUMENT', `ttl_ms ${ttlMs} is out of this server's bounds [${o.minTtlMs}, ${o.maxTtlMs}] (0 means the default, ${o.defaultTtlMs})`));
         return;
       }
       if (!this.admit()) return;
@@ -219,7 +220,7 @@ class SessionStream {
     const refusal = this.service.admission?.tryAdmit();
     if (refusal === undefined) return true;
     this.service.metrics?.openRefusals.inc();
-    this.fail(statusError(grpc.status.RESOURCE_EXHAUSTED, refusal.reason, 'ERR_RESOURCE_EXHAUSTED', { [RETRY_AFTER_TRAILER]: String(refusal.retryAfterMs) }));
+    this.fail(statusError('ERR_NODE_BUSY', refusal.reason, { [RETRY_AFTER_TRAILER]: String(refusal.retryAfterMs) }));
     return false;
   }
 
@@ -272,7 +273,7 @@ class SessionStream {
     const st = out.status;
     const sessionLevel = cmd.type === 'openSession' || cmd.type === 'resumeSession' || cmd.type === 'closeSession';
     if (sessionLevel && st.code !== grpc.status.OK) {
-      this.fail(statusError(st.code, st.message, errorCodeFor(st.code)));
+      this.fail(statusError(st.errorCode ?? 'ERR_INTERNAL', st.message));
     }
   }
 
@@ -285,7 +286,7 @@ class SessionStream {
     }
     const msg = e instanceof Error ? e.message : String(e);
     this.service.logger.error({ err: msg, session: this.sessionId }, 'proposal failed');
-    this.fail(statusError(grpc.status.UNAVAILABLE, `node ${r.id} could not replicate the request: ${msg}`, 'ERR_UNAVAILABLE'));
+    this.fail(statusError('ERR_UNAVAILABLE', `node ${r.id} could not replicate the request: ${msg}`));
   }
 
   /** An event the state machine addressed to this session. */
@@ -321,17 +322,17 @@ class SessionStream {
         this.write({ released: { requestId: e.requestId, name: e.name, token: e.token } });
         return;
       case 'lost':
-        this.write({ lost: { name: e.name, token: e.token, reason: e.reason } });
+        this.write({ lost: { name: e.name, token: e.token, reason: e.reason, errorCode: e.cause === 'expired' ? 'ERR_SESSION_EXPIRED' : '' } });
         return;
       case 'failed':
         m?.requestFailures.inc({ code: statusName(e.code) });
-        this.write({ failed: { requestId: e.requestId, code: e.code, message: e.message } });
+        this.write({ failed: { requestId: e.requestId, code: e.code, message: e.message, errorCode: e.errorCode } });
         return;
       case 'valuePut':
         this.write({ valuePut: { requestId: e.requestId, name: e.name, token: e.token } });
         return;
       case 'sessionExpired':
-        this.fail(statusError(grpc.status.NOT_FOUND, `session ${e.sessionId} expired: ${e.reason}`, 'ERR_SESSION_EXPIRED'));
+        this.fail(statusError('ERR_SESSION_EXPIRED', `session ${e.sessionId} expired: ${e.reason}`));
         return;
       case 'sessionClosed':
         this.finish();
@@ -381,7 +382,7 @@ export class LockService {
   attach(s: SessionStream): void {
     const old = this.streams.get(s.sessionId);
     if (old !== undefined && old !== s) {
-      old.fail(statusError(grpc.status.CANCELLED, `session ${s.sessionId} was resumed on a newer stream`, 'ERR_CANCELLED'));
+      old.fail(statusError('ERR_CANCELLED', `session ${s.sessionId} was resumed on a newer stream`));
     }
     this.streams.set(s.sessionId, s);
     this.metrics?.streams.set(this.streams.size);
@@ -400,15 +401,15 @@ export class LockService {
     }
   }
 
-  readonly handlers = {
-    acquire: (call: Call): void => {
+  readonly handlers: LockServiceHandlers = {
+    Acquire: (call: Call): void => {
       const s = new SessionStream(call, this);
       // Messages are handled one at a time, in order, so a lock and its cancel keep their order.
       let chain = Promise.resolve();
       call.on('data', (req: AcquireRequest) => {
         chain = chain.then(() => s.onMessage(req)).catch((e: unknown) => {
           this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'acquire stream handler failed');
-          s.fail(statusError(grpc.status.INTERNAL, 'internal error handling the request', 'ERR_INTERNAL'));
+          s.fail(statusError('ERR_INTERNAL', 'internal error handling the request'));
         });
       });
       call.on('end', () => {
@@ -419,17 +420,14 @@ export class LockService {
       call.on('error', () => s.closedByClient());
     },
 
-    checkFence: (
-      call: grpc.ServerUnaryCall<{ name: string; token: number }, { current: boolean; latestToken: number }>,
-      callback: grpc.sendUnaryData<{ current: boolean; latestToken: number }>,
-    ): void => {
+    CheckFence: (call, callback): void => {
       const r = this.replica;
       const { name, token } = call.request;
       // Refused by any node, leader or not: the answer does not depend on state.
       const bad = invalidUtf8Of(call.request);
       const refused = bad !== undefined ? utf8Refusal(bad) : checkName('name', name, r.sm.limits) ?? checkUint53('token', token);
       if (refused !== undefined) {
-        callback(statusError(refused.code, refused.message, errorCodeFor(refused.code)));
+        callback(statusError(refused.errorCode, refused.message));
         return;
       }
       if (!r.isLeader()) {
@@ -440,7 +438,7 @@ export class LockService {
         () => callback(null, r.sm.checkFence(name, token)),
         (e: unknown) => callback(e instanceof NotLeaderError || e instanceof OutcomeUnknownError
           ? notLeader(r.id, r.leaderClientAddress())
-          : statusError(grpc.status.UNAVAILABLE, `read barrier failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_UNAVAILABLE')),
+          : statusError('ERR_UNAVAILABLE', `read barrier failed: ${e instanceof Error ? e.message : String(e)}`)),
       );
     },
   };

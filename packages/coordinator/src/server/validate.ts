@@ -19,6 +19,8 @@ export type RefusalCode = typeof Code.INVALID_ARGUMENT | typeof Code.RESOURCE_EX
 
 export interface Refusal {
   readonly code: RefusalCode;
+  /** The catalogue's code for the refusal (its gRPC status is `code`). */
+  readonly errorCode: 'ERR_INVALID_ARGUMENT' | 'ERR_VALUE_TOO_LARGE' | 'ERR_PERMISSION_DENIED';
   /** The offending field, as lock.proto names it (e.g. `lock.name`). */
   readonly field: string;
   readonly message: string;
@@ -31,7 +33,7 @@ const INT32_MAX = 0x7fff_ffff;
 const UINT32_MAX = 0xffff_ffff;
 
 function invalid(field: string, message: string): Refusal {
-  return { code: Code.INVALID_ARGUMENT, field, message: `${field}: ${message}` };
+  return { code: Code.INVALID_ARGUMENT, errorCode: 'ERR_INVALID_ARGUMENT', field, message: `${field}: ${message}` };
 }
 
 export function utf8Refusal(bad: InvalidUtf8): Refusal {
@@ -114,6 +116,7 @@ export function checkValue(field: string, value: unknown, limits: Pick<LockLimit
   if (value.byteLength > limits.maxValueBytes) {
     return {
       code: Code.RESOURCE_EXHAUSTED,
+      errorCode: 'ERR_VALUE_TOO_LARGE',
       field,
       message: `${field}: ${value.byteLength} bytes; the limit is ${limits.maxValueBytes} (max_value_bytes)`,
     };
@@ -139,24 +142,24 @@ export function checkAcquireRequest(req: AcquireRequest, limits: LockLimits, bad
   switch (req.msg) {
     case 'open': {
       const o = req.open;
-      if (o === undefined) return undefined;
+      if (o == null) return undefined;
       return (
         checkText('open.session_id', o.sessionId, limits.maxSessionIdBytes) ??
         checkText('open.client_name', o.clientName, limits.maxClientNameBytes)
       );
     }
     case 'lock':
-      return req.lock === undefined ? undefined : withId(checkLock(req.lock, limits));
+      return req.lock == null ? undefined : withId(checkLock(req.lock, limits));
     case 'release': {
       const r = req.release;
-      if (r === undefined) return undefined;
+      if (r == null) return undefined;
       return withId(checkUint53('release.request_id', r.requestId) ?? checkName('release.name', r.name, limits) ?? checkUint53('release.token', r.token));
     }
     case 'cancel':
-      return req.cancel === undefined ? undefined : withId(checkUint53('cancel.request_id', req.cancel.requestId));
+      return req.cancel == null ? undefined : withId(checkUint53('cancel.request_id', req.cancel.requestId));
     case 'put': {
       const p = req.put;
-      if (p === undefined) return undefined;
+      if (p == null) return undefined;
       return withId(
         checkUint53('put.request_id', p.requestId) ??
           checkName('put.name', p.name, limits) ??
@@ -165,7 +168,7 @@ export function checkAcquireRequest(req: AcquireRequest, limits: LockLimits, bad
       );
     }
     case 'keepalive':
-      return req.keepalive === undefined ? undefined : checkUint53('keepalive.seq', req.keepalive.seq);
+      return req.keepalive == null ? undefined : checkUint53('keepalive.seq', req.keepalive.seq);
     default:
       return undefined;
   }

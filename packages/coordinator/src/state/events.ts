@@ -1,6 +1,6 @@
 import type { LockMode } from './commands';
 import type { SessionOwnership } from './model';
-import type { Code, Status } from './status';
+import type { Code, MachineErrorCode, Status } from './status';
 
 /**
  * What one applied entry produced. `status` answers whoever proposed the command (an admin call,
@@ -110,6 +110,8 @@ export interface LostEvent {
   readonly name: string;
   readonly token: number;
   readonly reason: string;
+  /** Why: its session expired (by TTL or an administrator), or an administrator revoked the hold. */
+  readonly cause: 'expired' | 'revoked';
 }
 
 /** lock.proto `RequestFailed`. */
@@ -119,6 +121,8 @@ export interface FailedEvent {
   readonly requestId: number;
   readonly code: Code;
   readonly message: string;
+  /** `RequestFailed.error_code`: the catalogue's code for `code`'s refusal. */
+  readonly errorCode: MachineErrorCode;
 }
 
 /** lock.proto `ValuePut`. */

@@ -41,7 +41,7 @@ import {
 } from './resources';
 import { holdRefs, isOverdue, mayResume, newSession, ownershipOf, remember, renewSession, waitRefs } from './sessions';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
-import { Code, ok, quote, type Status, status, utf8ByteLength } from './status';
+import { Code, type Failure, type MachineErrorCode, ok, quote, refusal, type Status, utf8ByteLength } from './status';
 import { TimerHeap } from './timers';
 import { describeCycle, findCycle, type WaitEdge } from './wait-for-graph';
 
@@ -161,7 +161,7 @@ export class LockStateMachine {
     }
     if (!parsed.ok) {
       this.begin(meta);
-      return this.finish(status(Code.INVALID_ARGUMENT, `entry ${entry.index}: ${parsed.message}`));
+      return this.finish(refusal('ERR_INVALID_ARGUMENT', `entry ${entry.index}: ${parsed.message}`));
     }
     return this.applyCommand(parsed.command, meta);
   }
@@ -210,7 +210,7 @@ export class LockStateMachine {
   applyCommand(command: Command, meta: ApplyMeta): ApplyOutput {
     this.begin(meta);
     if (!Number.isSafeInteger(command.stamp) || command.stamp < 0 || command.stamp > MAX_STAMP) {
-      return this.finish(status(Code.INVALID_ARGUMENT, `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`));
+      return this.finish(refusal('ERR_INVALID_ARGUMENT', `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`));
     }
     this.st.now = Math.max(this.st.now, command.stamp);
     this.fireTimers();
@@ -247,7 +247,7 @@ export class LockStateMachine {
         return this.deleteValue(c.name);
       default: {
         const unknown: { type?: unknown } = c;
-        return status(Code.INVALID_ARGUMENT, `unknown command type ${quote(String(unknown.type))}`);
+        return refusal('ERR_INVALID_ARGUMENT', `unknown command type ${quote(String(unknown.type))}`);
       }
     }
   }
@@ -324,6 +324,7 @@ export class LockStateMachine {
         this.answer(s, w.requestId, {
           kind: 'failed',
           code: Code.DEADLINE_EXCEEDED,
+          errorCode: 'ERR_DEADLINE',
           message: `request ${w.requestId} timed out after ${w.deadline - w.enqueuedAt} ms waiting for ${quote(w.name)} (position ${position} of ${r.queue.length + 1})`,
         });
         touched.add(r);
@@ -348,13 +349,13 @@ export class LockStateMachine {
     const bad =
       checkText('session_id', c.sessionId, this.limits.maxSessionIdBytes, false) ??
       checkText('client_name', c.clientName, this.limits.maxClientNameBytes, true);
-    if (bad !== undefined) return status(Code.INVALID_ARGUMENT, bad);
+    if (bad !== undefined) return refusal('ERR_INVALID_ARGUMENT', bad);
     if (!Number.isSafeInteger(c.ttlMs) || c.ttlMs < 1 || c.ttlMs > this.limits.maxTtlMs) {
-      return status(Code.INVALID_ARGUMENT, `ttl_ms ${c.ttlMs} is out of bounds (1 to ${this.limits.maxTtlMs})`);
+      return refusal('ERR_INVALID_ARGUMENT', `ttl_ms ${c.ttlMs} is out of bounds (1 to ${this.limits.maxTtlMs})`);
     }
-    if (this.st.sessions.has(c.sessionId)) return status(Code.ALREADY_EXISTS, `session ${c.sessionId} already exists`);
+    if (this.st.sessions.has(c.sessionId)) return refusal('ERR_SESSION_EXISTS', `session ${c.sessionId} already exists`);
     if (this.st.sessions.size >= this.limits.maxSessions) {
-      return status(Code.RESOURCE_EXHAUSTED, `the cluster has ${this.st.sessions.size} sessions open; the limit is ${this.limits.maxSessions} (max_sessions)`);
+      return refusal('ERR_TOO_MANY_SESSIONS', `the cluster has ${this.st.sessions.size} sessions open; the limit is ${this.limits.maxSessions} (max_sessions)`);
     }
     const s = newSession(c.sessionId, c.clientName, c.ttlMs, this.st.now, ownershipOf(c));
     this.st.sessions.set(s.id, s);
@@ -446,7 +447,7 @@ export class LockStateMachine {
       this.observe({ type: 'holdEnded', ended: how === 'expired' ? 'session_expired' : 'released', grantedAt: hold.grantedAt });
       if (how === 'expired') {
         this.startLockDelay(r, hold.lockDelayMs);
-        this.emit({ type: 'lost', sessionId: s.id, name, token, reason });
+        this.emit({ type: 'lost', sessionId: s.id, name, token, reason, cause: 'expired' });
       }
       touched.add(r);
     }
@@ -460,6 +461,7 @@ export class LockStateMachine {
         sessionId: s.id,
         requestId: w.requestId,
         code: Code.CANCELLED,
+        errorCode: 'ERR_CANCELLED',
         message: `request ${w.requestId} for ${quote(w.name)} ended with its session: ${reason}`,
       });
       touched.add(r);
@@ -485,43 +487,35 @@ export class LockStateMachine {
     if (replayed !== undefined) return replayed;
 
     const invalid = this.validateLock(c);
-    if (invalid !== undefined) return refuse(this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid));
+    if (invalid !== undefined) return refuse(this.fail(s, c.requestId, 'ERR_INVALID_ARGUMENT', invalid));
     const capacity = Math.max(1, c.capacity);
     const permits = Math.max(1, c.permits);
     const name = c.name;
     const existing = this.st.resources.get(name);
     if (existing !== undefined && existing.capacity !== capacity) {
-      return refuse(this.fail(
-        s,
-        c.requestId,
-        Code.FAILED_PRECONDITION,
-        `capacity ${c.capacity} requested for ${quote(name)}, which has capacity ${existing.capacity}`,
-      ));
+      return refuse(this.fail(s, c.requestId, 'ERR_CAPACITY_MISMATCH',
+        `capacity ${c.capacity} requested for ${quote(name)}, which has capacity ${existing.capacity}`));
     }
     const heldToken = s.holds.get(name);
     if (heldToken !== undefined) {
       const hold = existing?.holders.find((h) => h.token === heldToken);
       // The same request again after its outcome was forgotten: still the same grant.
       if (hold !== undefined && hold.requestId === c.requestId) return this.replayGrant(s, c.requestId, name, heldToken);
-      return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, `session ${s.id} already holds ${quote(name)} (token ${heldToken})`));
+      return refuse(this.fail(s, c.requestId, 'ERR_ALREADY_HELD', `session ${s.id} already holds ${quote(name)} (token ${heldToken})`));
     }
     const waiting = s.waiting.get(name);
     if (waiting !== undefined) {
-      return refuse(this.fail(
-        s,
-        c.requestId,
-        Code.FAILED_PRECONDITION,
-        `session ${s.id} is already waiting for ${quote(name)} (request ${waiting.requestId})`,
-      ));
+      return refuse(this.fail(s, c.requestId, 'ERR_ALREADY_WAITING',
+        `session ${s.id} is already waiting for ${quote(name)} (request ${waiting.requestId})`));
     }
 
     const taken = s.holds.size + s.pending.size;
     if (taken >= this.limits.maxHoldsPerSession) {
-      return this.fail(s, c.requestId, Code.RESOURCE_EXHAUSTED,
+      return this.fail(s, c.requestId, 'ERR_TOO_MANY_HOLDS',
         `session ${s.id} has ${s.holds.size} holds and ${s.pending.size} queued requests; the limit is ${this.limits.maxHoldsPerSession} (max_holds_per_session)`);
     }
     if (existing === undefined && this.st.resources.size >= this.limits.maxResources) {
-      return this.fail(s, c.requestId, Code.RESOURCE_EXHAUSTED,
+      return this.fail(s, c.requestId, 'ERR_TOO_MANY_LOCKS',
         `${quote(name)} would be resource ${this.st.resources.size + 1}; the limit is ${this.limits.maxResources} (max_resources)`);
     }
 
@@ -535,17 +529,13 @@ export class LockStateMachine {
       return ok(`granted ${quote(name)}`);
     }
     // Not grantable now, so the resource exists (a new one is always grantable).
-    if (c.tryOnly) return refuse(this.fail(s, c.requestId, Code.FAILED_PRECONDITION, describeBusy(r, this.st.now)));
+    if (c.tryOnly) return refuse(this.fail(s, c.requestId, 'ERR_LOCK_HELD', describeBusy(r, this.st.now)));
     if (r.queue.length >= this.limits.maxQueueLength) {
-      return refuse(this.fail(
-        s,
-        c.requestId,
-        Code.RESOURCE_EXHAUSTED,
-        `the queue of ${quote(name)} is full (${r.queue.length} waiting; the limit is ${this.limits.maxQueueLength})`,
-      ));
+      return refuse(this.fail(s, c.requestId, 'ERR_QUEUE_FULL',
+        `the queue of ${quote(name)} is full (${r.queue.length} waiting; the limit is ${this.limits.maxQueueLength})`));
     }
     const cycle = findCycle(s.id, blockingEdges(r, units, s.id), (id) => this.waitEdges(id));
-    if (cycle !== undefined) return refuse(this.fail(s, c.requestId, Code.ABORTED, describeCycle(cycle)), 'deadlock');
+    if (cycle !== undefined) return refuse(this.fail(s, c.requestId, 'ERR_DEADLOCK', describeCycle(cycle)), 'deadlock');
 
     const waiter: Waiter = {
       seq: this.st.nextSeq++,
@@ -600,7 +590,7 @@ export class LockStateMachine {
     const replayed = this.replay(s, c.requestId);
     if (replayed !== undefined) return replayed;
     const invalid = this.checkName(c.name) ?? checkToken(c.token);
-    if (invalid !== undefined) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, invalid);
+    if (invalid !== undefined) return this.fail(s, c.requestId, 'ERR_INVALID_ARGUMENT', invalid);
     return s;
   }
 
@@ -608,7 +598,7 @@ export class LockStateMachine {
     const s = this.tokenRequest(c);
     if ('code' in s) return s;
     const stale = this.checkHold(s, c.name, c.token);
-    if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
+    if (stale !== undefined) return this.fail(s, c.requestId, 'ERR_NOT_HOLDER', stale);
 
     const r = this.resource(c.name);
     const hold = removeHold(r, c.token);
@@ -622,17 +612,17 @@ export class LockStateMachine {
   private put(c: PutCommand): Status {
     const s = this.tokenRequest(c);
     if ('code' in s) return s;
-    if (!(c.value instanceof Uint8Array)) return this.fail(s, c.requestId, Code.INVALID_ARGUMENT, 'value is not bytes');
+    if (!(c.value instanceof Uint8Array)) return this.fail(s, c.requestId, 'ERR_INVALID_ARGUMENT', 'value is not bytes');
     if (c.value.byteLength > this.limits.maxValueBytes) {
       return this.fail(
         s,
         c.requestId,
-        Code.RESOURCE_EXHAUSTED,
+        'ERR_VALUE_TOO_LARGE',
         `value for ${quote(c.name)} is ${c.value.byteLength} bytes; the limit is ${this.limits.maxValueBytes}`,
       );
     }
     const stale = this.checkHold(s, c.name, c.token);
-    if (stale !== undefined) return this.fail(s, c.requestId, Code.FAILED_PRECONDITION, stale);
+    if (stale !== undefined) return this.fail(s, c.requestId, 'ERR_NOT_HOLDER', stale);
 
     const r = this.resource(c.name);
     const grows = c.value.byteLength - r.value.byteLength;
@@ -640,7 +630,7 @@ export class LockStateMachine {
       return this.fail(
         s,
         c.requestId,
-        Code.RESOURCE_EXHAUSTED,
+        'ERR_QUOTA',
         `value quota: values take ${this.valueBytes} bytes and ${quote(c.name)} would add ${grows}; the limit is ${this.limits.maxTotalValueBytes} (quota_value_bytes); free space with delete-value`,
       );
     }
@@ -670,6 +660,7 @@ export class LockStateMachine {
       this.answer(s, c.requestId, {
         kind: 'failed',
         code: Code.CANCELLED,
+        errorCode: 'ERR_CANCELLED',
         message: `request ${c.requestId} for ${quote(waiter.name)} was cancelled`,
       });
       this.settle(r);
@@ -681,6 +672,7 @@ export class LockStateMachine {
     this.answer(s, c.requestId, {
       kind: 'failed',
       code: Code.CANCELLED,
+      errorCode: 'ERR_CANCELLED',
       message: `request ${c.requestId} was cancelled before it was queued`,
     });
     return ok(`request ${c.requestId} cancelled before it arrived`);
@@ -692,13 +684,13 @@ export class LockStateMachine {
       this.checkName(c.name) ??
       (c.token === undefined ? undefined : checkToken(c.token)) ??
       checkText('reason', c.reason, MAX_REASON_BYTES, true);
-    if (invalid !== undefined) return status(Code.INVALID_ARGUMENT, invalid);
+    if (invalid !== undefined) return refusal('ERR_INVALID_ARGUMENT', invalid);
     const r = this.st.resources.get(c.name);
-    if (r === undefined) return status(Code.NOT_FOUND, `no lock named ${quote(c.name)}`);
+    if (r === undefined) return refusal('ERR_NOT_FOUND', `no lock named ${quote(c.name)}`);
     const targets = c.token === undefined ? [...r.holders] : r.holders.filter((h) => h.token === c.token);
     if (targets.length === 0) {
-      return status(
-        Code.FAILED_PRECONDITION,
+      return refusal(
+        'ERR_NOT_HOLDER',
         c.token === undefined ? `${quote(c.name)} has no holders` : `token ${c.token} is not a current hold of ${quote(c.name)}`,
       );
     }
@@ -708,7 +700,7 @@ export class LockStateMachine {
       this.observe({ type: 'holdEnded', ended: 'revoked', grantedAt: hold.grantedAt });
       this.session(hold.sessionId).holds.delete(c.name);
       this.startLockDelay(r, hold.lockDelayMs);
-      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason });
+      this.emit({ type: 'lost', sessionId: hold.sessionId, name: c.name, token: hold.token, reason, cause: 'revoked' });
     }
     this.settle(r);
     return ok(`revoked ${targets.length} holds of ${quote(c.name)}`);
@@ -717,9 +709,9 @@ export class LockStateMachine {
   /** Admin: drops the value of `name`; the resource goes too when nothing else keeps it. */
   private deleteValue(name: string): Status {
     const invalid = this.checkName(name);
-    if (invalid !== undefined) return status(Code.INVALID_ARGUMENT, invalid);
+    if (invalid !== undefined) return refusal('ERR_INVALID_ARGUMENT', invalid);
     const r = this.st.resources.get(name);
-    if (r === undefined) return status(Code.NOT_FOUND, `no lock named ${quote(name)}`);
+    if (r === undefined) return refusal('ERR_NOT_FOUND', `no lock named ${quote(name)}`);
     const bytes = r.value.byteLength;
     this.valueBytes -= bytes;
     r.value = EMPTY_VALUE;
@@ -832,7 +824,7 @@ export class LockStateMachine {
   private emitOutcome(s: Session, requestId: number, o: Outcome): void {
     switch (o.kind) {
       case 'failed':
-        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message });
+        this.emit({ type: 'failed', sessionId: s.id, requestId, code: o.code, message: o.message, errorCode: o.errorCode });
         return;
       case 'released':
         this.emit({ type: 'released', sessionId: s.id, requestId, name: o.name, token: o.token });
@@ -846,14 +838,15 @@ export class LockStateMachine {
     }
   }
 
-  private fail(s: Session, requestId: number, code: Code, message: string): Status {
-    this.answer(s, requestId, { kind: 'failed', code, message });
-    return status(code, message);
+  private fail(s: Session, requestId: number, errorCode: MachineErrorCode, message: string): Status {
+    const failure = refusal(errorCode, message);
+    this.answer(s, requestId, { kind: 'failed', code: failure.code, message, errorCode });
+    return failure;
   }
 
   /** A failure that cannot be remembered (no session, or no usable request id). */
-  private failUnrecorded(sessionId: string, requestId: number, result: Status): Status {
-    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message });
+  private failUnrecorded(sessionId: string, requestId: number, result: Failure): Status {
+    this.emit({ type: 'failed', sessionId, requestId, code: result.code, message: result.message, errorCode: result.errorCode });
     return result;
   }
 
@@ -872,7 +865,7 @@ export class LockStateMachine {
     if (outcome === undefined) return undefined;
     if (outcome.kind === 'granted') return this.replayGrant(s, requestId, outcome.name, outcome.token);
     this.emitOutcome(s, requestId, outcome);
-    return outcome.kind === 'failed' ? status(outcome.code, outcome.message) : ok(`request ${requestId} answered before`);
+    return outcome.kind === 'failed' ? refusal(outcome.errorCode, outcome.message) : ok(`request ${requestId} answered before`);
   }
 
   /**
@@ -885,8 +878,9 @@ export class LockStateMachine {
     const hold = s.holds.get(name) === token ? r?.holders.find((h) => h.token === token) : undefined;
     if (r === undefined || hold === undefined) {
       const message = `request ${requestId} was granted ${quote(name)} with token ${token}, which is no longer held`;
-      this.emit({ type: 'failed', sessionId: s.id, requestId, code: Code.FAILED_PRECONDITION, message });
-      return status(Code.FAILED_PRECONDITION, message);
+      const stale = refusal('ERR_STALE_TOKEN', message);
+      this.emit({ type: 'failed', sessionId: s.id, requestId, code: stale.code, message, errorCode: stale.errorCode });
+      return stale;
     }
     this.emit({ type: 'granted', sessionId: s.id, requestId, name, token, mode: hold.mode, permits: hold.permits, value: r.value });
     return ok(`granted ${quote(name)}`);
@@ -1166,13 +1160,13 @@ function compareTimers(a: Timer, b: Timer): number {
   return 0;
 }
 
-function sessionNotFound(sessionId: string): Status {
-  return status(Code.NOT_FOUND, `session ${quote(sessionId)} not found (unknown, closed or expired)`);
+function sessionNotFound(sessionId: string): Failure {
+  return refusal('ERR_SESSION_NOT_FOUND', `session ${quote(sessionId)} not found (unknown, closed or expired)`);
 }
 
-function checkRequestId(requestId: number): Status | undefined {
+function checkRequestId(requestId: number): Failure | undefined {
   if (Number.isSafeInteger(requestId) && requestId >= 0) return undefined;
-  return status(Code.INVALID_ARGUMENT, `request_id ${String(requestId)} is not a non-negative integer`);
+  return refusal('ERR_INVALID_ARGUMENT', `request_id ${String(requestId)} is not a non-negative integer`);
 }
 
 function checkToken(token: number): string | undefined {

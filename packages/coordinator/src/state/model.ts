@@ -1,5 +1,5 @@
 import type { LockMode } from './commands';
-import type { Code } from './status';
+import type { Code, MachineErrorCode } from './status';
 
 /**
  * The machine's mutable state. Everything here is replicated: it is rebuilt exactly by
@@ -61,7 +61,7 @@ export type Outcome =
   | { readonly kind: 'granted'; readonly name: string; readonly token: number }
   | { readonly kind: 'released'; readonly name: string; readonly token: number }
   | { readonly kind: 'valuePut'; readonly name: string; readonly token: number }
-  | { readonly kind: 'failed'; readonly code: Code; readonly message: string };
+  | { readonly kind: 'failed'; readonly code: Code; readonly message: string; readonly errorCode: MachineErrorCode };
 
 export interface Session {
   readonly id: string;

@@ -3,7 +3,8 @@ import type { LockMode } from './commands';
 import { emptyState, type Hold, type MachineState, type Outcome, type Resource, type Session, type Waiter } from './model';
 import { EMPTY_VALUE } from './resources';
 import { newSession } from './sessions';
-import type { Code } from './status';
+import { isErrorCode } from '@quorumlock/proto/error-codes';
+import { refusal, type Code, type MachineErrorCode } from './status';
 
 /**
  * Snapshot format, version 1: msgpack of one plain structure whose objects are always built
@@ -50,8 +51,11 @@ interface PlainResource {
   queue: PlainWaiter[];
 }
 
-/** [requestId, 'granted' | 'released' | 'valuePut', name, token] or [requestId, 'failed', code, message] */
-type PlainOutcome = [number, string, string | number, number | string];
+/**
+ * [requestId, 'granted' | 'released' | 'valuePut', name, token] or
+ * [requestId, 'failed', code, message, errorCode] (snapshots taken before error codes have no errorCode).
+ */
+type PlainOutcome = [number, string, string | number, number | string] | [number, 'failed', number, string, string];
 
 interface PlainSession {
   id: string;
@@ -94,7 +98,7 @@ export function encodeSnapshot(state: MachineState): Uint8Array {
 function plainSession(s: Session): PlainSession {
   const done: PlainOutcome[] = [];
   for (const [requestId, o] of s.done) {
-    done.push(o.kind === 'failed' ? [requestId, o.kind, o.code, o.message] : [requestId, o.kind, o.name, o.token]);
+    done.push(o.kind === 'failed' ? [requestId, o.kind, o.code, o.message, o.errorCode] : [requestId, o.kind, o.name, o.token]);
   }
   return {
     id: s.id,
@@ -196,9 +200,9 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
     s.lastRenewal = int(p, 'lastRenewal');
     s.deadline = int(p, 'deadline');
     for (const rawOutcome of arr(p['done'], 'done')) {
-      const [requestId, kind, a, b] = arr(rawOutcome, 'outcome');
+      const [requestId, kind, a, b, errorCode] = arr(rawOutcome, 'outcome');
       if (typeof requestId !== 'number') throw new SnapshotFormatError('outcome request id is not a number');
-      s.done.set(requestId, outcome(kind, a, b));
+      s.done.set(requestId, outcome(kind, a, b, errorCode));
     }
     state.sessions.set(s.id, s);
   }
@@ -274,10 +278,30 @@ function sessionOf(state: MachineState, id: string): Session {
   return s;
 }
 
-function outcome(kind: unknown, a: unknown, b: unknown): Outcome {
-  if (kind === 'failed' && typeof a === 'number' && typeof b === 'string') return { kind, code: a as Code, message: b };
+function outcome(kind: unknown, a: unknown, b: unknown, errorCode: unknown): Outcome {
+  if (kind === 'failed' && typeof a === 'number' && typeof b === 'string') {
+    const code = errorCode === undefined ? legacyErrorCode(a) : errorCode;
+    if (!isErrorCode(code) || refusal(code as MachineErrorCode, '').code !== a) {
+      throw new SnapshotFormatError(`outcome error code ${String(errorCode)} does not go with status ${a}`);
+    }
+    return { kind, code: a as Code, message: b, errorCode: code as MachineErrorCode };
+  }
   if ((kind === 'granted' || kind === 'released' || kind === 'valuePut') && typeof a === 'string' && typeof b === 'number') {
     return { kind, name: a, token: b };
   }
   throw new SnapshotFormatError(`bad outcome ${String(kind)}`);
+}
+
+/** The code of a failure remembered by a snapshot from before error codes: the one its status alone gives. */
+function legacyErrorCode(code: number): MachineErrorCode | undefined {
+  const byStatus: Record<number, MachineErrorCode> = {
+    1: 'ERR_CANCELLED',
+    3: 'ERR_INVALID_ARGUMENT',
+    4: 'ERR_DEADLINE',
+    5: 'ERR_SESSION_NOT_FOUND',
+    8: 'ERR_QUEUE_FULL',
+    9: 'ERR_FAILED_PRECONDITION',
+    10: 'ERR_DEADLOCK',
+  };
+  return byStatus[code];
 }

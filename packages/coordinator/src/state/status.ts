@@ -3,6 +3,8 @@
  * put them on the wire unchanged (`RequestFailed.code`, or the status of a unary admin call).
  * DESIGN.md fixes which code means what; every message names the offending value.
  */
+import { ERROR_CODES, GrpcStatus, type ErrorCode } from '@quorumlock/proto/error-codes';
+
 export const Code = {
   OK: 0,
   CANCELLED: 1,
@@ -16,18 +18,31 @@ export const Code = {
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
+/** The catalogue's codes whose gRPC status the machine answers with (those in `Code`). */
+export type MachineErrorCode = {
+  [K in ErrorCode]: (typeof GrpcStatus)[(typeof ERROR_CODES)[K]['status']] extends Code ? K : never;
+}[ErrorCode];
+
 /** The outcome of one command for whoever proposed it: `code` 0 is success. */
 export interface Status {
   readonly code: Code;
   readonly message: string;
+  /** Set on every failure: the catalogue's code (@quorumlock/proto error-codes), sent on the wire. */
+  readonly errorCode?: MachineErrorCode;
+}
+
+/** A failed outcome: its gRPC status is the one the catalogue gives its code. */
+export interface Failure extends Status {
+  readonly errorCode: MachineErrorCode;
 }
 
 export function ok(message = 'ok'): Status {
   return { code: Code.OK, message };
 }
 
-export function status(code: Code, message: string): Status {
-  return { code, message };
+export function refusal(errorCode: MachineErrorCode, message: string): Failure {
+  // MachineErrorCode admits only codes whose status is in Code.
+  return { code: GrpcStatus[ERROR_CODES[errorCode].status] as Code, message, errorCode };
 }
 
 /** The longest part of a user-supplied string that a message repeats. */

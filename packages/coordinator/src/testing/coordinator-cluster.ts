@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ProcessGroup, freePort } from '@quorumlock/raft/testing';
+import type { AdminServiceClient, StatusResponse__Output } from '@quorumlock/proto';
 import { v1 } from '../server/proto';
 import { OFFSET_FILE_ENV } from './test-wall-clock-offset-env';
 import type { CertPair, TestCa, TlsMaterial } from './test-pki';
@@ -54,16 +55,8 @@ export interface CoordinatorClusterOptions {
   readonly tls?: ClusterTlsOptions | undefined;
 }
 
-export interface StatusView {
-  leaderId: string;
-  term: number;
-  answeredBy: string;
-  sessions: number;
-  locks: number;
-  /** The answering node's longest event-loop stall (ms) in the current window. */
-  maxLoopStallMs: number;
-  members: { id: string; role: string; clientAddress: string; appliedIndex: number; commitIndex: number }[];
-}
+/** AdminService.Status as a node answers it. */
+export type StatusView = StatusResponse__Output;
 
 /**
  * Real quorumlock-server processes on 127.0.0.1, each with its own LevelDB directory and log
@@ -77,7 +70,7 @@ export class CoordinatorCluster {
   readonly metricsPorts = new Map<string, number>();
   readonly baseDir: string;
   private readonly procs = new ProcessGroup();
-  private readonly admins = new Map<string, grpc.Client>();
+  private readonly admins = new Map<string, AdminServiceClient>();
   private readonly ownsDir: boolean;
   /** With `tls`: each member's client-port and peer certificates, and the harness's client certificate. */
   readonly serverCerts = new Map<string, CertPair>();
@@ -322,7 +315,7 @@ export class CoordinatorCluster {
     return tls.ca.material(pair);
   }
 
-  private admin(id: string): grpc.Client {
+  private admin(id: string): AdminServiceClient {
     let c = this.admins.get(id);
     if (c === undefined) {
       const m = this.clientTls();
@@ -336,13 +329,11 @@ export class CoordinatorCluster {
 
   /** AdminService.Status as answered by `id` itself (`resetLoopStall` starts a new stall window). */
   status(id: string, timeoutMs = 2000, req: { resetLoopStall?: boolean } = {}): Promise<StatusView> {
-    const c = this.admin(id) as unknown as {
-      status(req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: StatusView) => void): void;
-    };
+    const c = this.admin(id);
     const md = new grpc.Metadata();
     if (this.opts.auth !== undefined) md.set('authorization', `Bearer ${this.opts.auth.harnessToken}`);
     return new Promise((resolve, reject) => {
-      c.status(req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+      c.status(req, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err || res === undefined ? reject(err ?? new Error('empty status')) : resolve(res)));
     });
   }
 

@@ -17,6 +17,7 @@ describe('deadlock detection', () => {
         requestId: 2,
         code: Code.ABORTED,
         message: "deadlock: s2 waits for s1 (on 'a'), s1 waits for s2 (on 'b')",
+        errorCode: 'ERR_DEADLOCK',
       },
     ]);
     expect(out.status.code).toBe(10);

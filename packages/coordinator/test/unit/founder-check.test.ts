@@ -5,8 +5,8 @@
  */
 import { leaderAddressOf, showsHistory, type PeerStatus } from '../../src/founder-check';
 
-const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, clientAddress: `${id}:6001`, matchIndex: 0, commitIndex, voter });
-const answer = (over: Partial<PeerStatus>): PeerStatus => ({ clusterId: 'c', leaderId: '', term: 0, answeredBy: 'b', members: [], ...over });
+const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, peerAddress: `${id}:7001`, clientAddress: `${id}:6001`, role: 'follower', term: 0, appliedIndex: 0, matchIndex: 0, commitIndex, voter });
+const answer = (over: Partial<PeerStatus>): PeerStatus => ({ clusterId: 'c', leaderId: '', term: 0, answeredBy: 'b', members: [], sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0, ...over });
 
 test('a founder waiting to bootstrap, or bootstrapped with no leader and nothing committed past the founders, shows no history', () => {
   expect(showsHistory(answer({}), 'a', 3)).toBe(false);

@@ -146,8 +146,8 @@ describe('bad requests', () => {
   ])('%j -> INVALID_ARGUMENT', (options, message) => {
     const d = withSessions('a');
     const out = d.lock('a', 1, 'r', options);
-    expect(only(out, 'failed')).toMatchObject({ code: Code.INVALID_ARGUMENT, message });
-    expect(out.status).toEqual({ code: Code.INVALID_ARGUMENT, message });
+    expect(only(out, 'failed')).toMatchObject({ code: Code.INVALID_ARGUMENT, message, errorCode: 'ERR_INVALID_ARGUMENT' });
+    expect(out.status).toEqual({ code: Code.INVALID_ARGUMENT, message, errorCode: 'ERR_INVALID_ARGUMENT' });
     expect(d.machine.listLocks()).toEqual([]);
   });
 
@@ -170,6 +170,7 @@ describe('bad requests', () => {
       requestId: 1,
       code: Code.NOT_FOUND,
       message: "session 'ghost' not found (unknown, closed or expired)",
+      errorCode: 'ERR_SESSION_NOT_FOUND',
     });
     expect(d.release('ghost', 2, 'a', 1).status.code).toBe(Code.NOT_FOUND);
     expect(d.put('ghost', 3, 'a', 1, 'v').status.code).toBe(Code.NOT_FOUND);
@@ -208,7 +209,7 @@ describe('try-only, cancel, wait timeouts, queue limit', () => {
     d.lock('c', 1, 'x');
     const out = d.cancel('b', 5);
     expect(out.events).toEqual([
-      { type: 'failed', sessionId: 'b', requestId: 5, code: Code.CANCELLED, message: "request 5 for 'x' was cancelled" },
+      { type: 'failed', sessionId: 'b', requestId: 5, code: Code.CANCELLED, message: "request 5 for 'x' was cancelled", errorCode: 'ERR_CANCELLED' },
     ]);
     expect(d.machine.describeLock('x')?.queue.map((w) => w.sessionId)).toEqual(['c']);
     expect(only(d.release('a', 2, 'x', t), 'granted').sessionId).toBe('c');
@@ -251,6 +252,7 @@ describe('try-only, cancel, wait timeouts, queue limit', () => {
         requestId: 1,
         code: Code.DEADLINE_EXCEEDED,
         message: "request 1 timed out after 1000 ms waiting for 'x' (position 1 of 2)",
+        errorCode: 'ERR_DEADLINE',
       },
     ]);
     expect(d.machine.describeLock('x')?.queue.map((w) => w.sessionId)).toEqual(['c']);

@@ -8,8 +8,8 @@ describe('sessions', () => {
     expect(out.events).toEqual([
       { type: 'sessionOpened', sessionId: 's1', ttlMs: 5000, resumed: false, holds: [], queued: [], deadline: d.clock + 5000 },
     ]);
-    expect(d.open('s1').status).toEqual({ code: Code.ALREADY_EXISTS, message: 'session s1 already exists' });
-    expect(d.open('s2', 0).status).toEqual({ code: Code.INVALID_ARGUMENT, message: 'ttl_ms 0 is out of bounds (1 to 86400000)' });
+    expect(d.open('s1').status).toEqual({ code: Code.ALREADY_EXISTS, message: 'session s1 already exists', errorCode: 'ERR_SESSION_EXISTS' });
+    expect(d.open('s2', 0).status).toEqual({ code: Code.INVALID_ARGUMENT, message: 'ttl_ms 0 is out of bounds (1 to 86400000)', errorCode: 'ERR_INVALID_ARGUMENT' });
     expect(d.open('', 1000).status.code).toBe(Code.INVALID_ARGUMENT);
     expect(d.machine.listSessions().map((s) => [s.sessionId, s.clientName])).toEqual([['s1', 'worker-1']]);
   });
@@ -41,9 +41,9 @@ describe('sessions', () => {
     const out = d.run({ type: 'expireSessions', sessionIds: ['dead'] });
     const reason = 'session dead expired: no keepalive for 1000 ms (ttl 1000 ms)';
     expect(out.events).toEqual([
-      { type: 'lost', sessionId: 'dead', name: 'a', token: ta, reason },
-      { type: 'lost', sessionId: 'dead', name: 'b', token: tb, reason },
-      { type: 'failed', sessionId: 'dead', requestId: 3, code: Code.CANCELLED, message: `request 3 for 'c' ended with its session: ${reason}` },
+      { type: 'lost', sessionId: 'dead', name: 'a', token: ta, reason, cause: 'expired' },
+      { type: 'lost', sessionId: 'dead', name: 'b', token: tb, reason, cause: 'expired' },
+      { type: 'failed', sessionId: 'dead', requestId: 3, code: Code.CANCELLED, message: `request 3 for 'c' ended with its session: ${reason}`, errorCode: 'ERR_CANCELLED' },
       { type: 'sessionExpired', sessionId: 'dead', reason },
       expect.objectContaining({ type: 'granted', sessionId: 'w1', name: 'a', token: out.index }),
       expect.objectContaining({ type: 'granted', sessionId: 'w2', name: 'b', token: out.index + 1 }),
@@ -347,7 +347,7 @@ describe('admin', () => {
     d.lock('b', 1, 'x');
     const out = d.run({ type: 'revoke', name: 'x', reason: 'stuck worker' });
     expect(out.status).toEqual({ code: Code.OK, message: "revoked 1 holds of 'x'" });
-    expect(out.events[0]).toEqual({ type: 'lost', sessionId: 'a', name: 'x', token: t, reason: 'stuck worker' });
+    expect(out.events[0]).toEqual({ type: 'lost', sessionId: 'a', name: 'x', token: t, reason: 'stuck worker', cause: 'revoked' });
     expect(out.events[1]).toMatchObject({ type: 'granted', sessionId: 'b' });
     expect(d.machine.getSession('a')?.holds).toEqual([]);
     expect(only(d.release('a', 2, 'x', t), 'failed').code).toBe(Code.FAILED_PRECONDITION);
@@ -360,13 +360,14 @@ describe('admin', () => {
     const ta = tokenOf(d.lock('a', 1, 's', { capacity: 2, mode: 'shared' }));
     const tb = tokenOf(d.lock('b', 1, 's', { capacity: 2, mode: 'shared' }));
     const out = d.run({ type: 'revoke', name: 's', token: tb, reason: '' });
-    expect(out.events).toEqual([{ type: 'lost', sessionId: 'b', name: 's', token: tb, reason: 'revoked by an administrator' }]);
+    expect(out.events).toEqual([{ type: 'lost', sessionId: 'b', name: 's', token: tb, reason: 'revoked by an administrator', cause: 'revoked' }]);
     expect(d.machine.checkFence('s', ta).current).toBe(true);
     expect(d.run({ type: 'revoke', name: 's', token: tb, reason: '' }).status).toEqual({
       code: Code.FAILED_PRECONDITION,
       message: `token ${tb} is not a current hold of 's'`,
+      errorCode: 'ERR_NOT_HOLDER',
     });
-    expect(d.run({ type: 'revoke', name: 'nope', reason: '' }).status).toEqual({ code: Code.NOT_FOUND, message: "no lock named 'nope'" });
+    expect(d.run({ type: 'revoke', name: 'nope', reason: '' }).status).toEqual({ code: Code.NOT_FOUND, message: "no lock named 'nope'", errorCode: 'ERR_NOT_FOUND' });
   });
 
   test('adminExpireSession expires a live session with lock-delay', () => {
@@ -376,7 +377,7 @@ describe('admin', () => {
     const out = d.run({ type: 'adminExpireSession', sessionId: 'a' });
     const reason = 'session a expired by an administrator';
     expect(out.events).toEqual([
-      { type: 'lost', sessionId: 'a', name: 'x', token: t, reason },
+      { type: 'lost', sessionId: 'a', name: 'x', token: t, reason, cause: 'expired' },
       { type: 'sessionExpired', sessionId: 'a', reason },
     ]);
     expect(d.machine.describeLock('x')?.lockDelayUntil).toBe(d.clock + 100);

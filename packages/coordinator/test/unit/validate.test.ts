@@ -40,7 +40,7 @@ describe('server-side request checks (before anything is proposed)', () => {
     ['a lock delay above the limit', { lockDelayMs: limits.maxLockDelayMs + 1 }, 'lock.lock_delay_ms'],
     ['a priority beyond int32', { priority: 2 ** 31 }, 'lock.priority'],
   ])('%s is INVALID_ARGUMENT under the request id', (_what, extra, field) => {
-    expect(checkAcquireRequest(lock(extra), limits)).toMatchObject({ code: Code.INVALID_ARGUMENT, field, requestId: 1 });
+    expect(checkAcquireRequest(lock(extra), limits)).toMatchObject({ code: Code.INVALID_ARGUMENT, errorCode: 'ERR_INVALID_ARGUMENT', field, requestId: 1 });
   });
 
   test('a name is 1..512 UTF-8 bytes, counted in bytes, not characters', () => {
@@ -58,14 +58,14 @@ describe('server-side request checks (before anything is proposed)', () => {
   test('an oversized value is RESOURCE_EXHAUSTED naming the limit', () => {
     const put = { msg: 'put', put: { requestId: 4, name: 'a', token: 3, value: Buffer.alloc(limits.maxValueBytes + 1) } } as AcquireRequest;
     const r = checkAcquireRequest(put, limits);
-    expect(r).toMatchObject({ code: Code.RESOURCE_EXHAUSTED, field: 'put.value', requestId: 4 });
+    expect(r).toMatchObject({ code: Code.RESOURCE_EXHAUSTED, errorCode: 'ERR_VALUE_TOO_LARGE', field: 'put.value', requestId: 4 });
     expect(r?.message).toContain(String(limits.maxValueBytes));
     const ok = { msg: 'put', put: { requestId: 4, name: 'a', token: 3, value: Buffer.alloc(limits.maxValueBytes) } } as AcquireRequest;
     expect(checkAcquireRequest(ok, limits)).toBeUndefined();
   });
 
   test('open: an oversized client name or session id is refused', () => {
-    const open = (sessionId: string, clientName: string): AcquireRequest => ({ msg: 'open', open: { sessionId, ttlMs: 0, clientName } });
+    const open = (sessionId: string, clientName: string): AcquireRequest => ({ msg: 'open', open: { sessionId, ttlMs: 0, clientName, sessionSecret: '' } });
     expect(checkAcquireRequest(open('', 'w'), limits)).toBeUndefined();
     expect(checkAcquireRequest(open('', 'w'.repeat(limits.maxClientNameBytes + 1)), limits)?.field).toBe('open.client_name');
     expect(checkAcquireRequest(open('s'.repeat(limits.maxSessionIdBytes + 1), ''), limits)?.field).toBe('open.session_id');

@@ -328,7 +328,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const deadline = performance.now() + waitMs;
     while (performance.now() < deadline) {
       await sleep(Math.min(20, this.tickMs));
-      if (this.role !== 'leader') return this.leader;
+      if (this.role !== 'leader' && (this.leader !== '' || performance.now() >= deadline)) return this.leader; // stepped down at the vote request: wait to hear from the new leader
     }
     throw new ProposalRefusedError(`leadership transfer to ${target} did not finish within ${waitMs} ms`);
   }

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
-import { loaderOptions, raftProto } from '@quorumlock/proto';
+import { loaderOptions, raftProto, type SendResult__Output } from '@quorumlock/proto';
 
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
@@ -90,9 +90,7 @@ export class TransportError extends Error {
 }
 
 /** raft.proto's `SendResult`: empty `error` when the stream ended normally. */
-interface SendResult {
-  error: string;
-}
+type SendResult = SendResult__Output;
 
 /** The gRPC limit on one message; an envelope is one message. */
 const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;

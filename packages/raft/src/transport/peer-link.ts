@@ -1,15 +1,11 @@
 import type * as grpc from '@grpc/grpc-js';
+import type { Envelope__Output } from '@quorumlock/proto';
 
 import type { Message, NodeId } from '../core/types';
 import type { Lane } from './lanes';
 
 /** raft.proto's `Envelope`, as proto-loader presents it (camelCase, bytes as Buffer, defaults filled). */
-export interface Envelope {
-  clusterId: string;
-  from: string;
-  to: string;
-  payload: Buffer;
-}
+export type Envelope = Envelope__Output;
 
 /**
  * The outbound side of one peer's lane (see lanes.ts) in GrpcTransport. Its lifecycle: idle (no

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@quorumlock/raft';
 import { statusError, type StatusError } from '../errors';
 import { callCredential, type CallerCall, type CredentialSource } from './identity';
@@ -46,7 +45,7 @@ export class Authorizer {
   authenticate(call: CallerCall): Authentication {
     const c = this.credential(call);
     const refuse = (reason: string): Authentication => ({
-      ok: false, reason, error: statusError(grpc.status.UNAUTHENTICATED, `${reason}; authorization is on: send \`authorization: Bearer <token>\` or a client certificate`, 'ERR_UNAUTHENTICATED'),
+      ok: false, reason, error: statusError('ERR_UNAUTHENTICATED', `${reason}; authorization is on: send \`authorization: Bearer <token>\` or a client certificate`),
     });
     switch (c.kind) {
       case 'none':
@@ -65,6 +64,6 @@ export class Authorizer {
   /** PERMISSION_DENIED naming the permission and the resource, or undefined when allowed. */
   authorize(identity: string, p: Permission): { readonly error: StatusError; readonly reason: string } | undefined {
     const reason = deniedReason(this.policy.current, identity, p);
-    return reason === undefined ? undefined : { reason, error: statusError(grpc.status.PERMISSION_DENIED, reason, 'ERR_PERMISSION_DENIED') };
+    return reason === undefined ? undefined : { reason, error: statusError('ERR_PERMISSION_DENIED', reason) };
   }
 }

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import type { SessionClaim } from '../../state/commands';
 import type { SessionView } from '../../state/events';
 import { mayResume } from '../../state/sessions';
@@ -37,9 +36,9 @@ export function identityOf(call: object): string {
   return callIdentities.get(call) ?? ANONYMOUS;
 }
 
-/** Same words as the machine's answer for an unknown id, so a refusal tells a guesser nothing. */
+/** Same words and code (ERR_SESSION_NOT_FOUND) as the machine's answer for an unknown id, so a refusal tells a guesser nothing. */
 function sessionNotFound(sessionId: string): StatusError {
-  return statusError(grpc.status.NOT_FOUND, `session ${quote(sessionId)} not found (unknown, closed or expired)`, 'ERR_NOT_FOUND');
+  return statusError('ERR_SESSION_NOT_FOUND', `session ${quote(sessionId)} not found (unknown, closed or expired)`);
 }
 
 export function createStreamAccess(auth: Authorizer | undefined, audit: AuditTrail): StreamAccess {
@@ -48,12 +47,12 @@ export function createStreamAccess(auth: Authorizer | undefined, audit: AuditTra
     requestRefusal(call, req) {
       if (auth === undefined) return undefined;
       const target = req.msg === 'lock' ? req.lock : req.msg === 'release' ? req.release : req.msg === 'put' ? req.put : undefined;
-      if (target === undefined) return undefined;
+      if (target == null) return undefined;
       const identity = identityOf(call);
       const denied = auth.authorize(identity, { kind: 'lock', action: req.msg ?? 'lock', lockName: target.name });
       if (denied === undefined) return undefined;
       audit.record({ action: 'authorize', identity, remote: call.getPeer(), target: { method: `Acquire.${req.msg ?? ''}`, lock: target.name }, outcome: 'denied', detail: denied.reason });
-      return { code: PERMISSION_DENIED, field: `${req.msg ?? ''}.name`, message: denied.reason, requestId: target.requestId };
+      return { code: PERMISSION_DENIED, errorCode: 'ERR_PERMISSION_DENIED', field: `${req.msg ?? ''}.name`, message: denied.reason, requestId: target.requestId };
     },
     newSession(call) {
       const secret = newSessionSecret();

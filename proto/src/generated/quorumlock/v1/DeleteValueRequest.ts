@@ -1,0 +1,10 @@
+// Original file: proto/quorumlock/v1/lock.proto
+
+
+export interface DeleteValueRequest {
+  'name'?: (string);
+}
+
+export interface DeleteValueRequest__Output {
+  'name': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/quorumlock/v1/raft.proto
+
+
+export interface SendResult {
+  'error'?: (string);
+}
+
+export interface SendResult__Output {
+  'error': (string);
+}
