@@ -5,7 +5,7 @@
  */
 import { leaderAddressOf, showsHistory, type PeerStatus } from '../../src/founder-check';
 
-const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, clientAddress: `${id}:6001`, matchIndex: 0, commitIndex, voter });
+const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, clientAddress: `${id}:6001`, peerAddress: `${id}:7001`, matchIndex: 0, commitIndex, voter });
 const answer = (over: Partial<PeerStatus>): PeerStatus => ({ clusterId: 'c', leaderId: '', term: 0, answeredBy: 'b', members: [], ...over });
 
 test('a founder waiting to bootstrap, or bootstrapped with no leader and nothing committed past the founders, shows no history', () => {
@@ -20,6 +20,6 @@ test('a known leader, a commit past the bootstrap entries, or a membership witho
 });
 
 test('the leader\'s client address comes from the answer\'s own member list', () => {
-  expect(leaderAddressOf(answer({ leaderId: 'c', members: [member('b'), member('c')] }))).toBe('c:6001');
+  expect(leaderAddressOf(answer({ leaderId: 'c', members: [member('b'), member('c')] }))).toBe("c:7001");
   expect(leaderAddressOf(answer({ members: [member('b')] }))).toBe('');
 });
