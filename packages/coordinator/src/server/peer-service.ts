@@ -5,7 +5,7 @@
  * - Status: any certificate that names exactly one member id;
  * - CheckConsistency: a current member; a divergence notice only from the current leader;
  * - Join and Leave: only for the id the certificate names (a certificate is the credential to be
- *   added, and cannot add or remove anyone else).
+ *   added, and cannot add or remove anyone else); both are audited like `lockctl members`.
  * With peer TLS off every call is allowed, as the Raft link is open (the start-up warning says so).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -49,7 +49,7 @@ export function peerService(o: PeerServiceOptions): { service: grpc.ServiceDefin
   let admin: AdminService | undefined;
   /** Runs `check` on the caller, then the AdminService handler `pick` chooses. */
   const guarded =
-    (pick: (a: AdminService) => Handler, check: (caller: string, req: Record<string, unknown>, r: Replica) => string | null): Handler =>
+    (pick: (a: AdminService) => Handler, check: (caller: string, req: Record<string, unknown>, r: Replica) => string | null, action?: string): Handler =>
     (call, callback) => {
       const r = o.replica();
       if (r === undefined) {
@@ -69,7 +69,19 @@ export function peerService(o: PeerServiceOptions): { service: grpc.ServiceDefin
         callback(denied(refusal));
         return;
       }
-      pick(admin)(call, callback);
+      if (action === undefined) {
+        pick(admin)(call, callback);
+        return;
+      }
+      // A member added or removed through the peer port is an admin action like `lockctl members`.
+      const req = call.request as { id?: unknown };
+      pick(admin)(call, (err, res) => {
+        o.logger.info(
+          { audit: true, action, identity: caller ?? 'anonymous (peer TLS off)', remote: call.getPeer(), target: { member: String(req.id) }, outcome: err ? 'failed' : 'done', ...(err ? { detail: err.details } : {}) },
+          `audit: ${action} by peer ${caller ?? '(no peer TLS)'}: ${err ? 'failed' : 'done'}`,
+        );
+        callback(err, res);
+      });
     };
   const member = (caller: string, _req: unknown, r: Replica): string | null =>
     r.node.membersList().some((m) => m.id === caller) ? null : `member "${caller}" is not in this node's configuration`;
@@ -81,8 +93,8 @@ export function peerService(o: PeerServiceOptions): { service: grpc.ServiceDefin
       (a) => a.consistencyCheck(true) as Handler,
       (caller, req, r) => member(caller, req, r) ?? (req['divergent'] === true && caller !== r.node.leaderId() ? `only the leader may report a divergence, not "${caller}"` : null),
     ),
-    join: guarded((a) => a.handlers.addMember as Handler, self('add')),
-    leave: guarded((a) => a.handlers.removeMember as Handler, self('remove')),
+    join: guarded((a) => a.handlers.addMember as Handler, self('add'), 'member-join'),
+    leave: guarded((a) => a.handlers.removeMember as Handler, self('remove'), 'member-leave'),
   };
   return { service: PeerServiceClient.service, handlers };
 }
