@@ -157,6 +157,10 @@ test('a founder back with an empty data dir rejoins under mTLS and auth', async 
   expect(log).toContain('the old incarnation of this node was removed from the configuration');
   expect(log).toContain('added to the cluster and promoted to voter');
   expect(log).not.toContain('bootstrapping a new cluster');
+  // The leader took both requests from the victim's own peer certificate, and audited them.
+  const leaderLog = fs.readFileSync(cluster.logFile(leader), 'utf8');
+  expect(leaderLog).toContain(`audit: member-leave by peer ${victim}: done`);
+  expect(leaderLog).toContain(`audit: member-join by peer ${victim}: done`);
   for (const l of held) await l.release();
 });
 
