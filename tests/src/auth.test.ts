@@ -109,7 +109,7 @@ test('an anonymous caller, or one with an unknown token, is UNAUTHENTICATED, and
   await expect(admin('tok-nobody-knows-this-one').status()).rejects.toThrow(/unknown bearer token/);
   await expect(client(undefined, 'anon').acquire('orders/1', { waitTimeoutMs: 2000 })).rejects.toBeInstanceOf(UnauthenticatedError);
   const refused = auditLines('authenticate');
-  expect(refused.some((l) => l['outcome'] === 'unauthenticated' && l['detail'] === 'no credentials' && l['method'] === 'LockService.acquire')).toBe(true);
+  expect(refused.some((l) => l['outcome'] === 'unauthenticated' && l['detail'] === 'no credentials' && l['method'] === 'LockService.Acquire')).toBe(true);
   expect(refused.some((l) => l['detail'] === 'unknown bearer token' && String(l['remote']).includes('127.0.0.1'))).toBe(true);
 });
 
@@ -122,7 +122,7 @@ test('Revoke as reader or client is PERMISSION_DENIED naming the permission and 
   expect((denied as Error).message).toBe("'grafana' (role reader) may not Revoke lock 'jobs/1': permission 'admin:Revoke' needs role admin");
   await expect(admin(TOKENS.worker).revoke('jobs/1')).rejects.toThrow(/'worker' \(role client\) may not Revoke lock 'jobs\/1'/);
   expect(lease.signal.aborted).toBe(false);
-  expect(auditLines('authorize').some((l) => l['identity'] === 'grafana' && l['outcome'] === 'denied' && l['method'] === 'AdminService.revoke')).toBe(true);
+  expect(auditLines('authorize').some((l) => l['identity'] === 'grafana' && l['outcome'] === 'denied' && l['method'] === 'AdminService.Revoke')).toBe(true);
 
   const revoked = await admin(TOKENS.alice).revoke('jobs/1', { reason: 'stuck job' });
   expect(revoked).toEqual([{ name: 'jobs/1', token: lease.token, mode: 'exclusive' }]);

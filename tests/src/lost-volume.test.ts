@@ -5,8 +5,8 @@
  *   the old match index and vote), starts with no configuration, and is added back as a learner,
  *   then promoted once caught up; no operator step.
  * - With no other founder answering (the others down), it cannot tell a new cluster from an old
- *   one: it waits, answering Status as a member that has not bootstrapped, and rejoins once they
- *   are back.
+ *   one: it waits, answering Status on its peer port as a member that has not bootstrapped, and
+ *   rejoins once they are back.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -12,12 +12,10 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
-import * as grpc from '@grpc/grpc-js';
 import { quorumSize, type Logger } from '@quorumlock/raft';
 import type { Metrics } from './metrics';
+import { peerStub, type ConsistencyAnswer, type PeerRef, type PeerStub } from './peer-rpc';
 import type { Replica } from './replica';
-import type { AdminServiceClient, ConsistencyRequest, ConsistencyResponse__Output } from '@quorumlock/proto';
-import { v1 } from './server/proto';
 
 /** One divergent state hash (lock.proto `ConsistencyAlarm`). */
 export interface ConsistencyAlarm {
@@ -158,8 +156,9 @@ export class ConsistencyMonitor extends EventEmitter<ConsistencyEvents> {
 /** A round's hashing may take at most 1/20 of the time between rounds. */
 const HASH_BUDGET_RATIO = 20;
 
-
-/** The leader's side: every `intervalMs`, compare every member's hash at the leader's applied index. */
+/**
+ * The leader's side (asking each member on its peer port, PeerService: with peer TLS, the
+ * leader's peer certificate is what lets it ask, and what a divergence notice is taken from): every `intervalMs`, compare every member's hash at the leader's applied index. */
 export class ConsistencyChecker {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -168,7 +167,7 @@ export class ConsistencyChecker {
    * spaced so that it takes at most 1/HASH_BUDGET_RATIO of the time (`performance.now()` ms).
    */
   private notBefore = 0;
-  private readonly clients = new Map<string, AdminServiceClient>();
+  private readonly clients = new Map<string, PeerStub>();
 
   constructor(
     private readonly replica: Replica,
@@ -211,7 +210,7 @@ export class ConsistencyChecker {
     const others = members.filter((m) => m.id !== r.id);
     const waitMs = Math.max(100, Math.min(2000, Math.floor(this.intervalMs * 0.75)));
     const answers = await Promise.all(
-      others.map(async (m) => ({ id: m.id, address: this.clientAddress(m.id), res: await this.ask(this.clientAddress(m.id), { index, waitMs }, waitMs + 1000) })),
+      others.map(async (m) => ({ id: m.id, peer: r.peerRef(m.id), res: await this.ask(r.peerRef(m.id), { index, waitMs }, waitMs + 1000) })),
     );
     const hashes = new Map<string, string>([[r.id, own]]);
     for (const a of answers) if (a.res !== null && a.res.ok && a.res.index === index) hashes.set(a.id, a.res.hash);
@@ -236,27 +235,26 @@ export class ConsistencyChecker {
         `consistency check: node ${id}'s lock state at index ${index} has hash ${hash}, the majority's is ${majority}`,
       );
       if (id !== r.id) {
-        const address = answers.find((a) => a.id === id)?.address ?? '';
-        void this.ask(address, { index, waitMs: 0, divergent: true, alarm }, 2000);
+        void this.ask(answers.find((a) => a.id === id)?.peer ?? { id, address: '' }, { index, waitMs: 0, divergent: true, alarm }, 2000);
       }
     }
     return alarms;
   }
 
-  private clientAddress(id: string): string {
-    return this.replica.node.addressOf(id, 'client') || this.replica.localAddresses(id).client;
-  }
-
-  private ask(address: string, req: ConsistencyRequest, timeoutMs: number): Promise<ConsistencyResponse__Output | null> {
-    if (address === '') return Promise.resolve(null);
-    let c = this.clients.get(address);
+  private ask(peer: PeerRef, req: object, timeoutMs: number): Promise<ConsistencyAnswer | null> {
+    if (peer.address === '') return Promise.resolve(null);
+    const key = `${peer.id}@${peer.address}`;
+    let c = this.clients.get(key);
     if (c === undefined) {
-      c = new v1.AdminService(address, grpc.credentials.createInsecure());
-      this.clients.set(address, c);
+      c = peerStub(peer, this.replica.peerDialing);
+      this.clients.set(key, c);
     }
     const client = c;
     return new Promise((resolve) => {
-      client.checkConsistency(req, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res ?? null : null));
+      client.checkConsistency(req, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err !== null) this.logger.debug({ peer: peer.id, err: err.details }, 'consistency check: a member did not answer');
+        resolve(err === null ? res : null);
+      });
     });
   }
 }

@@ -1,42 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@quorumlock/raft';
 import type { MemberAddresses } from './replica';
-import type { StatusResponse__Output } from '@quorumlock/proto';
-import { v1 } from './server/proto';
+import { askStatus, callMembership, leaderOf, PeerServiceClient, type PeerDialing, type PeerRef, type PeerStatus } from './peer-rpc';
 
-/** AdminService.Status as a member answers it. */
-export type PeerStatus = StatusResponse__Output;
+export type { PeerStatus } from './peer-rpc';
 
-function stub(address: string): InstanceType<typeof v1.AdminService> {
-  return new v1.AdminService(address, grpc.credentials.createInsecure());
-}
-
-/** AdminService.Status of `address`, or null when it does not answer in time. */
-export function askStatus(address: string, timeoutMs: number): Promise<PeerStatus | null> {
-  const client = stub(address);
-  return new Promise<PeerStatus | null>((resolve) => {
-    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res ?? null : null));
-  }).finally(() => client.close());
-}
-
-/** Call AdminService.RemoveMember or AddMember on `address`; resolves with the gRPC error, or null. */
-export function callMembership(
-  address: string,
-  call: { readonly remove: string } | { readonly add: { id: string; peerAddress: string; clientAddress: string } },
-  timeoutMs: number,
-): Promise<grpc.ServiceError | null> {
-  const client = stub(address);
-  const opts = { deadline: Date.now() + timeoutMs };
-  return new Promise<grpc.ServiceError | null>((resolve) => {
-    if ('remove' in call) client.removeMember({ id: call.remove }, opts, (err) => resolve(err));
-    else client.addMember(call.add, opts, (err) => resolve(err));
-  }).finally(() => client.close());
-}
-
-/** The leader's client address as `st` (a member's answer) knows it ('' if none). */
+/** The leader's peer address as `st` (a member's answer) knows it ('' if none). */
 export function leaderAddressOf(st: PeerStatus): string {
-  if (st.leaderId === '') return '';
-  return st.members.find((m) => m.id === st.leaderId)?.clientAddress ?? '';
+  return leaderOf(st).address;
 }
 
 /**
@@ -52,15 +23,16 @@ export function showsHistory(st: PeerStatus, self: string, founders: number): bo
 }
 
 /**
- * While an empty founder decides, it answers Status on its client port as a member that has not
- * bootstrapped (term 0, no members), so the other founders can tell a new cluster from an old one.
+ * While an empty founder decides, it answers PeerService.Status on its peer port (with its peer
+ * TLS, the only callers are holders of a peer certificate) as a member that has not bootstrapped
+ * (term 0, no members), so the other founders can tell a new cluster from an old one.
  */
-async function waitingResponder(self: string, clusterId: string, listen: string): Promise<grpc.Server> {
+async function waitingResponder(self: string, clusterId: string, listen: string, credentials: grpc.ServerCredentials): Promise<grpc.Server> {
   const server = new grpc.Server();
   const status: grpc.handleUnaryCall<object, object> = (_call, cb) =>
     cb(null, { clusterId, leaderId: '', term: 0, members: [], answeredBy: self, sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0 });
-  server.addService(v1.AdminService.service, { status });
-  await new Promise<void>((resolve, reject) => server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  server.addService(PeerServiceClient.service, { status });
+  await new Promise<void>((resolve, reject) => server.bindAsync(listen, credentials, (err) => (err ? reject(err) : resolve())));
   return server;
 }
 
@@ -68,8 +40,10 @@ export interface EmptyFounderOptions {
   readonly self: string;
   readonly clusterId: string;
   readonly initialCluster: Readonly<Record<string, MemberAddresses>>;
-  /** This node's client listen address, where it answers Status while it decides. */
-  readonly listenClient: string;
+  /** This node's peer listen address, where it answers Status while it decides. */
+  readonly listenPeer: string;
+  /** This node's peer TLS (undefined: plaintext): how it answers and how it dials the others. */
+  readonly security: (PeerDialing & { readonly serverCredentials: grpc.ServerCredentials }) | undefined;
   readonly logger: Logger;
   readonly pollMs?: number;
   readonly timeoutMs?: number;
@@ -96,11 +70,11 @@ export async function decideEmptyFounderStart(o: EmptyFounderOptions): Promise<'
   const others = Object.entries(o.initialCluster).filter(([id]) => id !== o.self);
   const pollMs = o.pollMs ?? 500;
   const timeoutMs = o.timeoutMs ?? 2000;
-  const responder = await waitingResponder(o.self, o.clusterId, o.listenClient);
+  const responder = await waitingResponder(o.self, o.clusterId, o.listenPeer, o.security?.serverCredentials ?? grpc.ServerCredentials.createInsecure());
   let lastLog = 0;
   try {
     for (;;) {
-      const answers = await Promise.all(others.map(([, a]) => (a.client === '' ? Promise.resolve(null) : askStatus(a.client, timeoutMs))));
+      const answers = await Promise.all(others.map(([id, a]) => askStatus({ id, address: a.peer }, o.security, timeoutMs)));
       const heard = answers.filter((a): a is PeerStatus => a !== null && a.clusterId === o.clusterId);
       const old = heard.find((st) => showsHistory(st, o.self, founders));
       if (old !== undefined) {
@@ -108,7 +82,7 @@ export async function decideEmptyFounderStart(o: EmptyFounderOptions): Promise<'
           { answeredBy: old.answeredBy, leader: old.leaderId, term: old.term },
           'empty data dir, but the cluster already has a history: this node rejoins as a new member (its old incarnation is removed first), it does not bootstrap',
         );
-        await removeOldIncarnation(o, [leaderAddressOf(old), ...others.map(([, a]) => a.client)]);
+        await removeOldIncarnation(o, [leaderOf(old), ...others.map(([id, a]) => ({ id, address: a.peer }))]);
         return 'rejoin';
       }
       if (heard.length === others.length) {
@@ -127,16 +101,16 @@ export async function decideEmptyFounderStart(o: EmptyFounderOptions): Promise<'
   }
 }
 
-/** The leader's own Status, found through any of `contacts` (client addresses); null if none answers as leader. */
-export async function findLeader(self: string, clusterId: string, contacts: readonly string[], timeoutMs: number): Promise<{ address: string; status: PeerStatus } | null> {
+/** The leader's own Status, found through any of `contacts` (peers); null if none answers as leader. */
+export async function findLeader(self: string, clusterId: string, contacts: readonly PeerRef[], dialing: PeerDialing, timeoutMs: number): Promise<{ peer: PeerRef; status: PeerStatus } | null> {
   for (const c of contacts) {
-    if (c === '') continue;
-    const s = await askStatus(c, timeoutMs);
+    if (c.address === '' || c.id === self) continue;
+    const s = await askStatus(c, dialing, timeoutMs);
     if (s === null || s.clusterId !== clusterId || s.answeredBy === self) continue;
-    const address = s.leaderId === s.answeredBy ? c : leaderAddressOf(s);
-    if (address === '') continue;
-    const leader = address === c ? s : await askStatus(address, timeoutMs);
-    if (leader !== null && leader.leaderId === leader.answeredBy && leader.leaderId !== '') return { address, status: leader };
+    const peer = s.leaderId === s.answeredBy ? c : leaderOf(s);
+    if (peer.address === '' || peer.id === self) continue;
+    const leader = peer === c ? s : await askStatus(peer, dialing, timeoutMs);
+    if (leader !== null && leader.leaderId === leader.answeredBy && leader.leaderId !== '') return { peer, status: leader };
   }
   return null;
 }
@@ -147,18 +121,18 @@ export async function findLeader(self: string, clusterId: string, contacts: read
  * Raft at all: the leader would still count the old incarnation's match index and vote.
  */
 export async function removeOldIncarnation(
-  o: Pick<EmptyFounderOptions, 'self' | 'clusterId' | 'logger' | 'pollMs' | 'timeoutMs'>,
-  contacts: readonly string[],
+  o: Pick<EmptyFounderOptions, 'self' | 'clusterId' | 'logger' | 'pollMs' | 'timeoutMs' | 'security'>,
+  contacts: readonly PeerRef[],
 ): Promise<void> {
   const pollMs = o.pollMs ?? 500;
   const timeoutMs = o.timeoutMs ?? 2000;
   let lastLog = 0;
   for (;;) {
-    const leader = await findLeader(o.self, o.clusterId, contacts, timeoutMs);
+    const leader = await findLeader(o.self, o.clusterId, contacts, o.security, timeoutMs);
     let why = 'no leader answers';
     if (leader !== null) {
       if (!leader.status.members.some((m) => m.id === o.self)) return;
-      const err = await callMembership(leader.address, { remove: o.self }, timeoutMs);
+      const err = await callMembership(leader.peer, o.security, { remove: o.self }, timeoutMs);
       if (err === null || err.code === grpc.status.NOT_FOUND) {
         o.logger.warn({ leader: leader.status.leaderId }, 'empty data dir: the old incarnation of this node was removed from the configuration; it rejoins as a new member');
         return;

@@ -41,7 +41,6 @@ async function run(cfg: ServerConfig): Promise<void> {
     initialCluster: cfg.initialCluster,
     join: cfg.join,
     autoJoin: cfg.discovery !== undefined,
-    listenClient: cfg.listenClient,
     tickMs: cfg.tickMs,
     electionTicks: cfg.electionTicks,
     maxClockSkewMs: cfg.maxClockSkewMs,
@@ -98,7 +97,8 @@ async function run(cfg: ServerConfig): Promise<void> {
     cfg.discovery !== undefined || replica.rejoined
       ? new MemberKeeper({
           self: cfg.id, clusterId: cfg.clusterId, peerAddress: cfg.advertisePeer, clientAddress: cfg.advertiseClient, logger,
-          contacts: () => [replica.leaderClientAddress(), ...Object.values(cfg.initialCluster).map((a) => a.client)],
+          contacts: () => [replica.peerRef(replica.node.leaderId()), ...Object.entries(cfg.initialCluster).map(([id, a]) => ({ id, address: a.peer }))],
+          dialing: replica.peerDialing,
           leading: () => replica.isLeader(),
         })
       : null;

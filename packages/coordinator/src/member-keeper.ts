@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@quorumlock/raft';
-import { callMembership, findLeader } from './founder-check';
+import { findLeader } from './founder-check';
+import { callMembership, type PeerDialing, type PeerRef } from './peer-rpc';
 
 export interface MemberKeeperOptions {
   readonly self: string;
@@ -8,8 +9,13 @@ export interface MemberKeeperOptions {
   /** How the leader reaches this node. */
   readonly peerAddress: string;
   readonly clientAddress: string;
-  /** Client addresses to ask for the leader (the founders; the current leader first if known). */
-  readonly contacts: () => readonly string[];
+  /** Peers to ask for the leader (the founders; the current leader first if known), on their peer ports. */
+  readonly contacts: () => readonly PeerRef[];
+  /**
+   * This node's peer TLS (undefined: plaintext). Its peer certificate is its credential: the
+   * leader adds only the member id that certificate names.
+   */
+  readonly dialing: PeerDialing;
   /** Whether this node leads now (a leader is a voter of its own configuration: nothing to ask). */
   readonly leading: () => boolean;
   readonly logger: Logger;
@@ -48,7 +54,7 @@ export class MemberKeeper {
         o.logger.info({ ms: Math.round(performance.now() - started), added: asked }, 'this node is a voter (it leads)');
         return;
       }
-      const leader = await findLeader(o.self, o.clusterId, o.contacts(), 2000);
+      const leader = await findLeader(o.self, o.clusterId, o.contacts(), o.dialing, 2000);
       let why = 'no leader answers';
       if (leader !== null) {
         const me = leader.status.members.find((m) => m.id === o.self);
@@ -57,7 +63,7 @@ export class MemberKeeper {
           return;
         }
         asked = true;
-        const err = await callMembership(leader.address, { add: { id: o.self, peerAddress: o.peerAddress, clientAddress: o.clientAddress } }, (o.addTimeoutMs ?? 30_000) + 5000);
+        const err = await callMembership(leader.peer, o.dialing, { add: { id: o.self, peerAddress: o.peerAddress, clientAddress: o.clientAddress } }, (o.addTimeoutMs ?? 30_000) + 5000);
         if (err === null) continue;
         why = `${grpc.status[err.code]}: ${err.details}`;
       }

@@ -12,6 +12,8 @@ import {
 import { LockStateMachine } from './state/lock-state-machine';
 import { encodeCommand } from './state/codec';
 import { decideEmptyFounderStart, removeOldIncarnation } from './founder-check';
+import type { PeerDialing, PeerRef } from './peer-rpc';
+import { peerService } from './server/peer-service';
 import { ConsistencyChecker, ConsistencyMonitor, StateHashes } from './consistency';
 import type { Command } from './state/commands';
 import type { ApplyOutput } from './state/events';
@@ -48,8 +50,6 @@ export interface ReplicaOptions {
    * incarnation of this id, if the configuration still lists one, is removed before Raft starts.
    */
   readonly autoJoin?: boolean;
-  /** Where an empty founder answers Status while it decides whether to bootstrap (default clientAddress). */
-  readonly listenClient?: string;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly maxClockSkewMs: number;
@@ -135,12 +135,12 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     const empty = storage.lastIndex() === 0 && storage.snapshot().meta.index === 0 && storage.initialState().hardState.term === 0;
     let join = opts.join;
     try {
-      const base = { self: opts.id, clusterId: opts.clusterId, logger: opts.logger };
+      const base = { self: opts.id, clusterId: opts.clusterId, logger: opts.logger, security: opts.peerSecurity };
       if (empty && !join) {
-        const start = await decideEmptyFounderStart({ ...base, initialCluster: opts.initialCluster, listenClient: opts.listenClient ?? opts.clientAddress });
+        const start = await decideEmptyFounderStart({ ...base, initialCluster: opts.initialCluster, listenPeer: opts.peerListen });
         join = start === 'rejoin';
       } else if (empty && opts.autoJoin === true) {
-        await removeOldIncarnation(base, Object.values(opts.initialCluster).map((a) => a.client));
+        await removeOldIncarnation(base, Object.entries(opts.initialCluster).map(([id, a]) => ({ id, address: a.peer })));
       }
     } catch (e) {
       await storage.close();
@@ -159,12 +159,14 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       peers,
       logger: opts.logger,
       security: opts.peerSecurity,
+      services: [peerService({ replica: () => replica, tls: opts.peerSecurity !== undefined, logger: opts.logger })],
     });
+    // Declared before the transport serves PeerService, which answers UNAVAILABLE until it is set.
+    let replica: Replica | undefined;
     await transport.start();
     const sm = new LockStateMachine({ maxClockSkewMs: opts.maxClockSkewMs, ...(opts.limits ? { limits: opts.limits } : {}) });
     const clock = new LeaderClock(opts.monotonic);
     const hashes = new StateHashes(() => sm.snapshot());
-    let replica: Replica | undefined;
     // Every apply output reaches the server in log order straight from this adapter (the Replica's
     // `applied`); the clock learns each applied machine time and when this node applied it.
     const machine: StateMachine<ApplyOutput> = {
@@ -246,6 +248,16 @@ export class Replica extends EventEmitter<ReplicaEvents> {
    * it). The founders' addresses are not in the replicated log (the bootstrap entries carry no
    * context), so a node that joined later knows them only from here.
    */
+  /** How this node dials its peers' PeerService (its peer TLS; undefined: plaintext). */
+  get peerDialing(): PeerDialing {
+    return this.opts.peerSecurity;
+  }
+
+  /** A member's id and peer address, as this node knows them. */
+  peerRef(id: NodeId): PeerRef {
+    return { id, address: id === '' ? '' : this.node.addressOf(id, 'peer') || this.localAddresses(id).peer };
+  }
+
   localAddresses(id: NodeId): MemberAddresses {
     return this.opts.initialCluster[id] ?? { peer: '', client: '' };
   }

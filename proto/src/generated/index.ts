@@ -34,6 +34,7 @@ export type * from './quorumlock/v1/MemberStatus';
 export type * from './quorumlock/v1/MembersResponse';
 export type * from './quorumlock/v1/Mode';
 export type * from './quorumlock/v1/OpenSession';
+export type * from './quorumlock/v1/PeerService';
 export type * from './quorumlock/v1/PutValue';
 export type * from './quorumlock/v1/Queued';
 export type * from './quorumlock/v1/RaftTransport';

@@ -127,6 +127,28 @@ export class AdminService {
     };
   }
 
+  /**
+   * CheckConsistency: this node's state hash at `index`; with `notices`, a divergence notice about
+   * this node is taken too (only as from the current leader; a stale verdict is ignored).
+   */
+  consistencyCheck(notices: boolean): AdminServiceHandlers['CheckConsistency'] {
+    return (call, callback) => {
+      const r = this.replica;
+      const { index, waitMs, divergent, alarm } = call.request;
+      if (divergent) {
+        if (notices && alarm !== null && alarm !== undefined && alarm.nodeId === r.id && alarm.detectedBy === r.node.leaderId()) {
+          r.consistency.raise({ nodeId: alarm.nodeId, index: alarm.index, hash: alarm.hash, expectedHash: alarm.expectedHash, detectedBy: alarm.detectedBy });
+        }
+        callback(null, { nodeId: r.id, index, ok: false, hash: '' });
+        return;
+      }
+      r.hashes.at(index, Math.min(waitMs, 10_000)).then(
+        (hash) => callback(null, { nodeId: r.id, index, ok: hash !== null, hash: hash ?? '' }),
+        (e: unknown) => callback(this.toStatusError(e)),
+      );
+    };
+  }
+
   readonly handlers: AdminServiceHandlers = {
     Status: (call, callback) => {
       const r = this.replica;
@@ -147,22 +169,9 @@ export class AdminService {
       });
     },
 
-    CheckConsistency: (call, callback) => {
-      const r = this.replica;
-      const { index, waitMs, divergent, alarm } = call.request;
-      if (divergent) {
-        // Only the leader compares; a stale or forged verdict about another node is ignored.
-        if (alarm !== null && alarm !== undefined && alarm.nodeId === r.id && alarm.detectedBy === r.node.leaderId()) {
-          r.consistency.raise({ nodeId: alarm.nodeId, index: alarm.index, hash: alarm.hash, expectedHash: alarm.expectedHash, detectedBy: alarm.detectedBy });
-        }
-        callback(null, { nodeId: r.id, index, ok: false, hash: '' });
-        return;
-      }
-      r.hashes.at(index, Math.min(waitMs, 10_000)).then(
-        (hash) => callback(null, { nodeId: r.id, index, ok: hash !== null, hash: hash ?? '' }),
-        (e: unknown) => callback(this.toStatusError(e)),
-      );
-    },
+    // On the client port only the hash: a divergence notice is taken only from the leader's peer
+    // certificate, on the peer port (PeerService, peer-service.ts).
+    CheckConsistency: this.consistencyCheck(false),
 
     ListLocks: this.leaderRead((req) => {
       const sm = this.replica.sm;

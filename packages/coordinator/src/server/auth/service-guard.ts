@@ -44,7 +44,9 @@ const closedByDefault = (service: string, method: string): MethodRule<unknown> =
 export function guardService(handlers: object, rules: ServiceRules, ctx: GuardContext): grpc.UntypedServiceImplementation {
   const out: Record<string, unknown> = {};
   for (const [method, handler] of Object.entries(handlers)) {
-    const rule = (rules[method] as MethodRule<unknown> | undefined) ?? closedByDefault(ctx.service, method);
+    // Handlers are keyed as the proto names methods (`Status`); the rules in camelCase (`status`).
+    const key = method.charAt(0).toLowerCase() + method.slice(1);
+    const rule = (rules[key] as MethodRule<unknown> | undefined) ?? closedByDefault(ctx.service, method);
     const run = handler as (call: AnyCall, cb?: Callback) => void;
     out[method] = (call: AnyCall, callback?: Callback) => {
       const fail = (err: Partial<grpc.StatusObject>): void => {
