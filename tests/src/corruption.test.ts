@@ -15,10 +15,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
-import { crc32c, GrpcTransport, type Message } from '@quorumlock/raft';
+import { GrpcTransport, type Message } from '@quorumlock/raft';
 import { freePort } from '@quorumlock/raft/testing';
 import { Level } from 'level';
 import { RawSession } from './helpers/raw-session';
+import { editStoredEntry, renameInStoredLog } from './helpers/stored-log';
 import { lockctl } from './helpers/util';
 
 jest.setTimeout(120_000);
@@ -90,10 +91,6 @@ function rawDb(dir: string): Level<Uint8Array, Uint8Array> {
   return new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
 }
 
-function sublevel(db: Level<Uint8Array, Uint8Array>, name: string) {
-  return db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' });
-}
-
 /** Every key and value of a data dir, as hex, to compare before and after. */
 async function dump(dir: string): Promise<Map<string, string>> {
   const db = rawDb(dir);
@@ -117,21 +114,15 @@ describe('corruption is detected, never applied', () => {
     await cluster.kill(victim, 'SIGTERM');
 
     // Flip two bits in the data of the last stored entry with a command in it.
-    const db = rawDb(dataDir(victim));
-    await db.open({ createIfMissing: false });
-    let flipped = -1;
-    try {
-      const log = sublevel(db, 'log');
-      const records: [Uint8Array, Uint8Array][] = [];
-      for await (const [k, v] of log.iterator()) records.push([k, v]);
-      const [key, value] = records.reverse().find(([, v]) => v.byteLength > 40) as [Uint8Array, Uint8Array];
-      const damaged = Buffer.from(value);
-      damaged[damaged.length - 3] = (damaged[damaged.length - 3] as number) ^ 0b0001_0010;
-      await log.put(key, damaged);
-      flipped = Buffer.from(key).readUInt32BE(4);
-    } finally {
-      await db.close();
-    }
+    const flipped = await editStoredEntry(
+      dataDir(victim),
+      (v) => {
+        if (v.byteLength <= 40) return undefined;
+        v[v.length - 3] = (v[v.length - 3] as number) ^ 0b0001_0010;
+        return v;
+      },
+      { fromEnd: true },
+    );
     expect(flipped).toBeGreaterThan(3);
 
     const log = await expectRefusal(victim);
@@ -150,26 +141,18 @@ describe('corruption is detected, never applied', () => {
 
     // Break the command inside one entry (its map header becomes a byte MessagePack never uses)
     // and give the record a valid checksum again: only the decoder can object now.
-    const db = rawDb(dataDir(victim));
-    await db.open({ createIfMissing: false });
-    let broken = -1;
-    try {
-      const log = sublevel(db, 'log');
-      for await (const [key, value] of log.iterator()) {
-        const v = Buffer.from(value);
-        if (v.indexOf('lock-4') < 0) continue;
+    const broken = await editStoredEntry(
+      dataDir(victim),
+      (v) => {
+        if (v.indexOf('lock-4') < 0) return undefined;
         // msgpackr writes maps with a 3-byte map16 header (0xde, length) before the first key.
         const typeKey = v.indexOf(Buffer.from([0xa4, ...Buffer.from('type')]));
         expect(v[typeKey - 3]).toBe(0xde);
         v[typeKey - 3] = 0xc1;
-        v.writeUInt32BE(crc32c(v.subarray(4)), 0);
-        await log.put(key, v);
-        broken = Buffer.from(key).readUInt32BE(4);
-        break;
-      }
-    } finally {
-      await db.close();
-    }
+        return v;
+      },
+      { reseal: true },
+    );
     expect(broken).toBeGreaterThan(3);
 
     // It may report that it started before it replays its log; either way it must stop.
@@ -191,24 +174,7 @@ describe('corruption is detected, never applied', () => {
     await cluster.kill(victim, 'SIGTERM');
 
     // Rename one granted lock in the victim's log ("lock-3" -> "lock-X"), checksum and all.
-    const db = rawDb(dataDir(victim));
-    await db.open({ createIfMissing: false });
-    let rewritten = -1;
-    try {
-      const log = sublevel(db, 'log');
-      for await (const [key, value] of log.iterator()) {
-        const at = Buffer.from(value).indexOf('lock-3');
-        if (at < 0) continue;
-        const changed = Buffer.from(value);
-        changed.write('lock-X', at);
-        changed.writeUInt32BE(crc32c(changed.subarray(4)), 0);
-        await log.put(key, changed);
-        rewritten = Buffer.from(key).readUInt32BE(4);
-        break;
-      }
-    } finally {
-      await db.close();
-    }
+    const rewritten = await renameInStoredLog(dataDir(victim), 'lock-3', 'lock-X');
     expect(rewritten).toBeGreaterThan(3);
 
     const metricsPort = await freePort();

@@ -18,8 +18,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { LockClient, type Lease } from '@quorumlock/client';
 import { CoordinatorCluster, PeerServiceClient, TestCa, v1, type CertPair } from '@quorumlock/coordinator/testing';
-import { crc32c } from '@quorumlock/raft';
-import { Level } from 'level';
+import { renameInStoredLog } from './helpers/stored-log';
 import { waitUntil } from './helpers/util';
 
 jest.setTimeout(180_000);
@@ -174,24 +173,7 @@ test('the leader\'s consistency check still runs under mTLS and auth, and flags 
   await cluster.kill(victim, 'SIGTERM');
 
   // Rename one granted lock in the victim's log ("lock-3" -> "lock-X"), checksum and all.
-  const db = new Level<Uint8Array, Uint8Array>(path.join(cluster.baseDir, victim), { keyEncoding: 'view', valueEncoding: 'view' });
-  await db.open({ createIfMissing: false });
-  let rewritten = -1;
-  try {
-    const log = db.sublevel<Uint8Array, Uint8Array>('log', { keyEncoding: 'view', valueEncoding: 'view' });
-    for await (const [key, value] of log.iterator()) {
-      const at = Buffer.from(value).indexOf('lock-3');
-      if (at < 0) continue;
-      const changed = Buffer.from(value);
-      changed.write('lock-X', at);
-      changed.writeUInt32BE(crc32c(changed.subarray(4)), 0);
-      await log.put(key, changed);
-      rewritten = Buffer.from(key).readUInt32BE(4);
-      break;
-    }
-  } finally {
-    await db.close();
-  }
+  const rewritten = await renameInStoredLog(path.join(cluster.baseDir, victim), 'lock-3', 'lock-X');
   expect(rewritten).toBeGreaterThan(3);
 
   await cluster.start(victim);
