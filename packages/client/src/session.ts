@@ -29,8 +29,6 @@ import { orphanReleasePending, type Pending, putPending, releasePending, request
 import { SessionLease } from './session-lease';
 import type { AcquireRequest, AcquireResponse, SessionOpenedMsg } from './wire';
 
-export type { Pending } from './pending';
-
 /** What the session reports to its owner (LockClient turns these into events). */
 export interface SessionEvents extends ConnectionEvents {
   connected(e: { endpoint: string; sessionId: string; resumed: boolean }): void;
