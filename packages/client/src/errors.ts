@@ -26,7 +26,7 @@
  * | ERR_SESSION_EXPIRED      | SessionExpiredError      | NOT_FOUND (session) | the session ended on the server                    |
  * | ERR_NOT_FOUND            | NotFoundError            | NOT_FOUND           | unknown lock, session or member (admin calls)      |
  * | ERR_CLIENT_CLOSED        | ClientClosedError        | (client side)       | `close()` was called                               |
- * | ERR_UNAUTHENTICATED      | UnauthenticatedError     | UNAUTHENTICATED     | authorization is on: no valid `token` sent         |
+ * | ERR_UNAUTHENTICATED      | UnauthenticatedError     | UNAUTHENTICATED     | authorization is on: no valid `authToken` sent     |
  * | ERR_PERMISSION_DENIED    | PermissionDeniedError    | PERMISSION_DENIED   | the caller's role does not allow it                |
  * | ERR_UNEXPECTED           | UnexpectedError          | anything else       | a status the SDK does not expect                   |
  */
@@ -278,7 +278,10 @@ export class ClientClosedError extends LockError {
   }
 }
 
-/** Authorization is on and the call carried no valid credentials (a missing or unknown `token`). */
+/**
+ * Authorization is on and the call carried no valid credentials: no `authToken` option (nor a
+ * client certificate that names the caller), or one the servers do not know.
+ */
 export class UnauthenticatedError extends LockError {
   static override readonly brand = brandOf('ERR_UNAUTHENTICATED');
   constructor(message: string, options?: LockErrorOptions) {

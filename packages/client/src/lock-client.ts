@@ -10,170 +10,38 @@
  * ```
  *
  * One client is one session (one `Acquire` stream, opened on first use), and every lock it takes
- * shares the session's keepalives. See session.ts for reconnects, resume and resend, and
- * session-lease.ts for how long a lease is trusted.
+ * shares the session's keepalives. See connection.ts for reconnects and redirects, session.ts for
+ * resume and resend, and session-lease.ts for how long a lease is trusted. The options and events
+ * are in lock-options.ts, their validation in lock-validate.ts, one lock request in lock-wait.ts.
  */
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
-import { resolveBackoff, type BackoffOptions } from './backoff';
-import { authInterceptors, type CallAuthOptions, ChannelPool, credentialsFor, parseEndpoints, type TlsOptions } from './channels';
+import { authInterceptors, ChannelPool, credentialsFor, parseEndpoints } from './channels';
 import { realClock, type Clock } from './clock';
-import {
-  ClientClosedError,
-  errorFromStatus,
-  InvalidArgumentError,
-  LockCancelledError,
-  LockHeldError,
-  LockTimeoutError,
-  type ClusterUnavailableError,
-  type LockLostError,
-} from './errors';
-import type { Lease, LockMode } from './lease';
+import { ClientClosedError, InvalidArgumentError, LockCancelledError, LockHeldError, LockTimeoutError } from './errors';
+import type { Lease } from './lease';
 import { LeaseGroup } from './lease-group';
+import type { AcquireOptions, FenceStatus, LockClientEvents, LockClientOptions, LockContext, RunOnceOptions, RunOnceResult } from './lock-options';
+import { checkInteger, checkName, lockRequest, sessionSettings, UINT32_MAX } from './lock-validate';
+import { sendLock, type LockWaitOwner } from './lock-wait';
 import { silentLogger, type Logger } from './logger';
 import { NameGate, type GateTicket } from './name-gate';
 import { decodeDoneMarker, encodeDoneMarker, DEFAULT_RUN_ONCE_PREFIX, DEFAULT_MAX_RESULT_BYTES } from './run-once';
-import { Session, type Pending } from './session';
+import { Session } from './session';
 import { UnaryCaller } from './unary';
-import { wire, type LockRequestMsg } from './wire';
-import { ClientMetrics, acquireOutcomeOf, type ClientMetricsOptions } from './client-metrics';
+import { wire } from './wire';
+import { ClientMetrics, acquireOutcomeOf } from './client-metrics';
 
-const UINT32_MAX = 0xffff_ffff;
-const INT32_MIN = -0x8000_0000;
-const INT32_MAX = 0x7fff_ffff;
-
-/** Options of `new LockClient(...)`. Only `endpoints` is required. */
-export interface LockClientOptions extends CallAuthOptions {
-  /** Client addresses (`host:port`) of some or all coordinators; the leader is found from them. */
-  readonly endpoints: readonly string[] | string;
-  /** Session TTL asked of the server. Default 10 000 ms. The server may refuse values outside its bounds. */
-  readonly ttlMs?: number | undefined;
-  /** Shown by `lockctl sessions`. Default `<hostname>/<pid>`. */
-  readonly clientName?: string | undefined;
-  /** `true` for TLS with the system roots, or `{ ca, cert, key, serverName }` (PEM). Default plaintext. */
-  readonly tls?: boolean | TlsOptions | undefined;
-  /**
-   * Dial another address than the one a node advertises (an endpoint or a redirect target):
-   * `{ '10.0.0.1:6001': '127.0.0.1:16001' }` for a cluster reached through NAT or a proxy.
-   */
-  readonly dialMap?: Readonly<Record<string, string>> | undefined;
-  /** Keepalive interval as a fraction of the TTL. Default 1/3. Must be in (0, 0.5]. */
-  readonly keepaliveFraction?: number | undefined;
-  /**
-   * How much earlier than `send time of the last acknowledged keepalive + TTL` a lease stops being
-   * trusted. Default `ceil(ttlMs / 10) + 50` (session-lease.ts explains why). Must be below the TTL.
-   */
-  readonly safetyMarginMs?: number | undefined;
-  /**
-   * Reconnect and unary-retry backoff: full jitter between 0 and `min(maxMs, initialMs * 2^n)`,
-   * giving up after `budgetMs` (or `maxAttempts`). Defaults 50 ms, 2 s, 30 s, unlimited.
-   */
-  readonly backoff?: BackoffOptions | undefined;
-  /** How long one attempt to open or resume the session may take. Default ttlMs / 3, within 1000..5000 ms. */
-  readonly openTimeoutMs?: number | undefined;
-  /** Per-attempt deadline of unary calls (checkFence). Default 5000 ms. */
-  readonly callDeadlineMs?: number | undefined;
-  /** How long `close()` waits for the server to confirm. Default 2000 ms. */
-  readonly closeTimeoutMs?: number | undefined;
-  /** pino-compatible logger. Default silent. */
-  readonly logger?: Logger | undefined;
-  /** Time source (tests). Default `performance.now()` and Node timers. */
-  readonly clock?: Clock | undefined;
-  /** Random source for the jitter (tests). Default Math.random. */
-  readonly random?: (() => number) | undefined;
-  /**
-   * Register the SDK's metrics (quorumlock_client_*) in this prom-client registry. prom-client is
-   * an optional peer dependency, loaded only when this is set; without it nothing is measured.
-   */
-  readonly metrics?: ClientMetricsOptions | undefined;
-}
-
-/** Options of one lock request. */
-export interface AcquireOptions {
-  /** Size of the resource: 1 (default) is a mutex, N a semaphore. All users of a name must agree. */
-  readonly capacity?: number | undefined;
-  /** Permits this hold takes (default 1). */
-  readonly permits?: number | undefined;
-  /**
-   * Default 'exclusive' on a mutex (capacity 1) and 'shared' on a semaphore (capacity > 1), so
-   * `acquire('gpu', { capacity: 4 })` takes one of 4 slots; 'exclusive' takes the whole resource.
-   */
-  readonly mode?: LockMode | undefined;
-  /** Higher is served first; FIFO among equals. Default 0. */
-  readonly priority?: number | undefined;
-  /**
-   * How long to wait for the grant, in ms, counted from the call (including any wait behind
-   * other tasks of this client for the same name). Default: no limit — the call waits until
-   * granted, until `signal` aborts, or until the session ends.
-   */
-  readonly waitTimeoutMs?: number | undefined;
-  /** Aborting cancels the wait on the server too; the call rejects with LockCancelledError. */
-  readonly signal?: AbortSignal | undefined;
-  /** If this hold ends by session expiry, nobody gets the resource for this long. Default 0. */
-  readonly lockDelayMs?: number | undefined;
-  /** Called when the server queues the request (position 1 = next in line). */
-  readonly onQueued?: ((event: QueuedEvent) => void) | undefined;
-}
-
-export interface QueuedEvent {
-  readonly name: string;
-  readonly requestId: number;
-  readonly position: number;
-}
-
-/** What `withLock`'s function receives. */
-export interface LockContext {
-  readonly token: number;
-  readonly signal: AbortSignal;
-  readonly value: Uint8Array;
-  readonly lease: Lease;
-}
-
-export interface RunOnceOptions extends AcquireOptions {
-  /** Resource name prefix; the job's lock is `prefix + jobId`. Default `job:`. */
-  readonly prefix?: string | undefined;
-  /** A result whose JSON is larger than this is not stored in the done marker. Default 16 KiB. */
-  readonly maxResultBytes?: number | undefined;
-}
-
-export interface RunOnceResult<T> {
-  /** true: this call ran the job; false: an earlier run had completed it. */
-  readonly ran: boolean;
-  /** The job's result (from this run, or as stored by the run that completed it; undefined if it was too large). */
-  readonly result: T | undefined;
-  /** The fencing token of the run that completed the job. */
-  readonly token: number;
-}
-
-export interface FenceStatus {
-  /** true: `token` is a current hold of the name right now. */
-  readonly current: boolean;
-  /** The newest token granted on the name that the cluster remembers (0: none). */
-  readonly latestToken: number;
-}
-
-/** The events LockClient emits (for the application's metrics and logs). */
-export interface LockClientEvents {
-  /** A session stream is open (new or resumed). */
-  connected: [{ endpoint: string; sessionId: string; resumed: boolean }];
-  /** The session stream broke; the client is resuming. */
-  disconnected: [{ endpoint: string; code: number; message: string }];
-  /** A retry is scheduled after a failed attempt. */
-  reconnect: [{ attempt: number; delayMs: number; endpoint: string; error: string }];
-  /** A follower pointed to the leader. */
-  redirect: [{ from: string; to: string }];
-  sessionOpened: [{ sessionId: string; ttlMs: number; endpoint: string }];
-  /** The session was resumed after a broken stream. */
-  resumed: [{ sessionId: string; holds: number; endpoint: string }];
-  /** The server no longer has the session: every lease of it was lost. */
-  sessionExpired: [{ sessionId: string; reason: string }];
-  /** A lease was lost against the holder's will (deadline, revoked, session expired). */
-  leaseLost: [{ lease: Lease; error: LockLostError }];
-  /** A request was queued on the server. */
-  queued: [QueuedEvent];
-  /** The reconnect budget ran out; pending requests failed with this error. */
-  unavailable: [{ error: ClusterUnavailableError }];
-}
+export type {
+  LockClientOptions,
+  AcquireOptions,
+  QueuedEvent,
+  LockContext,
+  RunOnceOptions,
+  RunOnceResult,
+  FenceStatus,
+  LockClientEvents,
+} from './lock-options';
+export { lockRequest } from './lock-validate';
 
 export class LockClient extends EventEmitter<LockClientEvents> {
   /** The endpoints, normalized. */
@@ -186,29 +54,13 @@ export class LockClient extends EventEmitter<LockClientEvents> {
   private readonly tickets = new Map<Lease, GateTicket>();
   private closed = false;
   private readonly metrics: ClientMetrics | null;
+  private readonly waitOwner: LockWaitOwner;
 
   constructor(options: LockClientOptions) {
     super();
     this.metrics = options.metrics === undefined ? null : new ClientMetrics(options.metrics);
     this.endpoints = parseEndpoints(options.endpoints);
-    const ttlMs = options.ttlMs ?? 10_000;
-    checkInteger('ttlMs', ttlMs, 1, UINT32_MAX);
-    const keepaliveFraction = options.keepaliveFraction ?? 1 / 3;
-    if (!(keepaliveFraction > 0 && keepaliveFraction <= 0.5)) {
-      throw new InvalidArgumentError(`keepaliveFraction ${String(keepaliveFraction)} must be in (0, 0.5]: keepalives must go out at least twice per TTL`);
-    }
-    if (options.safetyMarginMs !== undefined) {
-      checkInteger('safetyMarginMs', options.safetyMarginMs, 0, UINT32_MAX);
-      if (options.safetyMarginMs >= ttlMs * (1 - keepaliveFraction)) {
-        throw new InvalidArgumentError(`safetyMarginMs ${options.safetyMarginMs} leaves no time to renew within ttlMs ${ttlMs}; lower it or raise ttlMs`);
-      }
-    }
-    let backoff: BackoffOptions;
-    try {
-      backoff = resolveBackoff(options.backoff);
-    } catch (err) {
-      throw new InvalidArgumentError((err as Error).message);
-    }
+    const settings = sessionSettings(options);
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger;
     const random = options.random ?? Math.random;
@@ -216,14 +68,8 @@ export class LockClient extends EventEmitter<LockClientEvents> {
     this.gate = new NameGate(this.clock);
     wire(); // load lock.proto now: a broken install fails in the constructor, not in the first call
     this.session = new Session({
+      ...settings,
       endpoints: this.endpoints,
-      ttlMs,
-      clientName: options.clientName ?? defaultClientName(),
-      keepaliveFraction,
-      safetyMarginMs: options.safetyMarginMs,
-      backoff,
-      openTimeoutMs: options.openTimeoutMs ?? Math.min(5000, Math.max(1000, Math.round(ttlMs / 3))),
-      closeTimeoutMs: options.closeTimeoutMs ?? 2000,
       pool,
       clock: this.clock,
       random,
@@ -241,10 +87,17 @@ export class LockClient extends EventEmitter<LockClientEvents> {
         unavailable: (e) => this.fire('unavailable', e),
       },
     });
+    this.waitOwner = {
+      session: this.session,
+      logger: this.logger,
+      queued: (e) => this.fire('queued', e),
+      adopt: (lease, ticket) => this.tickets.set(lease, ticket),
+      giveBack: (lease) => void this.releaseQuietly(lease),
+    };
     this.unary = new UnaryCaller({
       endpoints: this.endpoints,
       pool,
-      backoff,
+      backoff: settings.backoff,
       clock: this.clock,
       random,
       logger: this.logger,
@@ -495,138 +348,12 @@ export class LockClient extends EventEmitter<LockClientEvents> {
       }
     }
     try {
-      return await this.sendLock({ ...base, waitTimeoutMs }, ticket, signal, options.onQueued);
+      return await sendLock(this.waitOwner, { ...base, waitTimeoutMs }, ticket, signal, options.onQueued);
     } catch (err) {
       if (tryOnly && err instanceof LockHeldError) return null;
       throw err;
     }
   }
-
-  /** Sends one lock request. Owns `ticket`: it is left when no lease results, or when the lease ends. */
-  private sendLock(base: Omit<LockRequestMsg, 'requestId'>, ticket: GateTicket, signal: AbortSignal | undefined, onQueued: AcquireOptions['onQueued']): Promise<Lease> {
-    const session = this.session;
-    return new Promise<Lease>((resolve, reject) => {
-      const id = session.nextRequestId();
-      const msg: LockRequestMsg = { ...base, requestId: id };
-      const mode: LockMode = msg.mode === 'SHARED' ? 'shared' : 'exclusive';
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const cancelledError = (): LockCancelledError =>
-        new LockCancelledError(`acquire('${msg.name}') was cancelled by the caller's signal (request ${id})`, { cause: signal?.reason });
-      const pending: Pending = {
-        id,
-        kind: 'lock',
-        name: msg.name,
-        request: { lock: msg },
-        sent: false,
-        cancelled: false,
-        onAnswer: (res) => {
-          switch (res.msg) {
-            case 'queued': {
-              if (pending.cancelled) return false;
-              const e: QueuedEvent = { name: msg.name, requestId: id, position: res.queued.position };
-              this.fire('queued', e);
-              try {
-                onQueued?.(e);
-              } catch (err) {
-                this.logger.warn({ err }, 'onQueued callback threw');
-              }
-              return false;
-            }
-            case 'granted': {
-              const g = res.granted;
-              const lease = session.createLease({ name: g.name, token: g.token, mode, permits: Math.max(1, msg.permits), requestId: id, value: g.value });
-              this.tickets.set(lease, ticket);
-              if (pending.cancelled) {
-                // The grant raced the cancel: give it straight back.
-                void this.releaseQuietly(lease);
-                settle(() => reject(cancelledError()));
-                return true;
-              }
-              const lost = lease.lostError;
-              if (lost !== undefined) settle(() => reject(lost)); // granted after the session deadline: cannot be trusted (it is released)
-              else settle(() => resolve(lease));
-              return true;
-            }
-            case 'failed': {
-              ticket.leave();
-              const f = res.failed;
-              const err = errorFromStatus(f.code, f.message, msg.tryOnly ? 'tryLock' : 'lock', f.errorCode);
-              settle(() => reject(pending.cancelled ? cancelledError() : err));
-              return true;
-            }
-            default:
-              return false;
-          }
-        },
-        onAbandon: (err) => {
-          ticket.leave();
-          settle(() => reject(pending.cancelled ? cancelledError() : err));
-        },
-        onStreamLost: () => {
-          // The cancel will follow the resend; the caller need not wait for the new leader.
-          if (pending.cancelled) settle(() => reject(cancelledError()));
-        },
-      };
-      const onAbort = (): void => {
-        switch (session.cancel(pending)) {
-          case 'dropped':
-            ticket.leave();
-            settle(() => reject(cancelledError()));
-            return;
-          case 'pending':
-            settle(() => reject(cancelledError()));
-            return;
-          case 'sent':
-          case 'answered':
-            return; // the server's answer settles it
-        }
-      };
-      session.submit(pending);
-      if (signal?.aborted === true) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-}
-
-function defaultClientName(): string {
-  return `${hostname()}/${process.pid}`;
-}
-
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`lock name ${JSON.stringify(name)} must be a non-empty string`);
-}
-
-function checkInteger(field: string, value: unknown, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${field} ${String(value)} must be an integer from ${min} to ${max}`);
-  }
-}
-
-/** Validates an acquire's options and builds the LockRequest (without its id). */
-export function lockRequest(name: string, o: AcquireOptions, tryOnly: boolean): Omit<LockRequestMsg, 'requestId'> {
-  checkName(name);
-  const capacity = o.capacity ?? 1;
-  checkInteger('capacity', capacity, 0, UINT32_MAX);
-  const permits = o.permits ?? 1;
-  checkInteger('permits', permits, 0, UINT32_MAX);
-  if (permits > Math.max(1, capacity)) throw new InvalidArgumentError(`permits ${permits} exceeds capacity ${capacity} of '${name}'`);
-  // On a semaphore the natural request is one of its N slots; exclusive would take all of them.
-  const mode = o.mode ?? (capacity > 1 ? 'shared' : 'exclusive');
-  if (mode !== 'exclusive' && mode !== 'shared') throw new InvalidArgumentError(`mode ${JSON.stringify(mode)} must be 'exclusive' or 'shared'`);
-  const priority = o.priority ?? 0;
-  checkInteger('priority', priority, INT32_MIN, INT32_MAX);
-  const waitTimeoutMs = o.waitTimeoutMs ?? 0;
-  checkInteger('waitTimeoutMs', waitTimeoutMs, 0, UINT32_MAX);
-  const lockDelayMs = o.lockDelayMs ?? 0;
-  checkInteger('lockDelayMs', lockDelayMs, 0, UINT32_MAX);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal');
-  return { name, capacity, permits, mode: mode === 'shared' ? 'SHARED' : 'EXCLUSIVE', waitTimeoutMs, tryOnly, lockDelayMs, priority };
 }
 
 /** `{...base, ...extra}` without copying `undefined` values (exactOptionalPropertyTypes). */

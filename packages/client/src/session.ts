@@ -1,14 +1,11 @@
 /**
- * The session engine behind LockClient: one bidirectional `Acquire` stream is one session.
+ * The session engine behind LockClient: one session, carried by one `Acquire` stream at a time.
+ * The Connection (connection.ts) dials, follows redirects, backs off and keeps the stream; the
+ * session owns what outlives a stream: its id and secret, request ids, the in-flight table, the
+ * leases and their deadlines, and what a resume means.
  *
- * - Opening: the first message is `open{session_id, ttl_ms, client_name}`; `opened` answers it.
- *   A node that is not the leader ends the call with UNAVAILABLE (+ `quorumlock-leader` when it
- *   knows the leader): the engine goes straight to the hinted leader, or to the next endpoint
- *   after a full-jitter backoff, until the budget is spent (then ClusterUnavailableError).
- * - Keepalives every `ttl * keepaliveFraction`; each acknowledgement renews the trusted-until
- *   instant from the *send* time of the acknowledged keepalive (SessionLease). A keepalive still
- *   unacknowledged when the next one is due marks the stream as dead (a silent network drops
- *   nothing visibly) and it is replaced, so the session can be resumed before its deadline.
+ * - Keepalives (keepalive.ts) renew the trusted-until instant (SessionLease); a stream whose
+ *   keepalives go unacknowledged is replaced, so the session can be resumed before its deadline.
  * - A broken stream is replaced and the session resumed (`open{session_id: old}`); then every
  *   in-flight request is written again, in order, under its original request id (the server
  *   answers a resend with its first answer, so nothing is granted twice), followed by a `cancel`
@@ -20,61 +17,27 @@
  * Invariants: `inflight` holds exactly the requests whose final answer has not arrived, in
  * request-id order; `leases` holds exactly the leases whose hold may still exist on the server.
  */
-import * as grpc from '@grpc/grpc-js';
-import { Backoff, type BackoffOptions } from './backoff';
-import { type ChannelPool, cleanDetails, errorCodeHint, leaderHint, nextEndpoint, retryAfterHint } from './channels';
+import type { BackoffOptions } from './backoff';
+import type { ChannelPool } from './channels';
 import type { Clock, TimerHandle } from './clock';
-import {
-  ClientClosedError,
-  ClusterUnavailableError,
-  errorFromStatus,
-  FailedPreconditionError,
-  grpcCodeName,
-  GrpcCode,
-  isLockError,
-  type LockError,
-  type LockLostError,
-  NotFoundError,
-  SessionExpiredError,
-} from './errors';
+import { Connection, type ConnectionEvents } from './connection';
+import { ClientClosedError, grpcCodeName, type LockError, type LockLostError, SessionExpiredError } from './errors';
+import { Keepalive } from './keepalive';
 import { Lease, type LeaseGrant, type LeaseOwner } from './lease';
 import type { Logger } from './logger';
+import { orphanReleasePending, type Pending, putPending, releasePending, requestIdOf } from './pending';
 import { SessionLease } from './session-lease';
-import { sleep } from './sleep';
-import { MAX_REDIRECTS_IN_A_ROW } from './unary';
-import { wire, type AcquireRequest, type AcquireResponse, type SessionOpenedMsg } from './wire';
-
-/** A request on the stream that expects an answer carrying its request id. */
-export interface Pending {
-  readonly id: number;
-  readonly kind: 'lock' | 'release' | 'put';
-  /** Resource name (for reconciling holds on resume). */
-  readonly name: string;
-  readonly request: AcquireRequest;
-  /** Written on some stream at least once (the server may have it). */
-  sent: boolean;
-  /** The caller cancelled it after it was sent; a `cancel` follows every (re)send. */
-  cancelled: boolean;
-  /** An answer for this id; returns true when it is final (the request leaves `inflight`). */
-  onAnswer(response: AcquireResponse): boolean;
-  /** No answer will ever come (session gone, client closed, cluster unavailable). */
-  onAbandon(error: LockError): void;
-  /** The stream broke while the request was in flight (it will be resent). */
-  onStreamLost?(): void;
-}
+import type { AcquireRequest, AcquireResponse, SessionOpenedMsg } from './wire';
 
 /** What the session reports to its owner (LockClient turns these into events). */
-export interface SessionEvents {
+export interface SessionEvents extends ConnectionEvents {
   connected(e: { endpoint: string; sessionId: string; resumed: boolean }): void;
   disconnected(e: { endpoint: string; code: number; message: string }): void;
-  reconnect(e: { attempt: number; delayMs: number; endpoint: string; error: string }): void;
-  redirect(e: { from: string; to: string }): void;
   sessionOpened(e: { sessionId: string; ttlMs: number; endpoint: string }): void;
   resumed(e: { sessionId: string; holds: number; endpoint: string }): void;
   sessionExpired(e: { sessionId: string; reason: string }): void;
   leaseLost(e: { lease: Lease; error: LockLostError }): void;
   leaseEnded(lease: Lease): void;
-  unavailable(e: { error: ClusterUnavailableError }): void;
 }
 
 export interface SessionOptions {
@@ -96,58 +59,35 @@ export interface SessionOptions {
   readonly events: SessionEvents;
 }
 
-type Phase = 'idle' | 'connecting' | 'open' | 'closed';
-
-type OpenOutcome =
-  | { readonly kind: 'opened' }
-  | { readonly kind: 'retry'; readonly code: number; readonly message: string; readonly leader: string | undefined; readonly retryAfterMs?: number }
-  | { readonly kind: 'expired'; readonly message: string }
-  | { readonly kind: 'fatal'; readonly error: LockError };
-
-/** One Acquire call. */
-class Attempt {
-  opened = false;
-  openSentAt = 0;
-  finished = false;
-  settle: ((o: OpenOutcome) => void) | undefined;
-  constructor(
-    readonly call: grpc.ClientDuplexStream<AcquireRequest, AcquireResponse>,
-    readonly target: string,
-    readonly resuming: boolean,
-  ) {}
-}
-
-/** Statuses that no retry can fix. */
-const FATAL_OPEN_CODES: ReadonlySet<number> = new Set([
-  GrpcCode.INVALID_ARGUMENT,
-  GrpcCode.UNAUTHENTICATED,
-  GrpcCode.PERMISSION_DENIED,
-  GrpcCode.UNIMPLEMENTED,
-]);
-
 export class Session implements LeaseOwner {
-  private phase: Phase = 'idle';
   private sessionIdValue = '';
   private sessionSecret = ''; // resumes the session (lock.proto `session_secret`): in memory only, never logged
-  private current: Attempt | undefined;
-  /** Where the next connect loop starts (a leader hint or the next endpoint). */
-  private nextTarget: string | undefined;
+  private readonly conn: Connection;
+  private readonly keepalive: Keepalive;
   private readonly inflight = new Map<number, Pending>();
   private readonly leases = new Map<number, Lease>();
   private readonly lease: SessionLease;
   private nextRequestIdValue = 1;
-  private keepaliveSeq = 0;
-  private keepaliveTimer: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
-  /** Aborts sleeps of the connect loop on close. */
-  private readonly stop = new AbortController();
   private closing: Promise<void> | undefined;
-  /** Callers of `whenOpen()`: settled on the next open, or when connecting stops. */
-  private openWaiters: { resolve: () => void; reject: (err: LockError) => void }[] = [];
-  private closedStream: (() => void) | undefined;
 
   constructor(private readonly o: SessionOptions) {
     this.lease = new SessionLease(() => o.clock.now(), o.safetyMarginMs);
+    this.conn = new Connection(o, {
+      openMessage: () => this.openMessage(),
+      received: () => this.checkDeadlines(), // latch expired leases before anything can renew them
+      beforeOpen: (opened) => this.beforeOpen(opened),
+      opened: (opened, endpoint, openSentAt) => this.onOpened(opened, endpoint, openSentAt),
+      message: (res) => this.onMessage(res),
+      streamLost: (e) => this.streamLost(e),
+      expired: (message) => {
+        this.sessionGone(message);
+        return this.inflight.size > 0;
+      },
+      failAll: (error) => this.failAll(error),
+      keepTrying: () => this.hasTrustedLease(),
+    });
+    this.keepalive = new Keepalive(this.conn, this.lease, o.keepaliveFraction, o.clock, o.logger);
   }
 
   // ---------------------------------------------------------------- state for the owner
@@ -157,11 +97,11 @@ export class Session implements LeaseOwner {
   }
 
   get isOpen(): boolean {
-    return this.phase === 'open';
+    return this.conn.isOpen;
   }
 
   get isClosed(): boolean {
-    return this.phase === 'closed';
+    return this.conn.isClosed;
   }
 
   /** The TTL the server confirmed (0 before the first open). */
@@ -171,7 +111,7 @@ export class Session implements LeaseOwner {
 
   /** Address of the open stream, if any. */
   get endpoint(): string | undefined {
-    return this.phase === 'open' ? this.current?.target : undefined;
+    return this.conn.endpoint;
   }
 
   /** Request ids are unique within a session: one counter for the client's lifetime. */
@@ -195,66 +135,13 @@ export class Session implements LeaseOwner {
   }
 
   releaseHold(lease: Lease): Promise<void> {
-    if (this.phase === 'closed' || !this.leases.has(lease.token)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const id = this.nextRequestId();
-      this.submit({
-        id,
-        kind: 'release',
-        name: lease.name,
-        request: { release: { requestId: id, name: lease.name, token: lease.token } },
-        sent: false,
-        cancelled: false,
-        onAnswer: (res) => {
-          if (res.msg === 'released') {
-            resolve();
-            return true;
-          }
-          if (res.msg === 'failed') {
-            const err = errorFromStatus(res.failed.code, res.failed.message, 'release', res.failed.errorCode);
-            // The hold is gone either way: not ours any more, or the session is gone.
-            if (err instanceof FailedPreconditionError || err instanceof NotFoundError || err instanceof SessionExpiredError) resolve();
-            else reject(err);
-            return true;
-          }
-          return false;
-        },
-        onAbandon: (err) => (isLockError(err, 'ERR_CLUSTER_UNAVAILABLE') ? reject(err) : resolve()),
-      });
-    });
+    if (this.conn.isClosed || !this.leases.has(lease.token)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.submit(releasePending(this.nextRequestId(), lease, resolve, reject)));
   }
 
   putValue(lease: Lease, value: Uint8Array): Promise<void> {
-    if (this.phase === 'closed') return Promise.reject(new ClientClosedError(`put on '${lease.name}'`));
-    return new Promise((resolve, reject) => {
-      const id = this.nextRequestId();
-      this.submit({
-        id,
-        kind: 'put',
-        name: lease.name,
-        request: { put: { requestId: id, name: lease.name, token: lease.token, value } },
-        sent: false,
-        cancelled: false,
-        onAnswer: (res) => {
-          if (res.msg === 'valuePut') {
-            resolve();
-            return true;
-          }
-          if (res.msg === 'failed') {
-            const err = errorFromStatus(res.failed.code, res.failed.message, 'put', res.failed.errorCode);
-            if (isLockError(err, 'ERR_NOT_HOLDER')) {
-              // The server says the token is no longer held: the lease is over.
-              lease.lose('revoked', res.failed.message);
-              lease.ended();
-            }
-            reject(err);
-            return true;
-          }
-          return false;
-        },
-        onAbandon: reject,
-      });
-    });
+    if (this.conn.isClosed) return Promise.reject(new ClientClosedError(`put on '${lease.name}'`));
+    return new Promise((resolve, reject) => this.submit(putPending(this.nextRequestId(), lease, value, resolve, reject)));
   }
 
   leaseLost(lease: Lease, error: LockLostError): void {
@@ -284,13 +171,13 @@ export class Session implements LeaseOwner {
 
   /** Queues a request; it is written now when the stream is open, else when it opens. */
   submit(p: Pending): void {
-    if (this.phase === 'closed') {
+    if (this.conn.isClosed) {
       p.onAbandon(new ClientClosedError());
       return;
     }
     this.inflight.set(p.id, p);
-    if (this.phase === 'open') this.writeRequest(p);
-    else this.ensureConnecting();
+    if (this.conn.isOpen) this.writeRequest(p);
+    else this.conn.ensureConnecting();
   }
 
   /**
@@ -305,8 +192,8 @@ export class Session implements LeaseOwner {
       return 'dropped';
     }
     p.cancelled = true;
-    if (this.phase !== 'open') return 'pending';
-    this.write({ cancel: { requestId: p.id } });
+    if (!this.conn.isOpen) return 'pending';
+    this.conn.write({ cancel: { requestId: p.id } });
     return 'sent';
   }
 
@@ -315,21 +202,7 @@ export class Session implements LeaseOwner {
    * stopped connecting (ClusterUnavailableError, a fatal open error, ClientClosedError).
    */
   whenOpen(): Promise<void> {
-    if (this.phase === 'open') return Promise.resolve();
-    if (this.phase === 'closed') return Promise.reject(new ClientClosedError());
-    return new Promise((resolve, reject) => {
-      this.openWaiters.push({ resolve, reject });
-      this.ensureConnecting();
-    });
-  }
-
-  private settleOpenWaiters(error?: LockError): void {
-    const waiters = this.openWaiters;
-    this.openWaiters = [];
-    for (const w of waiters) {
-      if (error === undefined) w.resolve();
-      else w.reject(error);
-    }
+    return this.conn.whenOpen();
   }
 
   /**
@@ -338,134 +211,19 @@ export class Session implements LeaseOwner {
    * with ClientClosedError and every lease is lost ('client closed').
    */
   close(): Promise<void> {
-    this.closing ??= this.closeOnce();
+    this.closing ??= this.conn.close(() => this.abandonAll());
     return this.closing;
   }
 
-  private async closeOnce(): Promise<void> {
-    const attempt = this.phase === 'open' ? this.current : undefined;
-    const connecting = this.phase === 'connecting' ? this.current : undefined;
-    this.phase = 'closed';
-    this.stop.abort();
+  private abandonAll(): void {
     this.stopTimers();
     const err = new ClientClosedError();
-    this.settleOpenWaiters(err);
     for (const p of [...this.inflight.values()]) p.onAbandon(err);
     this.inflight.clear();
     for (const l of [...this.leases.values()]) {
       l.lose('client closed');
       l.ended();
     }
-    if (attempt !== undefined && !attempt.finished) {
-      const ended = new Promise<void>((resolve) => {
-        this.closedStream = resolve;
-      });
-      try {
-        attempt.call.write({ close: {} });
-        attempt.call.end();
-      } catch {
-        // the stream died meanwhile: the server expires the session after its TTL
-      }
-      const waited = new AbortController();
-      await Promise.race([ended, sleep(this.o.clock, this.o.closeTimeoutMs, waited.signal)]);
-      waited.abort();
-      if (!attempt.finished) attempt.call.cancel();
-    } else if (connecting !== undefined) {
-      connecting.call.cancel();
-    }
-    this.current = undefined;
-    this.o.pool.close();
-  }
-
-  // ---------------------------------------------------------------- connecting
-
-  private ensureConnecting(): void {
-    if (this.phase !== 'idle') return;
-    this.phase = 'connecting';
-    this.connectLoop().catch((err: unknown) => {
-      // A bug, not an operational error: surface it loudly but keep the process alive.
-      this.o.logger.error({ err }, 'session connect loop crashed');
-      this.giveUp(`internal error: ${String(err)}`);
-    });
-  }
-
-  private async connectLoop(): Promise<void> {
-    const backoff = new Backoff(this.o.backoff, () => this.o.clock.now(), this.o.random);
-    let target = this.nextTarget ?? this.o.endpoints[0];
-    if (target === undefined) throw new Error('invariant: no endpoints');
-    this.nextTarget = undefined;
-    let redirects = 0;
-    let lastError = '';
-    for (;;) {
-      if (this.phase !== 'connecting') return;
-      const outcome = await this.openStream(target);
-      if (this.phase !== 'connecting' && outcome.kind !== 'opened') return;
-      switch (outcome.kind) {
-        case 'opened':
-          return;
-        case 'fatal':
-          this.failAll(outcome.error);
-          this.settleOpenWaiters(outcome.error);
-          if (this.phase === 'connecting') this.phase = 'idle';
-          return;
-        case 'expired':
-          this.sessionGone(outcome.message);
-          if (this.inflight.size === 0) {
-            this.phase = 'idle';
-            return;
-          }
-          continue; // unsent requests go to a fresh session, on the same node
-        case 'retry': {
-          lastError = `${target}: ${grpcCodeName(outcome.code)} ${outcome.message}`;
-          if (outcome.retryAfterMs !== undefined) {
-            // The leader is busy and said when to come back: the same node, after its hint
-            // (another node would only redirect here). It still spends the retry budget.
-            redirects = 0;
-            if (backoff.next() === undefined) {
-              this.giveUp(`gave up after ${Math.round(backoff.elapsedMs())} ms and ${backoff.attempts + 1} attempts; last error: ${lastError}`);
-              if (!this.hasTrustedLease()) return;
-              this.phase = 'connecting';
-              backoff.reset();
-            }
-            this.o.events.reconnect({ attempt: backoff.attempts, delayMs: outcome.retryAfterMs, endpoint: target, error: lastError });
-            await sleep(this.o.clock, outcome.retryAfterMs, this.stop.signal);
-            break;
-          }
-          const hint = outcome.leader;
-          if (hint !== undefined && hint !== target && redirects < MAX_REDIRECTS_IN_A_ROW) {
-            redirects++;
-            this.o.events.redirect({ from: target, to: hint });
-            target = hint;
-            continue;
-          }
-          redirects = 0;
-          target = hint !== undefined && hint !== target ? hint : nextEndpoint(this.o.endpoints, target);
-          let delay = backoff.next();
-          if (delay === undefined) {
-            this.giveUp(`gave up after ${Math.round(backoff.elapsedMs())} ms and ${backoff.attempts + 1} attempts; last error: ${lastError}`);
-            // Callers got their error, but a lease that is still trusted is worth saving: keep
-            // trying until it is lost (its deadline passes without acknowledgements, so this ends).
-            if (!this.hasTrustedLease()) return;
-            this.phase = 'connecting';
-            backoff.reset();
-            delay = backoff.next() ?? 0;
-          }
-          this.o.events.reconnect({ attempt: backoff.attempts, delayMs: delay, endpoint: target, error: lastError });
-          await sleep(this.o.clock, delay, this.stop.signal);
-          break;
-        }
-      }
-    }
-  }
-
-  /** Budget spent: everything in flight fails; the session id is kept so a later call may still resume. */
-  private giveUp(detail: string): void {
-    const error = new ClusterUnavailableError(this.o.endpoints, 'leader', detail);
-    this.o.logger.warn({ detail }, 'cluster unavailable');
-    this.failAll(error);
-    this.settleOpenWaiters(error);
-    if (this.phase === 'connecting') this.phase = 'idle';
-    this.o.events.unavailable({ error });
   }
 
   private hasTrustedLease(): boolean {
@@ -479,111 +237,26 @@ export class Session implements LeaseOwner {
     }
   }
 
-  private openStream(target: string): Promise<OpenOutcome> {
-    return new Promise((resolve) => {
-      const codec = wire().acquire;
-      let call: grpc.ClientDuplexStream<AcquireRequest, AcquireResponse>;
-      try {
-        call = this.o.pool.get(target).makeBidiStreamRequest(codec.path, codec.requestSerialize, codec.responseDeserialize, new grpc.Metadata());
-      } catch (err) {
-        resolve({ kind: 'retry', code: GrpcCode.UNAVAILABLE, message: `cannot call ${target}: ${String(err)}`, leader: undefined });
-        return;
-      }
-      const attempt = new Attempt(call, target, this.sessionIdValue !== '');
-      this.current = attempt;
-      const timer = this.o.clock.setTimeout(() => {
-        attempt.settle?.({ kind: 'retry', code: GrpcCode.UNAVAILABLE, message: `no answer to open within ${this.o.openTimeoutMs} ms`, leader: undefined });
-        this.abandon(attempt);
-      }, this.o.openTimeoutMs);
-      attempt.settle = (o) => {
-        attempt.settle = undefined;
-        this.o.clock.clearTimeout(timer);
-        resolve(o);
-      };
-      call.on('data', (res: AcquireResponse) => this.onData(attempt, res));
-      call.on('error', () => undefined); // the 'status' event carries the outcome
-      call.on('status', (status: grpc.StatusObject) => this.onStatus(attempt, status));
-      attempt.openSentAt = this.o.clock.now();
-      call.write({ open: { sessionId: this.sessionIdValue, ttlMs: this.o.ttlMs, clientName: this.o.clientName, sessionSecret: this.sessionIdValue === '' ? '' : this.sessionSecret } });
-    });
+  // ---------------------------------------------------------------- the stream's life
+
+  private openMessage(): { request: AcquireRequest; resuming: boolean } {
+    const sessionId = this.sessionIdValue;
+    const sessionSecret = sessionId === '' ? '' : this.sessionSecret;
+    return { request: { open: { sessionId, ttlMs: this.o.ttlMs, clientName: this.o.clientName, sessionSecret } }, resuming: sessionId !== '' };
   }
 
-  /** Drops an attempt we no longer want (timeout, dead stream); its late events are ignored. */
-  private abandon(attempt: Attempt): void {
-    if (this.current === attempt) this.current = undefined;
-    attempt.finished = true;
-    attempt.call.cancel();
-  }
-
-  private onStatus(attempt: Attempt, status: grpc.StatusObject): void {
-    // Deliver the messages still buffered ahead of the status before acting on it.
-    const finish = (): void => this.onCallEnded(attempt, status);
-    if (attempt.call.readableEnded) finish();
-    else {
-      let done = false;
-      const once = (): void => {
-        if (done) return;
-        done = true;
-        this.o.clock.clearTimeout(fallback);
-        finish();
-      };
-      attempt.call.once('end', once);
-      const fallback = this.o.clock.setTimeout(once, 200);
-    }
-  }
-
-  private onCallEnded(attempt: Attempt, raw: grpc.StatusObject): void {
-    const status = { ...raw, details: cleanDetails(raw.details) };
-    const wasFinished = attempt.finished;
-    attempt.finished = true;
-    if (this.phase === 'closed') {
-      this.closedStream?.();
-      return;
-    }
-    if (wasFinished || this.current !== attempt) return;
-    this.current = undefined;
-    const leader = leaderHint(status.metadata);
-    if (!attempt.opened) {
-      const outcome = this.classify(attempt, status.code, status.details, leader, errorCodeHint(status.metadata));
-      const retryAfterMs = status.code === GrpcCode.RESOURCE_EXHAUSTED ? retryAfterHint(status.metadata) : undefined;
-      attempt.settle?.(outcome.kind === 'retry' && retryAfterMs !== undefined ? { ...outcome, retryAfterMs } : outcome);
-      return;
-    }
-    this.streamLost(attempt, status.code, status.details, leader);
-  }
-
-  private classify(attempt: Attempt, code: number, message: string, leader: string | undefined, errorCode?: string): OpenOutcome {
-    if (attempt.resuming && (code === GrpcCode.NOT_FOUND || errorCode === 'ERR_SESSION_NOT_FOUND' || errorCode === 'ERR_SESSION_EXPIRED')) return { kind: 'expired', message };
-    if (FATAL_OPEN_CODES.has(code)) return { kind: 'fatal', error: errorFromStatus(code, message, 'open', errorCode) };
-    return { kind: 'retry', code, message: message === '' ? '(no details)' : message, leader };
-  }
-
-  private streamLost(attempt: Attempt, code: number, message: string, leader: string | undefined): void {
-    this.stopKeepalive();
+  private streamLost(e: { endpoint: string; code: number; message: string; leader: string | undefined }): void {
+    this.keepalive.stop();
     this.lease.streamLost();
     this.checkDeadlines();
-    this.o.logger.info({ endpoint: attempt.target, code: grpcCodeName(code), message, leader }, 'session stream lost; resuming');
-    this.o.events.disconnected({ endpoint: attempt.target, code, message });
+    this.o.logger.info({ endpoint: e.endpoint, code: grpcCodeName(e.code), message: e.message, leader: e.leader }, 'session stream lost; resuming');
+    this.o.events.disconnected({ endpoint: e.endpoint, code: e.code, message: e.message });
     for (const p of [...this.inflight.values()]) p.onStreamLost?.();
-    if (this.phase !== 'open') return;
-    this.phase = 'idle';
-    this.nextTarget = leader ?? nextEndpoint(this.o.endpoints, attempt.target);
-    this.ensureConnecting();
   }
 
   // ---------------------------------------------------------------- receiving
 
-  private onData(attempt: Attempt, res: AcquireResponse): void {
-    if (this.current !== attempt || attempt.finished || (this.phase === 'closed' && !attempt.opened)) return;
-    this.checkDeadlines(); // latch expired leases before anything can renew them
-    if (!attempt.opened) {
-      if (res.msg === 'opened') this.onOpened(attempt, res.opened);
-      else if (res.msg === 'failed') {
-        attempt.settle?.(this.classify(attempt, res.failed.code, res.failed.message, undefined, res.failed.errorCode));
-        this.abandon(attempt);
-      } else this.o.logger.warn({ msg: res.msg }, 'message before opened ignored');
-      return;
-    }
+  private onMessage(res: AcquireResponse): void {
     switch (res.msg) {
       case 'opened':
         this.o.logger.warn({ sessionId: res.opened.sessionId }, 'unexpected second opened ignored');
@@ -628,39 +301,32 @@ export class Session implements LeaseOwner {
   }
 
   private releaseOrphan(name: string, token: number): void {
-    const id = this.nextRequestId();
-    this.submit({
-      id,
-      kind: 'release',
-      name,
-      request: { release: { requestId: id, name, token } },
-      sent: false,
-      cancelled: false,
-      onAnswer: (res) => res.msg === 'released' || res.msg === 'failed',
-      onAbandon: () => undefined,
-    });
+    this.submit(orphanReleasePending(this.nextRequestId(), name, token));
   }
 
-  private onOpened(attempt: Attempt, opened: SessionOpenedMsg): void {
+  /** Before the stream counts as open: a session other than the one we resume means ours is gone. */
+  private beforeOpen(opened: SessionOpenedMsg): void {
     const previous = this.sessionIdValue;
-    const resumed = previous !== '' && opened.resumed && opened.sessionId === previous;
-    if (previous !== '' && !resumed) this.sessionGone(`the server opened a new session instead of resuming ${previous}`);
-    attempt.opened = true;
-    this.phase = 'open';
+    if (previous !== '' && !this.isResumeOf(opened)) this.sessionGone(`the server opened a new session instead of resuming ${previous}`);
+  }
+
+  private isResumeOf(opened: SessionOpenedMsg): boolean {
+    return this.sessionIdValue !== '' && opened.resumed && opened.sessionId === this.sessionIdValue;
+  }
+
+  private onOpened(opened: SessionOpenedMsg, endpoint: string, openSentAt: number): void {
+    const resumed = this.isResumeOf(opened);
     this.sessionIdValue = opened.sessionId;
     if (!resumed) this.sessionSecret = opened.sessionSecret ?? '';
     const ttl = opened.ttlMs > 0 ? opened.ttlMs : this.o.ttlMs;
-    this.lease.opened(attempt.openSentAt, ttl);
+    this.lease.opened(openSentAt, ttl);
     // Resend in request-id order (Map keeps insertion order, and ids only grow). Releases of
     // orphaned holds (written by reconcile) go first, and only once.
     const resend = [...this.inflight.values()];
     if (resumed) this.reconcile(opened);
     for (const p of resend) this.writeRequest(p);
-    this.startKeepalive();
+    this.keepalive.start();
     this.scheduleDeadlineTimer();
-    attempt.settle?.({ kind: 'opened' });
-    this.settleOpenWaiters();
-    const endpoint = attempt.target;
     if (resumed) this.o.events.resumed({ sessionId: opened.sessionId, holds: opened.holds.length, endpoint });
     else this.o.events.sessionOpened({ sessionId: opened.sessionId, ttlMs: ttl, endpoint });
     this.o.events.connected({ endpoint, sessionId: opened.sessionId, resumed });
@@ -715,61 +381,17 @@ export class Session implements LeaseOwner {
   // ---------------------------------------------------------------- writing
 
   private writeRequest(p: Pending): void {
-    this.write(p.request);
+    this.conn.write(p.request);
     p.sent = true;
-    if (p.cancelled) this.write({ cancel: { requestId: p.id } });
+    if (p.cancelled) this.conn.write({ cancel: { requestId: p.id } });
   }
 
-  private write(msg: AcquireRequest): void {
-    const a = this.current;
-    if (a === undefined || a.finished || !a.opened) return;
-    try {
-      a.call.write(msg);
-    } catch (err) {
-      // The stream is going away; its 'status' event triggers the resume and the resend.
-      this.o.logger.debug({ err }, 'write on a closing stream');
-    }
-  }
-
-  // ---------------------------------------------------------------- timers
-
-  private keepaliveIntervalMs(): number {
-    return Math.max(10, Math.floor(this.lease.ttlMs * this.o.keepaliveFraction));
-  }
-
-  private startKeepalive(): void {
-    this.stopKeepalive();
-    const tick = (): void => {
-      this.keepaliveTimer = undefined;
-      const a = this.current;
-      if (this.phase !== 'open' || a === undefined) return;
-      // The keepalive sent one interval ago is still unacknowledged: the path is probably dead
-      // without the socket knowing (a partition, a black hole). Resume elsewhere while the lease
-      // still has time left, instead of waiting for TCP to notice.
-      if (this.lease.oldestUnackedAgeMs() >= this.keepaliveIntervalMs() * 0.9) {
-        this.o.logger.warn({ endpoint: a.target, silentMs: Math.round(this.lease.oldestUnackedAgeMs()) }, 'keepalive acks stopped; replacing the stream');
-        this.abandon(a);
-        this.streamLost(a, GrpcCode.UNAVAILABLE, 'keepalive acknowledgements stopped', undefined);
-        return;
-      }
-      const seq = ++this.keepaliveSeq;
-      this.lease.keepaliveSent(seq);
-      this.write({ keepalive: { seq } });
-      this.keepaliveTimer = this.o.clock.setTimeout(tick, this.keepaliveIntervalMs(), { unref: true });
-    };
-    this.keepaliveTimer = this.o.clock.setTimeout(tick, this.keepaliveIntervalMs(), { unref: true });
-  }
-
-  private stopKeepalive(): void {
-    if (this.keepaliveTimer !== undefined) this.o.clock.clearTimeout(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-  }
-
+  // ---------------------------------------------------------------- lease deadlines
   /** Fires every lease's signal the moment the session deadline passes. */
   private scheduleDeadlineTimer(): void {
     if (this.deadlineTimer !== undefined) this.o.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    if (this.phase === 'closed' || !this.hasTrustedLease()) return;
+    if (this.conn.isClosed || !this.hasTrustedLease()) return;
     const wait = this.lease.deadline - this.o.clock.now();
     this.deadlineTimer = this.o.clock.setTimeout(
       () => {
@@ -787,26 +409,9 @@ export class Session implements LeaseOwner {
   }
 
   private stopTimers(): void {
-    this.stopKeepalive();
+    this.keepalive.stop();
     if (this.deadlineTimer !== undefined) this.o.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-  }
-}
-
-function requestIdOf(res: AcquireResponse): number {
-  switch (res.msg) {
-    case 'granted':
-      return res.granted.requestId;
-    case 'queued':
-      return res.queued.requestId;
-    case 'released':
-      return res.released.requestId;
-    case 'failed':
-      return res.failed.requestId;
-    case 'valuePut':
-      return res.valuePut.requestId;
-    default:
-      return -1;
   }
 }
 
