@@ -42,7 +42,6 @@ const OVERSIZED = {
   'packages/raft/src/core/raft.ts': 1009,
   'packages/chaos-check/src/linearizability.ts': 852,
   'packages/client/src/session.ts': 815, // +2: the session secret it resumes with (issue 11)
-  'packages/raft/src/transport/grpc-transport.ts': 753,
   'packages/client/src/lock-client.ts': 640,
   'packages/raft/src/node/raft-node.ts': 675,
   'packages/raft/src/sim/sim-cluster.ts': 500,
