@@ -3,8 +3,9 @@
  * on small made-up histories: the protected store (lostUpdate, staleWriteAccepted), session
  * expiries (unexcusedExpiry), lease signals (holdLost), recovery after faults (slowRecovery), and
  * the run's own strictness: failed injections, fault kinds covered, floors on the checkers'
- * inputs, worker exit codes.
+ * inputs, worker exit codes; and how soon a crashed holder's holds came free (slowRelease).
  */
+import type { HistoryEvent, Validity } from '@quorumlock/chaos-check';
 import type { FaultKind, FaultRecord, SkippedFault } from './nemesis';
 import type { StoreWrite } from './protected-store';
 
@@ -157,4 +158,66 @@ export function checkWorkerExits(exits: readonly WorkerExit[]): Violation[] {
   return exits
     .filter((w) => !w.killed && w.code !== 0)
     .map((w) => ({ kind: 'workerFailed', message: `worker ${w.id} exited with ${w.code === null ? `signal ${w.signal ?? '?'}` : `code ${w.code}`}` }));
+}
+
+/** How long a crashed holder's holds may stay held: a base, plus so much per leader transfer. */
+export interface FreeBound {
+  readonly baseMs: number;
+  readonly perTransferMs: number;
+}
+
+/**
+ * A crashed worker's holds come free within the bound: the next grant of each resource it held
+ * (validity ending in 'crash') to a waiter that asked before the kill and could hear the cluster
+ * meanwhile. A new leader may add the clock-skew allowance to every deadline once per term, so a
+ * kill amid leader transfers gets `perTransferMs` more per transfer.
+ */
+export function checkCrashedHolds(
+  events: readonly HistoryEvent[],
+  validity: readonly Validity[],
+  killedAt: ReadonlyMap<string, number>,
+  faults: readonly FaultRecord[],
+  bound: FreeBound,
+): { violations: Violation[]; crashedHolds: number; worstFreeMs: number } {
+  const violations: Violation[] = [];
+  const grants = events.filter((e): e is Extract<HistoryEvent, { f: 'acquire'; type: 'ok' }> => e.f === 'acquire' && e.type === 'ok');
+  const freeBound = (proc: string): number =>
+    bound.baseMs + bound.perTransferMs * Math.max(0, ...faults.filter((f) => f.kind === 'killHolderAmidElections' && f.workers.includes(proc)).map((f) => f.transfers ?? 0));
+  let worstFreeMs = 0;
+  let crashedHolds = 0;
+  for (const [proc, k] of killedAt) {
+    const held = validity.filter((v) => v.process === proc && v.end === 'crash');
+    crashedHolds += held.length;
+    for (const v of held) {
+      const next = grants.filter((g) => g.resource === v.resource && g.process !== proc && g.time > k).sort((a, b) => a.time - b.time)[0];
+      if (next === undefined) continue;
+      const waitedSince = Math.max(k, ...events.filter((e) => e.f === 'acquire' && e.type === 'invoke' && e.process === next.process && e.resource === v.resource && e.time <= next.time).map((e) => e.time).slice(-1));
+      const ms = next.time - k;
+      // Only a waiter that asked before the kill and could hear the cluster meanwhile measures the
+      // release: one cut off by a fault receives its grant only when that fault heals.
+      const waiterCutOff = faultTouched(faults, next.process, k, next.time);
+      if (waitedSince > k + 1 || waiterCutOff) continue;
+      worstFreeMs = Math.max(worstFreeMs, ms);
+      if (ms > freeBound(proc)) {
+        violations.push({ kind: 'slowRelease', message: `${v.resource} held by crashed ${proc} was granted again after ${Math.round(ms)} ms (bound ${freeBound(proc)} ms)` });
+      }
+    }
+  }
+  return { violations, crashedHolds, worstFreeMs };
+}
+
+/**
+ * The same under repeated leader changes, as the nemesis measured it against the leader's view
+ * (`freedAfterMs`, Infinity when it gave up after `giveUpMs`).
+ */
+export function checkHoldsAmidElections(faults: readonly FaultRecord[], bound: FreeBound & { readonly giveUpMs: number }): { violations: Violation[]; kills: number; worstMs: number | undefined } {
+  const amidElections = faults.filter((f) => f.freedAfterMs !== undefined).map((f) => f.freedAfterMs ?? 0);
+  const violations: Violation[] = [];
+  for (const f of faults) {
+    const limit = bound.baseMs + bound.perTransferMs * (f.transfers ?? 0);
+    if (f.freedAfterMs === undefined || f.freedAfterMs <= limit) continue;
+    const took = Number.isFinite(f.freedAfterMs) ? `came free after ${Math.round(f.freedAfterMs)} ms` : `were still held after ${bound.giveUpMs} ms`;
+    violations.push({ kind: 'slowRelease', message: `${f.detail}: the holds ${took} (bound ${limit} ms after ${f.transfers ?? 0} leader transfers)` });
+  }
+  return { violations, kills: amidElections.length, worstMs: amidElections.length > 0 ? Math.max(...amidElections) : undefined };
 }

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readClusterLog } from '../../src/chaos/cluster-log';
-import { checkExpiries, checkFaults, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits } from '../../src/chaos/judge';
+import type { HistoryEvent, Validity } from '@quorumlock/chaos-check';
+import { checkCrashedHolds, checkExpiries, checkFaults, checkHoldsAmidElections, checkInputs, checkLeaseLosses, checkRecovery, checkStore, checkWorkerExits } from '../../src/chaos/judge';
 import type { FaultRecord } from '../../src/chaos/nemesis';
 import type { StoreWrite } from '../../src/chaos/protected-store';
 
@@ -108,6 +109,53 @@ describe('checkInputs and checkWorkerExits', () => {
       { id: 'w4', code: null, signal: 'still running', killed: false },
     ];
     expect(checkWorkerExits(exits).map((v) => v.message)).toEqual(['worker w3 exited with code 1', 'worker w4 exited with signal still running']);
+  });
+});
+
+describe('checkCrashedHolds', () => {
+  const bound = { baseMs: 5000, perTransferMs: 250 };
+  const grant = { mode: 'exclusive' as const, permits: 1, capacity: 1 };
+  const invoke = (process: string, time: number): HistoryEvent => ({ f: 'acquire', type: 'invoke', process, resource: 'acct/1', time });
+  const ok = (process: string, time: number, token: number): HistoryEvent => ({ f: 'acquire', type: 'ok', process, resource: 'acct/1', time, value: { ...grant, token } });
+  const crashed: Validity = { process: 'w1', resource: 'acct/1', token: 1, grantedAt: 10, validUntil: 1000, end: 'crash' };
+  const killed = new Map([['w1', 1000]]);
+
+  it('measures the kill to the next grant to a waiter that asked before the kill', () => {
+    const events = [ok('w1', 10, 1), invoke('w2', 500), ok('w2', 4000, 2)];
+    expect(checkCrashedHolds(events, [crashed], killed, [], bound)).toEqual({ violations: [], crashedHolds: 1, worstFreeMs: 3000 });
+    const slow = checkCrashedHolds([ok('w1', 10, 1), invoke('w2', 500), ok('w2', 7000, 2)], [crashed], killed, [], bound);
+    expect(slow.violations.map((v) => v.message)).toEqual(['acct/1 held by crashed w1 was granted again after 6000 ms (bound 5000 ms)']);
+    expect(slow.worstFreeMs).toBe(6000);
+  });
+  it('ignores a waiter that asked after the kill or was cut off by a fault meanwhile', () => {
+    expect(checkCrashedHolds([invoke('w2', 2000), ok('w2', 9000, 2)], [crashed], killed, [], bound)).toEqual({ violations: [], crashedHolds: 1, worstFreeMs: 0 });
+    const cutOff = [fault({ kind: 'isolateWorker', workers: ['w2'], at: 1500, healedAt: 8000 })];
+    expect(checkCrashedHolds([invoke('w2', 500), ok('w2', 9000, 2)], [crashed], killed, cutOff, bound).violations).toEqual([]);
+  });
+  it('allows the skew allowance per leader transfer of a kill amid elections', () => {
+    const amid = [fault({ kind: 'killHolderAmidElections', workers: ['w1'], transfers: 4 })];
+    expect(checkCrashedHolds([invoke('w2', 500), ok('w2', 6900, 2)], [crashed], killed, amid, bound).violations).toEqual([]);
+    expect(checkCrashedHolds([invoke('w2', 500), ok('w2', 7100, 2)], [crashed], killed, amid, bound).violations.map((v) => v.kind)).toEqual(['slowRelease']);
+  });
+});
+
+describe('checkHoldsAmidElections', () => {
+  const bound = { baseMs: 5000, perTransferMs: 250, giveUpMs: 12_000 };
+  it('judges what the nemesis measured against the bound for its transfers', () => {
+    const faults = [
+      fault({ kind: 'killHolderAmidElections', detail: 'a', freedAfterMs: 5400, transfers: 2 }),
+      fault({ kind: 'killHolderAmidElections', detail: 'b', freedAfterMs: 5600, transfers: 2 }),
+      fault({ kind: 'killHolderAmidElections', detail: 'c', freedAfterMs: Infinity, transfers: 0 }),
+      fault({ kind: 'isolateWorker' }),
+    ];
+    const r = checkHoldsAmidElections(faults, bound);
+    expect(r.kills).toBe(3);
+    expect(r.worstMs).toBe(Infinity);
+    expect(r.violations.map((v) => v.message)).toEqual([
+      'b: the holds came free after 5600 ms (bound 5500 ms after 2 leader transfers)',
+      'c: the holds were still held after 12000 ms (bound 5000 ms after 0 leader transfers)',
+    ]);
+    expect(checkHoldsAmidElections([fault({ kind: 'isolateWorker' })], bound)).toEqual({ violations: [], kills: 0, worstMs: undefined });
   });
 });
 
