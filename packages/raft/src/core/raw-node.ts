@@ -1,7 +1,8 @@
 import { assert } from './assert';
 import { validateConfig, type RaftConfig, type RaftConfigInput } from './config';
 import { silentLogger } from './logger';
-import { Raft, decodeConfChange, type ProposeResult } from './raft';
+import { decodeConfChange } from './confchange';
+import { Raft, type ProposeResult } from './raft';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, Role, SoftState } from './types';
 
 /** The leader's view of one member. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { decodeConfChange, type ProposeResult } from '../core/raft';
+import { decodeConfChange } from '../core/confchange';
+import type { ProposeResult } from '../core/raft';
 import { RawNode, type Status } from '../core/raw-node';
 import { SeededRng, type Rng } from '../core/rng';
 import { silentLogger, type Logger } from '../core/logger';

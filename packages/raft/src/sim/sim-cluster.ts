@@ -1,6 +1,6 @@
 import { RawNode } from '../core/raw-node';
 import { SeededRng } from '../core/rng';
-import { decodeConfChange } from '../core/raft';
+import { decodeConfChange } from '../core/confchange';
 import { sendableBeforePersist, type Entry, type HardState, type Message, type NodeId, type Ready } from '../core/types';
 import { MemoryStorage } from '../storage/memory-storage';
 import { InvariantViolation, Invariants } from './invariants';
