@@ -283,7 +283,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private refusal(res: Extract<ProposeResult, { ok: false }>): Error {
     if (res.reason === 'notLeader') {
-      const lead = this.raw.raft.lead;
+      const lead = this.raw.leader();
       return new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader: ${res.detail}`);
     }
     if (res.reason === 'transferring') {
@@ -300,7 +300,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.stopped) return Promise.reject(new NodeStoppedError(`node ${this.id} is stopped`));
     const ctx = `${this.id}:${++this.readSeq}`;
     if (!this.raw.readIndex(ctx)) {
-      const lead = this.raw.raft.lead;
+      const lead = this.raw.leader();
       return Promise.reject(new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader`));
     }
     this.schedulePump();
@@ -340,7 +340,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    */
   async addMember(id: NodeId, context: Readonly<Record<string, string>>, catchUpMs = 30_000): Promise<void> {
     if (!context['peer']) throw new ProposalRefusedError(`member ${id} needs a peer address in its context`);
-    if (!this.raw.raft.learners.has(id)) await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) }); // a retry promotes
+    if (!this.raw.isLearner(id)) await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) }); // a retry promotes
     const deadline = performance.now() + catchUpMs;
     for (;;) {
       const st = this.raw.status();
@@ -367,7 +367,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   membersList(): MemberInfo[] {
-    const cs: ConfState = this.raw.raft.confState();
+    const cs: ConfState = this.raw.confState();
     const out: MemberInfo[] = [];
     for (const id of cs.voters) out.push(this.memberInfo(id, true));
     for (const id of cs.learners) out.push(this.memberInfo(id, false));
@@ -399,7 +399,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   /** Resolve once this node has applied `index`. */
   waitApplied(index: number): Promise<void> {
-    if (this.raw.raft.log.applied >= index) return Promise.resolve();
+    if (this.raw.applied() >= index) return Promise.resolve();
     return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
   }
 
@@ -512,7 +512,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       if (read === undefined) continue;
       this.reads.delete(rs.ctx);
       // Entries applied early (applyEarly) count too.
-      const applied = Math.max(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0, this.raw.raft.log.applied);
+      const applied = Math.max(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0, this.raw.applied());
       if (applied >= rs.index) read.resolve(rs.index);
       else this.readsWaitingApply.push({ index: rs.index, read });
     }
@@ -604,7 +604,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const previousRole = this.role;
     this.role = role;
     this.leader = lead;
-    this.term = this.raw.raft.term;
+    this.term = this.raw.term();
     if (wasLeader && role !== 'leader') {
       // Nothing proposed here can be confirmed any more from this node's point of view.
       const err = new OutcomeUnknownError(`node ${this.id} lost leadership in term ${this.term}`);
@@ -639,11 +639,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     try {
       const due = this.appliedSinceSnapshot >= this.snapshotEntries || this.appliedBytesSinceSnapshot >= this.snapshotBytes;
       if (waiters.length === 0 && !due) return;
-      const applied = this.raw.raft.log.applied;
+      const applied = this.raw.applied();
       if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
       const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
       const packed = packSnapshotEnvelope(env);
-      await this.storage.compact(applied, this.raw.raft.confState(), packed, this.keepEntries);
+      await this.storage.compact(applied, this.raw.confState(), packed, this.keepEntries);
       this.appliedSinceSnapshot = 0;
       this.appliedBytesSinceSnapshot = 0;
       this.observer.snapshotTaken?.(packed.byteLength);

@@ -246,7 +246,7 @@ export class SimCluster {
       if (prevTerm === undefined) {
         const before = e.index - 1;
         if (rd.snapshot !== null && rd.snapshot.meta.index === before) prevTerm = rd.snapshot.meta.term;
-        else prevTerm = before === 0 ? 0 : raw.raft.log.term(before);
+        else prevTerm = before === 0 ? 0 : raw.logTerm(before);
       }
       this.inv.entryPersisted(n.id, e, prevTerm);
       prevTerm = e.term;
@@ -281,7 +281,7 @@ export class SimCluster {
 
   private onConfChangeApplied(n: SimNode, e: Entry): void {
     const cc = decodeConfChange(e.data);
-    if (n.raw?.raft.role !== 'leader' && !(cc.type === 'remove' && cc.node === n.id)) return;
+    if (n.raw?.role() !== 'leader' && !(cc.type === 'remove' && cc.node === n.id)) return;
     if (cc.type === 'remove') {
       this.members.delete(cc.node);
       const removed = this.nodes.get(cc.node);
@@ -295,24 +295,23 @@ export class SimCluster {
   private afterAdvance(n: SimNode, rd: Ready): void {
     const raw = n.raw;
     if (raw === null) return;
-    const st = raw.raft;
-    if (rd.softState !== null && st.role === 'leader' && n.wasLeaderInTerm !== st.term) {
-      n.wasLeaderInTerm = st.term;
+    const term = raw.term();
+    if (rd.softState !== null && raw.role() === 'leader' && n.wasLeaderInTerm !== term) {
+      n.wasLeaderInTerm = term;
       this.stats['elections']!++;
-      this.inv.leaderElected(st.term, n.id);
-      const log = st.log;
-      const snapIndex = log.firstIndex() - 1;
-      this.inv.checkLeaderCompleteness(n.id, st.term, snapIndex, (i) => (i > log.lastIndex() || i < snapIndex ? undefined : log.term(i)));
+      this.inv.leaderElected(term, n.id);
+      const snapIndex = raw.firstIndex() - 1;
+      this.inv.checkLeaderCompleteness(n.id, term, snapIndex, (i) => (i > raw.lastIndex() || i < snapIndex ? undefined : raw.logTerm(i)));
     }
     // A node removed from the configuration is shut down once it applied its own removal.
-    if (!st.voters.has(n.id) && !st.learners.has(n.id) && this.wasRemoved(n)) {
+    if (!raw.isVoter(n.id) && !raw.isLearner(n.id) && this.wasRemoved(n)) {
       this.nodes.delete(n.id);
       return;
     }
-    if (n.appliedSinceSnapshot >= this.opts.snapshotEvery && st.log.applied > n.storage.snapshot().meta.index) {
-      const applied = st.log.applied;
+    if (n.appliedSinceSnapshot >= this.opts.snapshotEvery && raw.applied() > n.storage.snapshot().meta.index) {
+      const applied = raw.applied();
       if (applied <= n.storage.lastIndex()) {
-        n.storage.compactSync(applied, st.confState(), n.sm.snapshot(), KEEP_ENTRIES);
+        n.storage.compactSync(applied, raw.confState(), n.sm.snapshot(), KEEP_ENTRIES);
         n.appliedSinceSnapshot = 0;
         this.stats['snapshotsTaken']!++;
       }
@@ -320,7 +319,7 @@ export class SimCluster {
   }
 
   private wasRemoved(n: SimNode): boolean {
-    return !this.members.has(n.id) && n.raw !== null && n.raw.raft.log.applied > 0 && n.raw.raft.voters.size > 0;
+    return !this.members.has(n.id) && n.raw !== null && n.raw.applied() > 0 && n.raw.voters().length > 0;
   }
 
   private deliver(m: Message): void {
@@ -334,7 +333,7 @@ export class SimCluster {
 
   private leaders(): SimNode[] {
     const out: SimNode[] = [];
-    for (const n of this.nodes.values()) if (n.raw?.raft.role === 'leader') out.push(n);
+    for (const n of this.nodes.values()) if (n.raw?.role() === 'leader') out.push(n);
     return out;
   }
 
@@ -358,16 +357,15 @@ export class SimCluster {
     const leader = this.rng.pick(ls);
     const raw = leader.raw;
     if (raw === null) return;
-    const st = raw.raft;
-    const learners = [...st.learners];
-    const voters = [...st.voters];
+    const learners = raw.learners();
+    const voters = raw.voters();
     const choice = this.rng.int(0, 3);
     let res;
     if (choice === 0 && learners.length > 0) {
       const node = this.rng.pick(learners);
-      const pr = st.prs.get(node);
+      const pr = raw.progressOf(node);
       // Promote only a learner that caught up, as the shell does.
-      if (pr === undefined || pr.match < st.log.committed) return;
+      if (pr === undefined || pr.match < raw.committed()) return;
       res = raw.proposeConfChange({ type: 'promote', node, context: '' });
     } else if (choice === 1 && voters.length + learners.length < this.opts.nodes + 2) {
       const node = `n${this.nextId}`;
@@ -392,7 +390,7 @@ export class SimCluster {
     const leader = this.rng.pick(ls);
     const raw = leader.raw;
     if (raw === null) return;
-    const target = this.rng.pick([...raw.raft.voters]);
+    const target = this.rng.pick(raw.voters());
     if (raw.transferLeader(target).ok) this.stats['transfers']!++;
     this.processReady(leader);
   }
@@ -464,7 +462,7 @@ export class SimCluster {
         this.stepMs(false);
         if (this.now % 50 === 0) {
           if (marker < 0) {
-            const ls = this.leaders().filter((l) => l.raw?.raft.leadTransferee === '');
+            const ls = this.leaders().filter((l) => l.raw?.leadTransferee() === '');
             const leader = ls[0];
             if (leader?.raw) {
               const res = leader.raw.propose(Buffer.from(`live${this.opts.seed}`));
@@ -491,7 +489,7 @@ export class SimCluster {
   }
 
   private committedOnLeader(index: number): boolean {
-    return this.leaders().some((l) => (l.raw?.raft.log.committed ?? 0) >= index && (l.raw?.raft.log.applied ?? 0) >= index);
+    return this.leaders().some((l) => (l.raw?.committed() ?? 0) >= index && (l.raw?.applied() ?? 0) >= index);
   }
 }
 
