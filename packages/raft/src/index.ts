@@ -18,4 +18,6 @@ export { createPeerTls, memberIdsOf, verifiedCertificate, MEMBER_URI_PREFIX, typ
 export { ReloadingCertificateProvider, loadCertFiles, CertFilesError, DEFAULT_CERT_RELOAD_MS, type CertFiles } from './transport/cert-files';
 export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
+export * from './node/errors';
+export type * from './node/options';
 // Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.
