@@ -1,8 +1,10 @@
-import type { Logger } from '../core/logger';
-import type { Rng } from '../core/rng';
+import type { RaftConfigInput } from '../core/config';
+import { silentLogger, type Logger } from '../core/logger';
+import { SeededRng, type Rng } from '../core/rng';
 import type { NodeId, Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
+import { validateSnapshotEnvelope } from './snapshot-envelope';
 import type { StateMachine } from './state-machine';
 
 /** A member and the opaque context it joined with (the shell stores its addresses there). */
@@ -75,4 +77,22 @@ export interface RaftNodeEvents {
   applied: [index: number];
   /** A fatal storage failure: the node stopped. */
   fatal: [error: Error];
+}
+
+/** The core's configuration for a node started with `opts`, its state machine restored up to `applied`. */
+export function rawNodeConfig<Result>(opts: RaftNodeOptions<Result>, applied: number): RaftConfigInput {
+  return {
+    id: opts.id,
+    storage: opts.storage,
+    rng: opts.rng ?? new SeededRng(Math.floor(Math.random() * 2 ** 31)),
+    applied,
+    peers: Object.keys(opts.peers).sort(),
+    logger: opts.logger ?? silentLogger,
+    ...(opts.electionTicks === undefined ? {} : { electionTicks: opts.electionTicks }),
+    ...(opts.heartbeatTicks === undefined ? {} : { heartbeatTicks: opts.heartbeatTicks }),
+    ...(opts.maxBytesPerMsg === undefined ? {} : { maxBytesPerMsg: opts.maxBytesPerMsg }),
+    ...(opts.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: opts.maxInflightMsgs }),
+    ...(opts.snapshotChunkBytes === undefined ? {} : { snapshotChunkBytes: opts.snapshotChunkBytes }),
+    validateSnapshot: (data) => validateSnapshotEnvelope(data, opts.stateMachine),
+  };
 }
