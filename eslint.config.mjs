@@ -39,14 +39,12 @@ const forbiddenProperties = [
 const MAX_LINES = 450;
 const OVERSIZED = {
   'packages/coordinator/src/state/lock-state-machine.ts': 1188,
-  'packages/raft/src/core/raft.ts': 1009,
+  'packages/raft/src/core/raft.ts': 576, // the role state machine itself; see its split in issue 10 §3
   'packages/chaos-check/src/linearizability.ts': 852,
   'packages/client/src/session.ts': 815, // +2: the session secret it resumes with (issue 11)
   'packages/raft/src/transport/grpc-transport.ts': 753,
   'packages/raft/src/storage/level-storage.ts': 760,
   'packages/client/src/lock-client.ts': 640,
-  'packages/raft/src/node/raft-node.ts': 675,
-  'packages/raft/src/sim/sim-cluster.ts': 500,
   'scripts/src/chaos/run.ts': 474,
 };
 const maxLines = (max) => ['error', { max, skipBlankLines: false, skipComments: false }];

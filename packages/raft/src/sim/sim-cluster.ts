@@ -1,103 +1,16 @@
+import { decodeConfChange } from '../core/confchange';
 import { RawNode } from '../core/raw-node';
 import { SeededRng } from '../core/rng';
-import { decodeConfChange } from '../core/confchange';
 import { sendableBeforePersist, type Entry, type HardState, type Message, type NodeId, type Ready } from '../core/types';
 import { MemoryStorage } from '../storage/memory-storage';
+import { ChainMachine } from './chain-machine';
 import { InvariantViolation, Invariants } from './invariants';
-import { SimNetwork, type NetworkFaults } from './sim-network';
-
-/** The fault profile of one run, drawn from its seed (swarm testing, as in TigerBeetle's VOPR). */
-export interface SimOptions {
-  readonly seed: number;
-  readonly nodes: 3 | 5;
-  readonly safetyMs: number;
-  readonly livenessMs: number;
-  readonly network: NetworkFaults;
-  /** Per simulated ms probabilities of each fault action. */
-  readonly crashRate: number;
-  readonly partitionRate: number;
-  readonly healRate: number;
-  readonly proposeRate: number;
-  readonly membershipRate: number;
-  readonly transferRate: number;
-  /** Take a snapshot once this many entries were applied since the last one. */
-  readonly snapshotEvery: number;
-  /** Upper bound of a Ready's write time (0: writes complete at once). */
-  readonly diskLatencyMs: number;
-}
-
-export interface SimResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly error: string;
-  readonly stats: Record<string, number>;
-  readonly replay: string;
-}
+import { SimNetwork } from './sim-network';
+import { swarmOptions, type SimOptions, type SimResult } from './swarm';
 
 const TICK_MS = 10;
 const ELECTION_TICKS = 10;
 const KEEP_ENTRIES = 4;
-
-/** Pick a fault profile from the seed, including calm ones and very hostile ones. */
-export function swarmOptions(seed: number, nodes: 3 | 5, safetyMs = 4000, livenessMs = 6000): SimOptions {
-  const r = new SeededRng(seed ^ 0x5eed);
-  const minDelayMs = r.pick([0, 1, 2]);
-  return {
-    seed,
-    nodes,
-    safetyMs,
-    livenessMs,
-    network: {
-      dropRate: r.pick([0, 0.01, 0.05, 0.2]),
-      duplicateRate: r.pick([0, 0.02, 0.1]),
-      minDelayMs,
-      maxDelayMs: minDelayMs + r.pick([1, 5, 20, 60]),
-    },
-    crashRate: r.pick([0, 0.0005, 0.002]),
-    partitionRate: r.pick([0, 0.0005, 0.002]),
-    healRate: r.pick([0.002, 0.01]),
-    proposeRate: r.pick([0.02, 0.1, 0.3]),
-    membershipRate: r.pick([0, 0.0005, 0.002]),
-    transferRate: r.pick([0, 0.0005, 0.002]),
-    snapshotEvery: r.pick([5, 20, 1000]),
-    diskLatencyMs: r.pick([0, 1, 3, 8]),
-  };
-}
-
-/** The replicated application of the simulation: a hash chain over applied entries. */
-class ChainMachine {
-  hash = '0';
-  count = 0;
-
-  apply(e: Entry): void {
-    this.hash = fnv(`${this.hash}|${e.index}|${Buffer.from(e.data).toString('utf8')}`);
-    this.count++;
-  }
-
-  snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify({ hash: this.hash, count: this.count }));
-  }
-
-  restore(data: Uint8Array): void {
-    if (data.byteLength === 0) {
-      this.hash = '0';
-      this.count = 0;
-      return;
-    }
-    const v = JSON.parse(Buffer.from(data).toString('utf8')) as { hash: string; count: number };
-    this.hash = v.hash;
-    this.count = v.count;
-  }
-}
-
-function fnv(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16);
-}
 
 interface SimNode {
   readonly id: NodeId;
