@@ -475,11 +475,7 @@ export class Raft {
   }
 
   propose(data: Uint8Array): ProposeResult {
-    const refused = this.refuseProposal();
-    if (refused !== null) return refused;
-    const index = this.appendEntries([{ term: 0, index: 0, type: 'normal', data }]);
-    this.replication.bcastAppend();
-    return { ok: true, index, term: this.term };
+    return this.proposeBatch([data]);
   }
 
   /** Propose several entries at once (one append message per follower). */
