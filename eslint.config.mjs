@@ -39,9 +39,7 @@ const forbiddenProperties = [
 const MAX_LINES = 450;
 const OVERSIZED = {
   'packages/coordinator/src/state/lock-state-machine.ts': 1188,
-  'packages/raft/src/core/raft.ts': 1009,
-  'packages/raft/src/node/raft-node.ts': 675,
-  'packages/raft/src/sim/sim-cluster.ts': 500,
+  'packages/raft/src/core/raft.ts': 572, // the role state machine itself; see its split in issue 10 §3
 };
 const maxLines = (max) => ['error', { max, skipBlankLines: false, skipComments: false }];
 

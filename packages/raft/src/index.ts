@@ -1,6 +1,8 @@
 export * from './core/types';
 export { RawNode, type Status } from './core/raw-node';
-export { type ProposeResult, type ProposeRefusal, quorumSize, encodeConfChange, decodeConfChange } from './core/raft';
+export { type ProposeResult, type ProposeRefusal } from './core/raft';
+export { quorumSize } from './core/quorum';
+export { encodeConfChange, decodeConfChange } from './core/confchange';
 export { ConfigError, type RaftConfig, type RaftConfigInput, DEFAULT_RAFT_CONFIG } from './core/config';
 export { SeededRng, type Rng } from './core/rng';
 export { type Logger, silentLogger } from './core/logger';
@@ -16,4 +18,6 @@ export { createPeerTls, memberIdsOf, verifiedCertificate, MEMBER_URI_PREFIX, typ
 export { ReloadingCertificateProvider, loadCertFiles, CertFilesError, DEFAULT_CERT_RELOAD_MS, type CertFiles } from './transport/cert-files';
 export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
+export * from './node/errors';
+export type * from './node/options';
 // Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.

@@ -27,8 +27,7 @@ export class RaftLog {
   readonly unstable: Unstable;
   /** Highest index known to be stored on a quorum. Invariant: applied <= committed <= lastIndex(). */
   committed: number;
-  /** Highest index handed to the application and acknowledged by advance(). */
-  applied: number;
+  private appliedIndex: number;
 
   constructor(storage: Storage, applied: number) {
     this.storage = storage;
@@ -38,8 +37,8 @@ export class RaftLog {
     // application's applied index may exceed the stored commit, which is written without fsync.
     const snapIndex = storage.snapshot().meta.index;
     const hs = storage.initialState().hardState;
-    this.applied = Math.max(applied, snapIndex);
-    this.committed = Math.max(hs.commit, this.applied);
+    this.appliedIndex = Math.max(applied, snapIndex);
+    this.committed = Math.max(hs.commit, this.appliedIndex);
     assert(this.committed <= storage.lastIndex(), `commit ${this.committed} is past the stored log's end ${storage.lastIndex()}`);
   }
 
@@ -142,10 +141,20 @@ export class RaftLog {
     return false;
   }
 
+  /** Highest index handed to the application and acknowledged by advance(). */
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
   appliedTo(index: number): void {
-    assert(index <= this.committed && index >= this.applied,
-      `applied ${index} outside [applied ${this.applied}, committed ${this.committed}]`);
-    this.applied = index;
+    assert(index <= this.committed && index >= this.appliedIndex,
+      `applied ${index} outside [applied ${this.appliedIndex}, committed ${this.committed}]`);
+    this.appliedIndex = index;
+  }
+
+  /** The application restored a snapshot: everything up to its index counts as applied (never moves back). */
+  appliedToSnapshot(index: number): void {
+    if (index > this.appliedIndex) this.appliedIndex = index;
   }
 
   hasNextCommittedEnts(): boolean {

@@ -1,7 +1,9 @@
 import { assert } from './assert';
 import { validateConfig, type RaftConfig, type RaftConfigInput } from './config';
 import { silentLogger } from './logger';
-import { Raft, decodeConfChange, type ProposeResult } from './raft';
+import type { Progress } from './progress';
+import { decodeConfChange } from './confchange';
+import { Raft, type ProposeResult } from './raft';
 import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Ready, Role, SoftState } from './types';
 
 /** The leader's view of one member. */
@@ -37,6 +39,10 @@ export interface Status {
  * (persist -> send -> apply -> advance) before asking for the next.
  */
 export class RawNode {
+  /**
+   * The role state machine itself, for the core's own unit tests. The shell (node/, sim/) reads
+   * the core only through the methods below, so the Raft's fields can change without it noticing.
+   */
   readonly raft: Raft;
   private prevSoft: SoftState;
   private prevHard: HardState;
@@ -197,7 +203,7 @@ export class RawNode {
     }
     if (rd.snapshot !== null) {
       r.log.unstable.stableSnapTo(rd.snapshot.meta.index);
-      if (r.log.applied < rd.snapshot.meta.index) r.log.applied = rd.snapshot.meta.index;
+      r.log.appliedToSnapshot(rd.snapshot.meta.index);
     }
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) {
@@ -211,11 +217,82 @@ export class RawNode {
     if (e.type === 'confChange') this.raft.applyConfChange(decodeConfChange(e.data));
   }
 
+  // Read-only views of the core for the shell (the Raft itself stays inside the core).
+
+  /** The leader this node knows of ('' when none). */
+  leader(): NodeId {
+    return this.raft.lead;
+  }
+
+  term(): number {
+    return this.raft.term;
+  }
+
+  role(): Role {
+    return this.raft.role;
+  }
+
+  /** Highest index applied: handed out in a Ready and advanced, or taken by takeCommitted. */
+  applied(): number {
+    return this.raft.log.applied;
+  }
+
+  committed(): number {
+    return this.raft.log.committed;
+  }
+
+  firstIndex(): number {
+    return this.raft.log.firstIndex();
+  }
+
+  lastIndex(): number {
+    return this.raft.log.lastIndex();
+  }
+
+  /** The term of the entry at `index` in this node's log (0 outside it). */
+  logTerm(index: number): number {
+    return this.raft.log.term(index);
+  }
+
+  confState(): ConfState {
+    return this.raft.confState();
+  }
+
+  /** The voters, in the order they joined the configuration. */
+  voters(): NodeId[] {
+    return [...this.raft.voters];
+  }
+
+  /** The learners, in the order they joined the configuration. */
+  learners(): NodeId[] {
+    return [...this.raft.learners];
+  }
+
+  isVoter(id: NodeId): boolean {
+    return this.raft.voters.has(id);
+  }
+
+  isLearner(id: NodeId): boolean {
+    return this.raft.learners.has(id);
+  }
+
+  /** On the leader: how far `id` has replicated (undefined elsewhere, or for a non-member). */
+  progressOf(id: NodeId): MemberProgress | undefined {
+    if (this.raft.role !== 'leader') return undefined;
+    const pr = this.raft.prs.get(id);
+    return pr === undefined ? undefined : memberProgress(pr);
+  }
+
+  /** The voter leadership is being handed to ('' when no transfer is under way). */
+  leadTransferee(): NodeId {
+    return this.raft.leadTransferee;
+  }
+
   status(): Status {
     const r = this.raft;
     const progress = new Map<NodeId, MemberProgress>();
     if (r.role === 'leader') {
-      for (const [id, pr] of r.prs) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner, heard: pr.heard });
+      for (const [id, pr] of r.prs) progress.set(id, memberProgress(pr));
     }
     return {
       id: r.id,
@@ -232,4 +309,8 @@ export class RawNode {
       progress,
     };
   }
+}
+
+function memberProgress(pr: Progress): MemberProgress {
+  return { match: pr.match, next: pr.next, state: pr.state, learner: pr.isLearner, heard: pr.heard };
 }

@@ -1,132 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { decodeConfChange, type ProposeResult } from '../core/raft';
+import type { ProposeResult } from '../core/raft';
 import { RawNode, type Status } from '../core/raw-node';
-import { SeededRng, type Rng } from '../core/rng';
 import { silentLogger, type Logger } from '../core/logger';
 import { sendableBeforePersist, type ConfState, type Entry, type Message, type NodeId, type Ready, type Role } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import type { Transport } from '../transport/transport';
 import { applyInSlices } from './apply-turns';
 import { DeferredCommit } from './deferred-commit';
+import { NodeStoppedError, NotLeaderError, OutcomeUnknownError, ProposalRefusedError } from './errors';
+import { MemberDirectory } from './members';
+import { rawNodeConfig, type MemberInfo, type RaftNodeEvents, type RaftNodeOptions, type RaftObserver } from './options';
 import { roleChangeReason } from './role-change-reason';
-import { packSnapshotEnvelope, unpackSnapshotEnvelope, validateSnapshotEnvelope, type SnapshotEnvelope } from './snapshot-envelope';
+import { unpackSnapshotEnvelope } from './snapshot-envelope';
+import { Snapshotter } from './snapshotter';
 import type { StateMachine } from './state-machine';
-
-/** This node is not the leader; `leader` is the one it knows of ('' when none). */
-export class NotLeaderError extends Error {
-  override readonly name = 'NotLeaderError';
-  readonly code = 'ERR_NOT_LEADER';
-  constructor(readonly leader: NodeId, readonly leaderAddress: string, detail: string) {
-    super(detail);
-  }
-}
-
-/**
- * Leadership changed after the proposal was accepted: it may or may not commit. Retrying is
- * safe only for idempotent commands (the lock machine deduplicates by request id).
- */
-export class OutcomeUnknownError extends Error {
-  override readonly name = 'OutcomeUnknownError';
-  readonly code = 'ERR_OUTCOME_UNKNOWN';
-}
-
-/** The proposal was refused for a reason other than leadership (e.g. a membership change is pending). */
-export class ProposalRefusedError extends Error {
-  override readonly name = 'ProposalRefusedError';
-  readonly code = 'ERR_PROPOSAL_REFUSED';
-}
-
-export class NodeStoppedError extends Error {
-  override readonly name = 'NodeStoppedError';
-  readonly code = 'ERR_STOPPED';
-}
-
-/** A member and the opaque context it joined with (the shell stores its addresses there). */
-export interface MemberInfo {
-  readonly id: NodeId;
-  readonly voter: boolean;
-  readonly peerAddress: string;
-  readonly context: Readonly<Record<string, string>>;
-}
-
-export interface RaftNodeOptions<Result> {
-  readonly id: NodeId;
-  readonly storage: WritableStorage;
-  readonly transport: Transport;
-  readonly stateMachine: StateMachine<Result>;
-  /** Founding members and their peer addresses; used to bootstrap an empty store and to find founders. */
-  readonly peers: Readonly<Record<NodeId, string>>;
-  /**
-   * How this node reaches other members, from its own configuration: these addresses win over
-   * the ones replicated in membership entries and snapshots (which carry the leader's view).
-   * Default `peers`; a node that joins an existing cluster has no founders but still knows how
-   * to reach the members it was told about.
-   */
-  readonly peerAddresses?: Readonly<Record<NodeId, string>>;
-  /**
-   * Extra context of founding members (e.g. `{ client: 'host:port' }`), merged with their peer
-   * address; members added later bring theirs in the membership entry.
-   */
-  readonly founderContexts?: Readonly<Record<NodeId, Readonly<Record<string, string>>>>;
-  /** Milliseconds per Raft tick (default 100: 1 s election timeout with 10 election ticks). */
-  readonly tickMs?: number;
-  readonly electionTicks?: number;
-  readonly heartbeatTicks?: number;
-  /** Take a snapshot once this many entries were applied since the last one. */
-  readonly snapshotEntries?: number;
-  /**
-   * Also take one once this many bytes of entry data were applied since the last one (default
-   * 64 MiB): with entries of very different sizes, a count alone does not bound the log.
-   */
-  readonly snapshotBytes?: number;
-  /** Entries kept below a snapshot so slightly slow followers need no snapshot. */
-  readonly keepEntries?: number;
-  readonly maxBytesPerMsg?: number;
-  readonly maxInflightMsgs?: number;
-  readonly snapshotChunkBytes?: number;
-  readonly logger?: Logger;
-  readonly rng?: Rng;
-  readonly observer?: RaftObserver;
-}
-
-/**
- * Optional callbacks for metrics, called synchronously from the Ready loop: keep them cheap and
- * never throw. Every field is optional so an observer takes only what it needs.
- */
-export interface RaftObserver {
-  /** The leader this node knows of changed (`leader` '' while an election runs). */
-  leaderChanged?(info: { readonly term: number; readonly leader: NodeId; readonly previous: NodeId; readonly role: Role; readonly reason: string }): void;
-  /** A proposal of this node (as leader) was applied here `seconds` after it was proposed. */
-  committed?(seconds: number): void;
-  /** One storage batch (entries, hard state, snapshot) was written in `seconds`. */
-  persisted?(seconds: number, synced: boolean): void;
-  snapshotTaken?(bytes: number): void;
-  snapshotInstalled?(bytes: number): void;
-}
-
-interface Pending<Result> {
-  readonly term: number;
-  /** performance.now() at propose. */
-  readonly at: number;
-  readonly resolve: (r: { index: number; result: Result }) => void;
-  readonly reject: (e: Error) => void;
-}
-
-interface PendingRead {
-  readonly resolve: (index: number) => void;
-  readonly reject: (e: Error) => void;
-}
-
-
-export interface RaftNodeEvents {
-  /** Role or known leader changed. */
-  leader: [info: { role: Role; leader: NodeId; term: number }];
-  /** An entry was applied (after the state machine ran it). */
-  applied: [index: number];
-  /** A fatal storage failure: the node stopped. */
-  fatal: [error: Error];
-}
+import { Waiters } from './waiters';
 
 /**
  * The I/O shell around RawNode: real ticks, a WritableStorage, a Transport and the application's
@@ -144,27 +33,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly logger: Logger;
   private readonly observer: RaftObserver;
   private readonly tickMs: number;
-  private readonly snapshotEntries: number;
-  private readonly snapshotBytes: number;
-  private readonly keepEntries: number;
-  private readonly pending = new Map<number, Pending<Result>>();
-  private readonly reads = new Map<string, PendingRead>();
-  private readonly readsWaitingApply: { index: number; read: PendingRead }[] = [];
-  private readonly members = new Map<NodeId, Record<string, string>>();
-  private readonly localPeers: Readonly<Record<NodeId, string>>;
+  private readonly snapshots: Snapshotter;
+  private readonly waiters: Waiters<Result>;
+  private readonly members: MemberDirectory;
   private ticker: NodeJS.Timeout | null = null;
   private pumping = false;
-  /** Callers of takeSnapshot, answered once the snapshot they asked for is durable. */
-  private readonly snapshotWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private pumpScheduled = false;
   private stopped = false;
   private readSeq = 0;
-  private appliedSinceSnapshot = 0;
-  private appliedBytesSinceSnapshot = 0;
   private role: Role = 'follower';
   private leader: NodeId = '';
   private term = 0;
-  private readonly applyWaiters: { index: number; resolve: () => void }[] = [];
   private readonly deferredCommit: DeferredCommit;
   /** The outstanding Ready's committed entries are applied and its persist is awaited (see applyEarly). */
   private readyApplied = false;
@@ -178,11 +57,21 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.sm = opts.stateMachine;
     this.logger = opts.logger ?? silentLogger;
     this.observer = opts.observer ?? {};
+    this.waiters = new Waiters((seconds) => this.observer.committed?.(seconds));
     this.tickMs = opts.tickMs ?? 100;
-    this.snapshotEntries = opts.snapshotEntries ?? 10_000;
-    this.snapshotBytes = opts.snapshotBytes ?? 64 * 1024 * 1024;
-    this.keepEntries = opts.keepEntries ?? 1_000;
-    this.localPeers = opts.peerAddresses ?? opts.peers;
+    this.members = new MemberDirectory(this.id, opts.peerAddresses ?? opts.peers, this.transport, this.logger);
+    this.snapshots = new Snapshotter({
+      id: this.id,
+      raw,
+      storage: this.storage,
+      stateMachine: this.sm,
+      members: this.members,
+      observer: this.observer,
+      logger: this.logger,
+      everyEntries: opts.snapshotEntries ?? 10_000,
+      everyBytes: opts.snapshotBytes ?? 64 * 1024 * 1024,
+      keepEntries: opts.keepEntries ?? 1_000,
+    });
     this.deferredCommit = new DeferredCommit(this.storage, (e: unknown) => {
       this.logger.error({ id: this.id, err: e instanceof Error ? e.message : String(e) }, 'writing the commit index failed');
     });
@@ -191,33 +80,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /** Recover from storage (restoring the state machine from the latest snapshot) and start ticking. */
   static start<R>(opts: RaftNodeOptions<R>): RaftNode<R> {
     const snap = opts.storage.snapshot();
-    const members = new Map<NodeId, Record<string, string>>();
+    let members: Record<NodeId, Record<string, string>> = {};
     if (snap.meta.index > 0) {
       const env = unpackSnapshotEnvelope(snap.data);
       opts.stateMachine.restore(env.app);
-      for (const [id, ctx] of Object.entries(env.members)) members.set(id, ctx);
+      members = env.members;
     }
-    const raw = new RawNode({
-      id: opts.id,
-      storage: opts.storage,
-      rng: opts.rng ?? new SeededRng(Math.floor(Math.random() * 2 ** 31)),
-      applied: snap.meta.index,
-      peers: Object.keys(opts.peers).sort(),
-      logger: opts.logger ?? silentLogger,
-      ...(opts.electionTicks === undefined ? {} : { electionTicks: opts.electionTicks }),
-      ...(opts.heartbeatTicks === undefined ? {} : { heartbeatTicks: opts.heartbeatTicks }),
-      ...(opts.maxBytesPerMsg === undefined ? {} : { maxBytesPerMsg: opts.maxBytesPerMsg }),
-      ...(opts.maxInflightMsgs === undefined ? {} : { maxInflightMsgs: opts.maxInflightMsgs }),
-      ...(opts.snapshotChunkBytes === undefined ? {} : { snapshotChunkBytes: opts.snapshotChunkBytes }),
-      validateSnapshot: (data) => validateSnapshotEnvelope(data, opts.stateMachine),
-    });
+    const raw = new RawNode(rawNodeConfig(opts, snap.meta.index));
     const node = new RaftNode<R>(opts, raw);
-    for (const [id, ctx] of members) node.members.set(id, ctx);
-    for (const [id, addr] of Object.entries(opts.peers)) {
-      node.members.set(id, { ...node.members.get(id), ...opts.founderContexts?.[id], peer: addr });
-    }
-    node.applyLocalAddresses();
-    for (const [id, ctx] of node.members) if (id !== opts.id && ctx['peer']) opts.transport.setPeer(id, ctx['peer']);
+    node.members.load(members);
+    for (const [id, addr] of Object.entries(opts.peers)) node.members.addFounder(id, addr, opts.founderContexts?.[id]);
+    node.members.connect();
     opts.transport.onMessage((m) => {
       if (node.stopped) return;
       try {
@@ -275,14 +148,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.stopped) return Promise.reject(new NodeStoppedError(`node ${this.id} is stopped`));
     if (!res.ok) return Promise.reject(this.refusal(res));
     this.schedulePump();
-    return new Promise((resolve, reject) => {
-      this.pending.set(res.index, { term: res.term, at: performance.now(), resolve, reject });
-    });
+    return this.waiters.proposal(res.index, res.term);
   }
 
   private refusal(res: Extract<ProposeResult, { ok: false }>): Error {
     if (res.reason === 'notLeader') {
-      const lead = this.raw.raft.lead;
+      const lead = this.raw.leader();
       return new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader: ${res.detail}`);
     }
     if (res.reason === 'transferring') {
@@ -299,11 +170,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.stopped) return Promise.reject(new NodeStoppedError(`node ${this.id} is stopped`));
     const ctx = `${this.id}:${++this.readSeq}`;
     if (!this.raw.readIndex(ctx)) {
-      const lead = this.raw.raft.lead;
+      const lead = this.raw.leader();
       return Promise.reject(new NotLeaderError(lead, this.addressOf(lead, 'peer'), `node ${this.id} is not the leader`));
     }
     this.schedulePump();
-    return new Promise((resolve, reject) => this.reads.set(ctx, { resolve, reject }));
+    return this.waiters.read(ctx);
   }
 
   /** Hand leadership to `to` (or the most caught-up voter) and wait until someone else leads. */
@@ -339,7 +210,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    */
   async addMember(id: NodeId, context: Readonly<Record<string, string>>, catchUpMs = 30_000): Promise<void> {
     if (!context['peer']) throw new ProposalRefusedError(`member ${id} needs a peer address in its context`);
-    if (!this.raw.raft.learners.has(id)) await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) }); // a retry promotes
+    if (!this.raw.isLearner(id)) await this.proposeConfChange({ type: 'addLearner', node: id, context: JSON.stringify(context) }); // a retry promotes
     const deadline = performance.now() + catchUpMs;
     for (;;) {
       const st = this.raw.status();
@@ -366,22 +237,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   membersList(): MemberInfo[] {
-    const cs: ConfState = this.raw.raft.confState();
+    const cs: ConfState = this.raw.confState();
     const out: MemberInfo[] = [];
-    for (const id of cs.voters) out.push(this.memberInfo(id, true));
-    for (const id of cs.learners) out.push(this.memberInfo(id, false));
+    for (const id of cs.voters) out.push(this.members.info(id, true));
+    for (const id of cs.learners) out.push(this.members.info(id, false));
     return out;
-  }
-
-  private memberInfo(id: NodeId, voter: boolean): MemberInfo {
-    const ctx = this.members.get(id) ?? {};
-    return { id, voter, peerAddress: ctx['peer'] ?? '', context: ctx };
   }
 
   /** An address from a member's context ('' if unknown). */
   addressOf(id: NodeId, key: string): string {
-    if (id === '') return '';
-    return this.members.get(id)?.[key] ?? '';
+    return this.members.addressOf(id, key);
   }
 
   isLeader(): boolean {
@@ -398,8 +263,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   /** Resolve once this node has applied `index`. */
   waitApplied(index: number): Promise<void> {
-    if (this.raw.raft.log.applied >= index) return Promise.resolve();
-    return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
+    if (this.raw.applied() >= index) return Promise.resolve();
+    return this.waiters.applied(index);
   }
 
   async stop(): Promise<void> {
@@ -433,9 +298,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         const rd = this.raw.ready();
         await this.handleReady(rd);
         this.raw.advance(rd);
-        await this.maybeSnapshot();
+        await this.snapshots.maybeSnapshot();
       }
-      if (this.snapshotWaiters.length > 0 && !this.stopped) await this.maybeSnapshot();
+      if (this.snapshots.hasRequests() && !this.stopped) await this.snapshots.maybeSnapshot();
     } catch (e) {
       this.fatal(e);
     } finally {
@@ -507,13 +372,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (late.length > 0) this.transport.send(late);
     if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.lead);
     for (const rs of rd.readStates) {
-      const read = this.reads.get(rs.ctx);
-      if (read === undefined) continue;
-      this.reads.delete(rs.ctx);
       // Entries applied early (applyEarly) count too.
-      const applied = Math.max(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0, this.raw.raft.log.applied);
-      if (applied >= rs.index) read.resolve(rs.index);
-      else this.readsWaitingApply.push({ index: rs.index, read });
+      const applied = Math.max(rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0, this.raw.applied());
+      this.waiters.readState(rs.ctx, rs.index, applied);
     }
     const last = rd.committedEntries[rd.committedEntries.length - 1];
     if (last !== undefined) this.afterApply(last.index);
@@ -523,77 +384,24 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.observer.snapshotInstalled?.(data.byteLength);
     const env = unpackSnapshotEnvelope(data);
     this.sm.restore(env.app);
-    this.members.clear();
-    for (const [id, ctx] of Object.entries(env.members)) this.members.set(id, ctx);
-    this.applyLocalAddresses();
-    for (const [id, ctx] of this.members) if (id !== this.id && ctx['peer']) this.transport.setPeer(id, ctx['peer']);
-    this.appliedSinceSnapshot = 0;
-    this.appliedBytesSinceSnapshot = 0;
+    this.members.load(env.members);
+    this.members.connect();
+    this.snapshots.installed();
   }
 
   private applyEntry(e: Entry): void {
-    this.appliedSinceSnapshot++;
-    this.appliedBytesSinceSnapshot += e.data.byteLength;
+    this.snapshots.counted(e);
     let result: Result | undefined;
     if (e.type === 'confChange') {
-      this.applyMembership(e);
+      this.members.applyChange(e);
     } else if (e.data.byteLength > 0) {
       result = this.sm.apply(e);
     }
-    const p = this.pending.get(e.index);
-    if (p === undefined) return;
-    this.pending.delete(e.index);
-    if (p.term === e.term) {
-      this.observer.committed?.((performance.now() - p.at) / 1000);
-      p.resolve({ index: e.index, result: result as Result });
-    }
-    else p.reject(new OutcomeUnknownError(`entry ${e.index} was replaced by another leader's entry (term ${e.term}, proposed in ${p.term})`));
-  }
-
-  /**
-   * How this node reaches a member it was configured with is its own configuration's business
-   * (the leader's snapshot carries the leader's view): local addresses win over replicated contexts.
-   */
-  private applyLocalAddresses(): void {
-    for (const [id, addr] of Object.entries(this.localPeers)) {
-      const ctx = this.members.get(id);
-      if (ctx !== undefined) this.members.set(id, { ...ctx, peer: addr });
-    }
-  }
-
-  private applyMembership(e: Entry): void {
-    const cc = decodeConfChange(e.data);
-    if (cc.type === 'remove') {
-      this.members.delete(cc.node);
-      if (cc.node !== this.id) this.transport.removePeer(cc.node);
-      this.logger.info({ id: this.id, member: cc.node, index: e.index }, 'member removed');
-      return;
-    }
-    if (cc.context !== '') {
-      const ctx = JSON.parse(cc.context) as Record<string, string>;
-      const local = this.localPeers[cc.node];
-      if (local !== undefined) ctx['peer'] = local;
-      this.members.set(cc.node, ctx);
-      if (cc.node !== this.id && ctx['peer']) this.transport.setPeer(cc.node, ctx['peer']);
-    }
-    this.logger.info({ id: this.id, member: cc.node, change: cc.type, index: e.index }, 'membership changed');
+    this.waiters.entryApplied(e, result);
   }
 
   private afterApply(index: number): void {
-    for (let i = this.readsWaitingApply.length - 1; i >= 0; i--) {
-      const w = this.readsWaitingApply[i];
-      if (w !== undefined && w.index <= index) {
-        this.readsWaitingApply.splice(i, 1);
-        w.read.resolve(w.index);
-      }
-    }
-    for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
-      const w = this.applyWaiters[i];
-      if (w !== undefined && w.index <= index) {
-        this.applyWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
+    this.waiters.appliedTo(index);
     this.emit('applied', index);
   }
 
@@ -603,14 +411,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     const previousRole = this.role;
     this.role = role;
     this.leader = lead;
-    this.term = this.raw.raft.term;
+    this.term = this.raw.term();
     if (wasLeader && role !== 'leader') {
       // Nothing proposed here can be confirmed any more from this node's point of view.
-      const err = new OutcomeUnknownError(`node ${this.id} lost leadership in term ${this.term}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      for (const r of this.reads.values()) r.reject(err);
-      this.reads.clear();
+      this.waiters.rejectInFlight(new OutcomeUnknownError(`node ${this.id} lost leadership in term ${this.term}`));
     }
     const reason = roleChangeReason(previousRole, role, previous, lead);
     this.logger.info({ id: this.id, role, leader: lead, previousLeader: previous, term: this.term, reason }, 'role changed');
@@ -624,48 +428,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
    */
   async takeSnapshot(): Promise<{ index: number; bytes: number }> {
     if (this.stopped) throw new NodeStoppedError(`node ${this.id} is stopped`);
-    const done = new Promise<void>((resolve, reject) => this.snapshotWaiters.push({ resolve, reject }));
+    const done = this.snapshots.request();
     this.schedulePump();
     await done;
     const snap = this.storage.snapshot();
     return { index: snap.meta.index, bytes: snap.data.byteLength };
   }
 
-  private async maybeSnapshot(): Promise<void> {
-    // Only the callers waiting now are answered by this snapshot; later ones get the next.
-    const waiters = this.snapshotWaiters.splice(0);
-    let failure: Error | null = null;
-    try {
-      const due = this.appliedSinceSnapshot >= this.snapshotEntries || this.appliedBytesSinceSnapshot >= this.snapshotBytes;
-      if (waiters.length === 0 && !due) return;
-      const applied = this.raw.raft.log.applied;
-      if (applied <= this.storage.snapshot().meta.index || applied > this.storage.lastIndex()) return;
-      const env: SnapshotEnvelope = { members: Object.fromEntries(this.members), app: this.sm.snapshot() };
-      const packed = packSnapshotEnvelope(env);
-      await this.storage.compact(applied, this.raw.raft.confState(), packed, this.keepEntries);
-      this.appliedSinceSnapshot = 0;
-      this.appliedBytesSinceSnapshot = 0;
-      this.observer.snapshotTaken?.(packed.byteLength);
-      this.logger.info({ id: this.id, index: applied, bytes: packed.byteLength }, 'snapshot taken, log compacted');
-    } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e));
-      throw e;
-    } finally {
-      for (const w of waiters) {
-        if (failure === null) w.resolve();
-        else w.reject(failure);
-      }
-    }
-  }
-
   private failAll(err: Error): void {
-    for (const w of this.snapshotWaiters.splice(0)) w.reject(err);
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-    for (const r of this.reads.values()) r.reject(err);
-    this.reads.clear();
-    for (const w of this.readsWaitingApply) w.read.reject(err);
-    this.readsWaitingApply.length = 0;
+    this.snapshots.rejectAll(err);
+    this.waiters.rejectAll(err);
   }
 }
 

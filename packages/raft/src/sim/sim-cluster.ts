@@ -1,103 +1,16 @@
+import { decodeConfChange } from '../core/confchange';
 import { RawNode } from '../core/raw-node';
 import { SeededRng } from '../core/rng';
-import { decodeConfChange } from '../core/raft';
 import { sendableBeforePersist, type Entry, type HardState, type Message, type NodeId, type Ready } from '../core/types';
 import { MemoryStorage } from '../storage/memory-storage';
+import { ChainMachine } from './chain-machine';
 import { InvariantViolation, Invariants } from './invariants';
-import { SimNetwork, type NetworkFaults } from './sim-network';
-
-/** The fault profile of one run, drawn from its seed (swarm testing, as in TigerBeetle's VOPR). */
-export interface SimOptions {
-  readonly seed: number;
-  readonly nodes: 3 | 5;
-  readonly safetyMs: number;
-  readonly livenessMs: number;
-  readonly network: NetworkFaults;
-  /** Per simulated ms probabilities of each fault action. */
-  readonly crashRate: number;
-  readonly partitionRate: number;
-  readonly healRate: number;
-  readonly proposeRate: number;
-  readonly membershipRate: number;
-  readonly transferRate: number;
-  /** Take a snapshot once this many entries were applied since the last one. */
-  readonly snapshotEvery: number;
-  /** Upper bound of a Ready's write time (0: writes complete at once). */
-  readonly diskLatencyMs: number;
-}
-
-export interface SimResult {
-  readonly seed: number;
-  readonly ok: boolean;
-  readonly error: string;
-  readonly stats: Record<string, number>;
-  readonly replay: string;
-}
+import { SimNetwork } from './sim-network';
+import { swarmOptions, type SimOptions, type SimResult } from './swarm';
 
 const TICK_MS = 10;
 const ELECTION_TICKS = 10;
 const KEEP_ENTRIES = 4;
-
-/** Pick a fault profile from the seed, including calm ones and very hostile ones. */
-export function swarmOptions(seed: number, nodes: 3 | 5, safetyMs = 4000, livenessMs = 6000): SimOptions {
-  const r = new SeededRng(seed ^ 0x5eed);
-  const minDelayMs = r.pick([0, 1, 2]);
-  return {
-    seed,
-    nodes,
-    safetyMs,
-    livenessMs,
-    network: {
-      dropRate: r.pick([0, 0.01, 0.05, 0.2]),
-      duplicateRate: r.pick([0, 0.02, 0.1]),
-      minDelayMs,
-      maxDelayMs: minDelayMs + r.pick([1, 5, 20, 60]),
-    },
-    crashRate: r.pick([0, 0.0005, 0.002]),
-    partitionRate: r.pick([0, 0.0005, 0.002]),
-    healRate: r.pick([0.002, 0.01]),
-    proposeRate: r.pick([0.02, 0.1, 0.3]),
-    membershipRate: r.pick([0, 0.0005, 0.002]),
-    transferRate: r.pick([0, 0.0005, 0.002]),
-    snapshotEvery: r.pick([5, 20, 1000]),
-    diskLatencyMs: r.pick([0, 1, 3, 8]),
-  };
-}
-
-/** The replicated application of the simulation: a hash chain over applied entries. */
-class ChainMachine {
-  hash = '0';
-  count = 0;
-
-  apply(e: Entry): void {
-    this.hash = fnv(`${this.hash}|${e.index}|${Buffer.from(e.data).toString('utf8')}`);
-    this.count++;
-  }
-
-  snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify({ hash: this.hash, count: this.count }));
-  }
-
-  restore(data: Uint8Array): void {
-    if (data.byteLength === 0) {
-      this.hash = '0';
-      this.count = 0;
-      return;
-    }
-    const v = JSON.parse(Buffer.from(data).toString('utf8')) as { hash: string; count: number };
-    this.hash = v.hash;
-    this.count = v.count;
-  }
-}
-
-function fnv(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16);
-}
 
 interface SimNode {
   readonly id: NodeId;
@@ -246,7 +159,7 @@ export class SimCluster {
       if (prevTerm === undefined) {
         const before = e.index - 1;
         if (rd.snapshot !== null && rd.snapshot.meta.index === before) prevTerm = rd.snapshot.meta.term;
-        else prevTerm = before === 0 ? 0 : raw.raft.log.term(before);
+        else prevTerm = before === 0 ? 0 : raw.logTerm(before);
       }
       this.inv.entryPersisted(n.id, e, prevTerm);
       prevTerm = e.term;
@@ -281,7 +194,7 @@ export class SimCluster {
 
   private onConfChangeApplied(n: SimNode, e: Entry): void {
     const cc = decodeConfChange(e.data);
-    if (n.raw?.raft.role !== 'leader' && !(cc.type === 'remove' && cc.node === n.id)) return;
+    if (n.raw?.role() !== 'leader' && !(cc.type === 'remove' && cc.node === n.id)) return;
     if (cc.type === 'remove') {
       this.members.delete(cc.node);
       const removed = this.nodes.get(cc.node);
@@ -295,24 +208,23 @@ export class SimCluster {
   private afterAdvance(n: SimNode, rd: Ready): void {
     const raw = n.raw;
     if (raw === null) return;
-    const st = raw.raft;
-    if (rd.softState !== null && st.role === 'leader' && n.wasLeaderInTerm !== st.term) {
-      n.wasLeaderInTerm = st.term;
+    const term = raw.term();
+    if (rd.softState !== null && raw.role() === 'leader' && n.wasLeaderInTerm !== term) {
+      n.wasLeaderInTerm = term;
       this.stats['elections']!++;
-      this.inv.leaderElected(st.term, n.id);
-      const log = st.log;
-      const snapIndex = log.firstIndex() - 1;
-      this.inv.checkLeaderCompleteness(n.id, st.term, snapIndex, (i) => (i > log.lastIndex() || i < snapIndex ? undefined : log.term(i)));
+      this.inv.leaderElected(term, n.id);
+      const snapIndex = raw.firstIndex() - 1;
+      this.inv.checkLeaderCompleteness(n.id, term, snapIndex, (i) => (i > raw.lastIndex() || i < snapIndex ? undefined : raw.logTerm(i)));
     }
     // A node removed from the configuration is shut down once it applied its own removal.
-    if (!st.voters.has(n.id) && !st.learners.has(n.id) && this.wasRemoved(n)) {
+    if (!raw.isVoter(n.id) && !raw.isLearner(n.id) && this.wasRemoved(n)) {
       this.nodes.delete(n.id);
       return;
     }
-    if (n.appliedSinceSnapshot >= this.opts.snapshotEvery && st.log.applied > n.storage.snapshot().meta.index) {
-      const applied = st.log.applied;
+    if (n.appliedSinceSnapshot >= this.opts.snapshotEvery && raw.applied() > n.storage.snapshot().meta.index) {
+      const applied = raw.applied();
       if (applied <= n.storage.lastIndex()) {
-        n.storage.compactSync(applied, st.confState(), n.sm.snapshot(), KEEP_ENTRIES);
+        n.storage.compactSync(applied, raw.confState(), n.sm.snapshot(), KEEP_ENTRIES);
         n.appliedSinceSnapshot = 0;
         this.stats['snapshotsTaken']!++;
       }
@@ -320,7 +232,7 @@ export class SimCluster {
   }
 
   private wasRemoved(n: SimNode): boolean {
-    return !this.members.has(n.id) && n.raw !== null && n.raw.raft.log.applied > 0 && n.raw.raft.voters.size > 0;
+    return !this.members.has(n.id) && n.raw !== null && n.raw.applied() > 0 && n.raw.voters().length > 0;
   }
 
   private deliver(m: Message): void {
@@ -334,7 +246,7 @@ export class SimCluster {
 
   private leaders(): SimNode[] {
     const out: SimNode[] = [];
-    for (const n of this.nodes.values()) if (n.raw?.raft.role === 'leader') out.push(n);
+    for (const n of this.nodes.values()) if (n.raw?.role() === 'leader') out.push(n);
     return out;
   }
 
@@ -358,16 +270,15 @@ export class SimCluster {
     const leader = this.rng.pick(ls);
     const raw = leader.raw;
     if (raw === null) return;
-    const st = raw.raft;
-    const learners = [...st.learners];
-    const voters = [...st.voters];
+    const learners = raw.learners();
+    const voters = raw.voters();
     const choice = this.rng.int(0, 3);
     let res;
     if (choice === 0 && learners.length > 0) {
       const node = this.rng.pick(learners);
-      const pr = st.prs.get(node);
+      const pr = raw.progressOf(node);
       // Promote only a learner that caught up, as the shell does.
-      if (pr === undefined || pr.match < st.log.committed) return;
+      if (pr === undefined || pr.match < raw.committed()) return;
       res = raw.proposeConfChange({ type: 'promote', node, context: '' });
     } else if (choice === 1 && voters.length + learners.length < this.opts.nodes + 2) {
       const node = `n${this.nextId}`;
@@ -392,7 +303,7 @@ export class SimCluster {
     const leader = this.rng.pick(ls);
     const raw = leader.raw;
     if (raw === null) return;
-    const target = this.rng.pick([...raw.raft.voters]);
+    const target = this.rng.pick(raw.voters());
     if (raw.transferLeader(target).ok) this.stats['transfers']!++;
     this.processReady(leader);
   }
@@ -464,7 +375,7 @@ export class SimCluster {
         this.stepMs(false);
         if (this.now % 50 === 0) {
           if (marker < 0) {
-            const ls = this.leaders().filter((l) => l.raw?.raft.leadTransferee === '');
+            const ls = this.leaders().filter((l) => l.raw?.leadTransferee() === '');
             const leader = ls[0];
             if (leader?.raw) {
               const res = leader.raw.propose(Buffer.from(`live${this.opts.seed}`));
@@ -491,7 +402,7 @@ export class SimCluster {
   }
 
   private committedOnLeader(index: number): boolean {
-    return this.leaders().some((l) => (l.raw?.raft.log.committed ?? 0) >= index && (l.raw?.raft.log.applied ?? 0) >= index);
+    return this.leaders().some((l) => (l.raw?.committed() ?? 0) >= index && (l.raw?.applied() ?? 0) >= index);
   }
 }
 

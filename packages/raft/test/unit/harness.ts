@@ -7,7 +7,7 @@
  * Nothing here reads a clock: time only passes through `tick()`.
  */
 import type { RaftConfigInput } from '../../src/core/config';
-import { decodeConfChange, encodeConfChange } from '../../src/core/raft';
+import { decodeConfChange, encodeConfChange } from '../../src/core/confchange';
 import type { Raft, ProposeResult } from '../../src/core/raft';
 import { RawNode } from '../../src/core/raw-node';
 import { SeededRng } from '../../src/core/rng';
