@@ -82,28 +82,25 @@ export class LockStateMachine {
 
   /**
    * Applies one committed entry: decodes its data (msgpack, see codec.ts) and runs the command.
-   * Entries that are not `normal` are ignored; an empty one (a leader no-op) only starts its term;
-   * a decodable value that is no valid command changes nothing but the term and answers
+   * A decodable value that is no valid command changes nothing but the term and answers
    * INVALID_ARGUMENT. Bytes that are not MessagePack at all throw {@link CorruptEntryError}: the
    * leader encodes every entry, so they mean corruption or a bug, and skipping them would let
    * this replica diverge from the others. The node must stop instead.
+   *
+   * RaftNode hands over only committed `normal` entries with data, once each and in index order
+   * (StateMachine's contract in @quorumlock/raft, pinned by its state-machine-contract test), and
+   * every entry's index and term are safe integers (LevelStorage checks each entry it writes or
+   * reads, the peer message decoder each one it receives). None of that is checked again here: an
+   * empty entry counts as undecodable.
    */
   apply(entry: RaftEntryLike): ApplyOutput {
-    if (entry.type !== 'normal') return this.output(entry.index, ok(`ignored ${entry.type} entry`));
-    const meta = { index: entry.index, term: entry.term };
-    if (entry.data.length === 0) {
-      this.begin(meta);
-      return this.finish(ok('no-op'));
-    }
     const parsed = decodeCommand(entry.data);
-    if (!parsed.ok && 'undecodable' in parsed) {
+    if (parsed.ok) return this.applyCommand(parsed.command, entry);
+    if ('undecodable' in parsed) {
       throw new CorruptEntryError(`entry ${entry.index} (term ${entry.term}) does not decode: ${parsed.message}; refusing to apply or skip it`);
     }
-    if (!parsed.ok) {
-      this.begin(meta);
-      return this.finish(refusal('ERR_INVALID_ARGUMENT', `entry ${entry.index}: ${parsed.message}`));
-    }
-    return this.applyCommand(parsed.command, meta);
+    this.begin(entry);
+    return this.finish(refusal('ERR_INVALID_ARGUMENT', `entry ${entry.index}: ${parsed.message}`));
   }
 
   /** The state as of the last applied entry, as canonical msgpack bytes (equal states, equal bytes). */
@@ -185,9 +182,6 @@ export class LockStateMachine {
     const m = this.m;
     m.events = [];
     m.observations = [];
-    if (!Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term)) {
-      throw new RangeError(`entry index ${meta.index} / term ${meta.term} is not a safe integer`);
-    }
     m.st.index = meta.index;
     if (meta.term > m.st.term) {
       m.st.term = meta.term;
@@ -195,17 +189,14 @@ export class LockStateMachine {
     }
   }
 
+  /** End of every apply: the timer sweep, and the output, handed over (the next apply starts afresh). */
   private finish(result: Status): ApplyOutput {
-    compactTimers(this.m);
-    return this.output(this.m.st.index, result);
-  }
-
-  private output(index: number, result: Status): ApplyOutput {
     const m = this.m;
+    compactTimers(m);
     const { events, observations } = m;
     m.events = [];
     m.observations = [];
-    return { index, now: m.st.now, status: result, events, observations };
+    return { index: m.st.index, now: m.st.now, status: result, events, observations };
   }
 
   // ---------------------------------------------------------------- read-only queries
