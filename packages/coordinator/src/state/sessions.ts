@@ -1,6 +1,6 @@
 import type { SessionClaim } from './commands';
 import type { HoldRef, WaitRef } from './events';
-import type { Outcome, Resource, Session, SessionOwnership } from './model';
+import type { Resource, Session, SessionOwnership } from './model';
 
 export function newSession(id: string, clientName: string, ttlMs: number, now: number, ownership?: SessionOwnership): Session {
   return {
@@ -43,16 +43,6 @@ export function renewSession(session: Session, now: number): void {
 /** Whether the session's lease has run out at `now` (a deadline equal to now has run out). */
 export function isOverdue(session: Session, now: number): boolean {
   return session.deadline <= now;
-}
-
-/** Remembers a finished request's outcome, forgetting the oldest ones beyond `window`. */
-export function remember(session: Session, requestId: number, outcome: Outcome, window: number): void {
-  session.done.set(requestId, outcome);
-  while (session.done.size > window) {
-    const oldest = session.done.keys().next();
-    if (oldest.done === true) break;
-    session.done.delete(oldest.value);
-  }
 }
 
 /** The session's holds in token order. */

@@ -194,73 +194,21 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
   state.nextSeq = int(top, 'nextSeq');
 
   for (const raw of arr(top['sessions'], 'sessions')) {
-    const p = obj(raw, 'session');
-    const ownership = p['secretHash'] === undefined ? undefined : { secretHash: text(p, 'secretHash'), owner: text(p, 'owner') };
-    const s = newSession(text(p, 'id'), text(p, 'clientName'), int(p, 'ttlMs'), int(p, 'openedAt'), ownership);
-    s.lastRenewal = int(p, 'lastRenewal');
-    s.deadline = int(p, 'deadline');
-    for (const rawOutcome of arr(p['done'], 'done')) {
-      const [requestId, kind, a, b, errorCode] = arr(rawOutcome, 'outcome');
-      if (typeof requestId !== 'number') throw new SnapshotFormatError('outcome request id is not a number');
-      s.done.set(requestId, outcome(kind, a, b, errorCode));
-    }
+    const s = decodeSession(raw);
     state.sessions.set(s.id, s);
   }
 
   const holds: { name: string; hold: Hold }[] = [];
   const waiters: Waiter[] = [];
   for (const raw of arr(top['resources'], 'resources')) {
-    const p = obj(raw, 'resource');
-    const value = p['value'];
-    if (!(value instanceof Uint8Array)) throw new SnapshotFormatError('field value is not bytes');
-    const r: Resource = {
-      name: text(p, 'name'),
-      capacity: int(p, 'capacity'),
-      holders: [],
-      queue: [],
-      used: 0,
-      value: value.length === 0 ? EMPTY_VALUE : new Uint8Array(value),
-      latestToken: int(p, 'latestToken'),
-      lockDelayUntil: int(p, 'lockDelayUntil'),
-    };
-    for (const rawHold of arr(p['holders'], 'holders')) {
-      const h = obj(rawHold, 'holder');
-      const hold: Hold = {
-        sessionId: text(h, 'sessionId'),
-        requestId: int(h, 'requestId'),
-        token: int(h, 'token'),
-        mode: lockMode(h),
-        permits: int(h, 'permits'),
-        units: int(h, 'units'),
-        grantedAt: int(h, 'grantedAt'),
-        grantIndex: int(h, 'grantIndex'),
-        lockDelayMs: int(h, 'lockDelayMs'),
-      };
-      r.holders.push(hold);
-      r.used += hold.units;
-      holds.push({ name: r.name, hold });
-    }
-    for (const rawWaiter of arr(p['queue'], 'queue')) {
-      const w = obj(rawWaiter, 'waiter');
-      const waiter: Waiter = {
-        seq: int(w, 'seq'),
-        sessionId: text(w, 'sessionId'),
-        requestId: int(w, 'requestId'),
-        name: r.name,
-        mode: lockMode(w),
-        permits: int(w, 'permits'),
-        units: int(w, 'units'),
-        priority: int(w, 'priority'),
-        enqueuedAt: int(w, 'enqueuedAt'),
-        deadline: int(w, 'deadline'),
-        lockDelayMs: int(w, 'lockDelayMs'),
-      };
-      r.queue.push(waiter);
-      waiters.push(waiter);
-    }
+    const r = decodeResource(raw);
+    for (const hold of r.holders) holds.push({ name: r.name, hold });
+    waiters.push(...r.queue);
     state.resources.set(r.name, r);
   }
 
+  // A session's holds and waits are not in the snapshot: they are rebuilt from the resources, in
+  // token and seq order (the order they were made in).
   holds.sort((x, y) => x.hold.token - y.hold.token);
   for (const { name, hold } of holds) sessionOf(state, hold.sessionId).holds.set(name, hold.token);
   waiters.sort((x, y) => x.seq - y.seq);
@@ -270,6 +218,76 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
     s.waiting.set(w.name, w);
   }
   return state;
+}
+
+/** A session with its remembered outcomes (its holds and waits come from the resources). */
+function decodeSession(raw: unknown): Session {
+  const p = obj(raw, 'session');
+  const ownership = p['secretHash'] === undefined ? undefined : { secretHash: text(p, 'secretHash'), owner: text(p, 'owner') };
+  const s = newSession(text(p, 'id'), text(p, 'clientName'), int(p, 'ttlMs'), int(p, 'openedAt'), ownership);
+  s.lastRenewal = int(p, 'lastRenewal');
+  s.deadline = int(p, 'deadline');
+  for (const rawOutcome of arr(p['done'], 'done')) {
+    const [requestId, kind, a, b, errorCode] = arr(rawOutcome, 'outcome');
+    if (typeof requestId !== 'number') throw new SnapshotFormatError('outcome request id is not a number');
+    s.done.set(requestId, outcome(kind, a, b, errorCode));
+  }
+  return s;
+}
+
+function decodeResource(raw: unknown): Resource {
+  const p = obj(raw, 'resource');
+  const value = p['value'];
+  if (!(value instanceof Uint8Array)) throw new SnapshotFormatError('field value is not bytes');
+  const r: Resource = {
+    name: text(p, 'name'),
+    capacity: int(p, 'capacity'),
+    holders: [],
+    queue: [],
+    used: 0,
+    value: value.length === 0 ? EMPTY_VALUE : new Uint8Array(value),
+    latestToken: int(p, 'latestToken'),
+    lockDelayUntil: int(p, 'lockDelayUntil'),
+  };
+  for (const rawHold of arr(p['holders'], 'holders')) {
+    const hold = decodeHold(rawHold);
+    r.holders.push(hold);
+    r.used += hold.units;
+  }
+  for (const rawWaiter of arr(p['queue'], 'queue')) r.queue.push(decodeWaiter(rawWaiter, r.name));
+  return r;
+}
+
+function decodeHold(raw: unknown): Hold {
+  const h = obj(raw, 'holder');
+  return {
+    sessionId: text(h, 'sessionId'),
+    requestId: int(h, 'requestId'),
+    token: int(h, 'token'),
+    mode: lockMode(h),
+    permits: int(h, 'permits'),
+    units: int(h, 'units'),
+    grantedAt: int(h, 'grantedAt'),
+    grantIndex: int(h, 'grantIndex'),
+    lockDelayMs: int(h, 'lockDelayMs'),
+  };
+}
+
+function decodeWaiter(raw: unknown, name: string): Waiter {
+  const w = obj(raw, 'waiter');
+  return {
+    seq: int(w, 'seq'),
+    sessionId: text(w, 'sessionId'),
+    requestId: int(w, 'requestId'),
+    name,
+    mode: lockMode(w),
+    permits: int(w, 'permits'),
+    units: int(w, 'units'),
+    priority: int(w, 'priority'),
+    enqueuedAt: int(w, 'enqueuedAt'),
+    deadline: int(w, 'deadline'),
+    lockDelayMs: int(w, 'lockDelayMs'),
+  };
 }
 
 function sessionOf(state: MachineState, id: string): Session {
