@@ -179,7 +179,7 @@ function build(sink: { text: string }, found: (spec: CommandSpec, cmd: Command) 
       if (o.required === true) cmd.options.find((x) => x.long === `--${n}`)?.makeOptionMandatory();
     }
     if (spec.details !== undefined) cmd.addHelpText('after', `\n${spec.details}\n`);
-    cmd.action((...params: unknown[]) => found(spec, params[params.length - 1] as Command));
+    cmd.action(() => found(spec, cmd));
     byName.set(spec.name, cmd);
   }
   return program;
@@ -202,7 +202,9 @@ export function parseProgram(argv: readonly string[]): Parsed {
   const sink = { text: '' };
   let result: Parsed | undefined;
   const program = build(sink, (spec, cmd) => {
-    result = { kind: 'command', spec, positionals: cmd.processedArgs.flat() as string[], options: valuesOf(cmd, spec) };
+    // A variadic positional arrives as an array, a missing optional one as undefined.
+    const positionals = (cmd.processedArgs as unknown[]).flat().filter((v): v is string => typeof v === 'string');
+    result = { kind: 'command', spec, positionals, options: valuesOf(cmd, spec) };
   });
   try {
     program.parse([...argv], { from: 'user' });
