@@ -66,3 +66,14 @@ it('the variables are honoured, and a flag wins over its variable', () => {
   expect(required2.status).toBe(2);
   expect(required2.stderr).toMatch(/--\w[\w-]* is required \(or QUORUMLOCK_/);
 });
+
+it('--version (or -V) alone prints the version; with other flags it is refused', () => {
+  const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'packages', 'coordinator', 'package.json'), 'utf8')) as { version: string }).version;
+  for (const flag of ['--version', '-V']) {
+    const v = server([flag]);
+    expect({ flag, status: v.status, stdout: v.stdout }).toEqual({ flag, status: 0, stdout: `${version}\n` });
+  }
+  const mixed = server([...required(), '--version']);
+  expect(mixed.status).toBe(2);
+  expect(mixed.stderr).toContain('--version takes no other flags');
+});

@@ -117,8 +117,8 @@ export class LockError extends Error {
     // Brand the instance with every class on its chain, so instanceof works across copies.
     let ctor: unknown = new.target;
     while (typeof ctor === 'function') {
-      const brand = (ctor as unknown as Partial<Branded>).brand;
-      if (brand === undefined) break;
+      const brand: unknown = 'brand' in ctor ? ctor.brand : undefined;
+      if (typeof brand !== 'symbol') break;
       Object.defineProperty(this, brand, { value: true, enumerable: false });
       if (ctor === LockError) break;
       ctor = Object.getPrototypeOf(ctor);

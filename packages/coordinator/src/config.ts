@@ -1,13 +1,10 @@
-import { parseArgs } from 'node:util';
 import { DiscoveryError, membersFromOrdinals, type OrdinalDiscovery } from './discovery';
 import type { MemberAddresses } from './replica';
 import { DEFAULT_LIMITS } from './state/limits';
 import { parseTlsConfig, TLS_OPTIONS, TlsConfigError, type TlsConfig } from './server/tls-config';
+import { ConfigError, envName, flagsHelp, parseFlags, type FlagSpec } from './server-flags';
 
-/** A bad flag or environment value; the message names the option and the value. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError, envName };
 
 export interface ServerConfig {
   readonly id: string;
@@ -60,16 +57,12 @@ export interface ServerConfig {
   };
 }
 
-type Kind = 'string' | 'int' | 'bool';
-interface OptionSpec {
-  readonly flag: string;
-  readonly kind: Kind;
-  readonly dflt?: string;
-  readonly help: string;
-}
-
-/** Every option, its environment variable (QUORUMLOCK_ + upper snake case) and its help line. */
-const OPTIONS: readonly OptionSpec[] = [
+/**
+ * Every option, one entry each: its flag, kind, default and help line. Its environment variable
+ * is QUORUMLOCK_ + the flag in upper snake case; commander parses the flags (server-flags.ts),
+ * loadConfig below reads and validates each value.
+ */
+const OPTIONS: readonly FlagSpec[] = [
   { flag: 'id', kind: 'string', help: 'this node\'s id, unique in the cluster (required)' },
   { flag: 'data-dir', kind: 'string', help: 'directory of this node\'s LevelDB (required)' },
   { flag: 'cluster-id', kind: 'string', dflt: 'quorumlock', help: 'cluster id carried by every peer message; nodes of another cluster are refused' },
@@ -131,26 +124,9 @@ function maxInFlight(n: number, holdsPerSession: number): number {
   return n;
 }
 
-export function envName(flag: string): string {
-  return `QUORUMLOCK_${flag.toUpperCase().replace(/-/g, '_')}`;
-}
-
+/** The --help text, made by commander from OPTIONS. */
 export function helpText(): string {
-  const lines = [
-    'usage: quorumlock-server --id ID --data-dir DIR --initial-cluster ID=PEER/CLIENT,... [options]',
-    '',
-    'Every option can also be set by its environment variable; a flag wins over the variable.',
-    '',
-  ];
-  for (const o of OPTIONS) {
-    const arg = o.kind === 'bool' ? '' : o.kind === 'int' ? ' N' : ' VALUE';
-    const d = o.dflt !== undefined && o.dflt !== '' ? ` (default ${o.dflt})` : '';
-    const head = `  --${o.flag}${arg}`;
-    lines.push(head.padEnd(Math.max(30, head.length + 2)) + `${o.help}${d}  [${envName(o.flag)}]`);
-  }
-  lines.push('  -h, --help'.padEnd(30) + 'print this help');
-  lines.push('  -V, --version'.padEnd(30) + 'print the version');
-  return `${lines.join('\n')}\n`;
+  return flagsHelp(OPTIONS);
 }
 
 const HOST_PORT = /^[^\s:/]+:\d{1,5}$/;
@@ -177,15 +153,8 @@ export function parseInitialCluster(v: string): Record<string, MemberAddresses> 
 
 /** Parse flags, then environment, then defaults; validate everything, naming any bad value. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig | 'help' {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const o of OPTIONS) options[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new ConfigError(`${e instanceof Error ? e.message : String(e)}; see --help`);
-  }
-  if (values['help'] === true) return 'help';
+  const values = parseFlags(OPTIONS, argv);
+  if (values === 'help') return 'help';
   const raw = (flag: string): string | undefined => {
     const v = values[flag];
     if (typeof v === 'boolean') return v ? 'true' : 'false';

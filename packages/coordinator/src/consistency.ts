@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
 import { quorumSize, type Logger } from '@quorumlock/raft';
 import type { Metrics } from './metrics';
-import { peerStub, type ConsistencyAnswer, type PeerRef, type PeerStub } from './peer-rpc';
+import { peerStub, type ConsistencyAnswer, type ConsistencyRequest, type PeerRef, type PeerStub } from './peer-rpc';
 import type { Replica } from './replica';
 
 /** One divergent state hash (lock.proto `ConsistencyAlarm`). */
@@ -241,7 +241,7 @@ export class ConsistencyChecker {
     return alarms;
   }
 
-  private ask(peer: PeerRef, req: object, timeoutMs: number): Promise<ConsistencyAnswer | null> {
+  private ask(peer: PeerRef, req: ConsistencyRequest, timeoutMs: number): Promise<ConsistencyAnswer | null> {
     if (peer.address === '') return Promise.resolve(null);
     const key = `${peer.id}@${peer.address}`;
     let c = this.clients.get(key);
@@ -253,7 +253,7 @@ export class ConsistencyChecker {
     return new Promise((resolve) => {
       client.checkConsistency(req, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err !== null) this.logger.debug({ peer: peer.id, err: err.details }, 'consistency check: a member did not answer');
-        resolve(err === null ? res : null);
+        resolve(err === null && res !== undefined ? res : null);
       });
     });
   }

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { PeerServiceHandlers } from '@quorumlock/proto';
 import type { Logger } from '@quorumlock/raft';
 import type { MemberAddresses } from './replica';
 import { askStatus, callMembership, leaderOf, PeerServiceClient, type PeerDialing, type PeerRef, type PeerStatus } from './peer-rpc';
@@ -29,9 +30,9 @@ export function showsHistory(st: PeerStatus, self: string, founders: number): bo
  */
 async function waitingResponder(self: string, clusterId: string, listen: string, credentials: grpc.ServerCredentials): Promise<grpc.Server> {
   const server = new grpc.Server();
-  const status: grpc.handleUnaryCall<object, object> = (_call, cb) =>
+  const Status: PeerServiceHandlers['Status'] = (_call, cb) =>
     cb(null, { clusterId, leaderId: '', term: 0, members: [], answeredBy: self, sessions: 0, locks: 0, alarms: [], maxLoopStallMs: 0 });
-  server.addService(PeerServiceClient.service, { status });
+  server.addService(PeerServiceClient.service, { Status });
   await new Promise<void>((resolve, reject) => server.bindAsync(listen, credentials, (err) => (err ? reject(err) : resolve())));
   return server;
 }

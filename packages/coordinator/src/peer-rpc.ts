@@ -7,11 +7,23 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { loaderOptions, raftProto } from '@quorumlock/proto';
+import {
+  loaderOptions,
+  raftProto,
+  type AddMemberRequest,
+  type ConsistencyRequest,
+  type ConsistencyResponse__Output,
+  type MemberStatus__Output,
+  type PeerServiceClient as GeneratedPeerServiceClient,
+  type RaftProtoGrpcType,
+  type StatusResponse__Output,
+} from '@quorumlock/proto';
 import type { PeerSecurity } from '@quorumlock/raft';
 
 const definition = protoLoader.loadSync(raftProto, { ...loaderOptions, includeDirs: [...loaderOptions.includeDirs] });
-const loaded = grpc.loadPackageDefinition(definition) as unknown as { quorumlock: { v1: { PeerService: grpc.ServiceClientConstructor } } };
+// The one place the loaded package meets its generated description (as proto-loader-gen-types
+// intends: loadPackageDefinition returns an untyped GrpcObject), as server/proto.ts does for lock.proto.
+const loaded = grpc.loadPackageDefinition(definition) as unknown as RaftProtoGrpcType;
 
 /** The PeerService client constructor; `.service` is its definition for a server. */
 export const PeerServiceClient = loaded.quorumlock.v1.PeerService;
@@ -25,44 +37,23 @@ export interface PeerRef {
   readonly address: string;
 }
 
-export interface MemberView {
-  readonly id: string;
-  readonly peerAddress: string;
-  readonly clientAddress: string;
-  readonly matchIndex: number;
-  readonly commitIndex: number;
-  readonly voter: boolean;
-}
+/** A member as a peer's Status answer lists it (the fields peers read). */
+export type MemberView = Readonly<Pick<MemberStatus__Output, 'id' | 'peerAddress' | 'clientAddress' | 'matchIndex' | 'commitIndex' | 'voter'>>;
 
 /** A member's Status answer (lock.proto StatusResponse, the fields peers read). */
-export interface PeerStatus {
-  readonly clusterId: string;
-  readonly leaderId: string;
-  readonly term: number;
-  readonly answeredBy: string;
-  readonly members: readonly MemberView[];
-}
+export type PeerStatus = Readonly<Pick<StatusResponse__Output, 'clusterId' | 'leaderId' | 'term' | 'answeredBy'>> & { readonly members: readonly MemberView[] };
 
-export interface ConsistencyAnswer {
-  readonly nodeId: string;
-  readonly index: number;
-  readonly ok: boolean;
-  readonly hash: string;
-}
+/** A member's CheckConsistency answer. */
+export type ConsistencyAnswer = ConsistencyResponse__Output;
+export type { ConsistencyRequest };
 
-type Cb<T> = (err: grpc.ServiceError | null, res: T) => void;
-
-export type PeerStub = grpc.Client & {
-  status(req: object, opts: grpc.CallOptions, cb: Cb<PeerStatus>): void;
-  checkConsistency(req: object, opts: grpc.CallOptions, cb: Cb<ConsistencyAnswer>): void;
-  join(req: { id: string; peerAddress: string; clientAddress: string }, opts: grpc.CallOptions, cb: Cb<unknown>): void;
-  leave(req: { id: string }, opts: grpc.CallOptions, cb: Cb<unknown>): void;
-};
+/** A PeerService client (generated from raft.proto). */
+export type PeerStub = GeneratedPeerServiceClient;
 
 /** A PeerService client for `to`; with peer TLS, its certificate must name `to.id`. */
 export function peerStub(to: PeerRef, dialing: PeerDialing): PeerStub {
   const credentials = dialing === undefined ? grpc.credentials.createInsecure() : dialing.channelCredentials(to.id);
-  return new PeerServiceClient(to.address, credentials, { ...(dialing?.channelOptions ?? {}) }) as unknown as PeerStub;
+  return new PeerServiceClient(to.address, credentials, { ...(dialing?.channelOptions ?? {}) });
 }
 
 /** PeerService.Status of `to`, or null when it does not answer in time (or refuses). */
@@ -70,7 +61,7 @@ export function askStatus(to: PeerRef, dialing: PeerDialing, timeoutMs: number):
   if (to.address === '') return Promise.resolve(null);
   const client = peerStub(to, dialing);
   return new Promise<PeerStatus | null>((resolve) => {
-    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null ? res : null));
+    client.status({}, { deadline: Date.now() + timeoutMs }, (err, res) => resolve(err === null && res !== undefined ? res : null));
   }).finally(() => client.close());
 }
 
@@ -78,7 +69,7 @@ export function askStatus(to: PeerRef, dialing: PeerDialing, timeoutMs: number):
 export function callMembership(
   to: PeerRef,
   dialing: PeerDialing,
-  call: { readonly remove: string } | { readonly add: { id: string; peerAddress: string; clientAddress: string } },
+  call: { readonly remove: string } | { readonly add: AddMemberRequest },
   timeoutMs: number,
 ): Promise<grpc.ServiceError | null> {
   const client = peerStub(to, dialing);

@@ -10,9 +10,9 @@ import { realClock } from '../clock';
 import { isLockError } from '../errors';
 import { commandHelp, overallHelp, parseCli, UsageError } from './args';
 import { runAdminCommand } from './commands';
+import { completionScript } from './completion';
 import { runCommand } from './run';
 import { runTop } from './top';
-import { VERSION } from '../version';
 
 export const EXIT_OK = 0;
 export const EXIT_OPERATIONAL = 1;
@@ -27,10 +27,6 @@ export interface CliIo {
 
 /** Runs lockctl with `argv` (no `node`, no script path) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    io.stdout(`${VERSION}\n`);
-    return EXIT_OK;
-  }
   let parsed;
   try {
     parsed = parseCli(argv, io.env);
@@ -42,11 +38,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     throw err;
   }
-  if (parsed.kind === 'help') {
+  if (parsed.kind === 'help' || parsed.kind === 'version') {
     io.stdout(parsed.text);
     return EXIT_OK;
   }
   const { command, args, options, global } = parsed;
+  if (command === 'completion') {
+    io.stdout(completionScript(args['SHELL'] === 'zsh' ? 'zsh' : 'bash'));
+    return EXIT_OK;
+  }
   const print = (json: unknown, text: string): void => io.stdout(global.json ? `${JSON.stringify(json, null, 2)}\n` : text);
   const backoff = { initialMs: 50, maxMs: 1000, budgetMs: global.retryForMs };
   try {

@@ -3,6 +3,7 @@
  * two spaces, numbers right-aligned. No borders and no colours, so the output stays greppable
  * and `awk`-able; scripts should use `--json` anyway.
  */
+import stringWidth from 'string-width';
 
 export interface Column<Row> {
   readonly header: string;
@@ -11,10 +12,12 @@ export interface Column<Row> {
   readonly align?: 'left' | 'right';
 }
 
-/** Display width of a string: code points, ignoring ANSI escapes. Wide glyphs count as one. */
+/**
+ * Terminal columns a string takes: CJK and emoji take two, combining marks none, ANSI escapes
+ * none (string-width), so a lock name in any script keeps the columns after it aligned.
+ */
 export function displayWidth(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
+  return stringWidth(s);
 }
 
 function cell(v: string | number | boolean | undefined): string {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { COMMANDS, DEFAULT_ENDPOINTS, parseCli, UsageError } from '../../src/cli/args';
 import { main } from '../../src/cli/lockctl';
+import { VERSION } from '../../src/version';
 
 function parse(argv: string, env: Record<string, string> = {}): ReturnType<typeof parseCli> {
   return parseCli(argv === '' ? [] : argv.split(' '), env);
@@ -40,6 +41,9 @@ describe('parseCli', () => {
     expect(parse('members')).toMatchObject({ command: 'members' });
     expect(parse('members list')).toMatchObject({ command: 'members' });
     expect(parse('--json locks --prefix job:')).toMatchObject({ command: 'locks', options: { prefix: 'job:', json: true } });
+    // Global flags after the command's own, and between a group and its subcommand.
+    expect(parse('locks --prefix job: --json --retry-for 2s')).toMatchObject({ command: 'locks', options: { prefix: 'job:' }, global: { json: true, retryForMs: 2000 } });
+    expect(parse('members --json remove n2')).toMatchObject({ command: 'members remove', args: { ID: 'n2' }, global: { json: true } });
   });
 
   it('run takes flags before -- and the command after it, verbatim', () => {
@@ -103,6 +107,14 @@ describe('main (in process)', () => {
     const b = io();
     expect(await main(['--help'], b.io)).toBe(0);
     expect(b.out.join('')).toMatch(/^lockctl: inspect and operate/);
+  });
+
+  it('--version and -V print the version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const v = io();
+      expect(await main([flag], v.io)).toBe(0);
+      expect(v.out.join('')).toBe(`${VERSION}\n`);
+    }
   });
 });
 

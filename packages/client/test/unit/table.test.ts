@@ -1,7 +1,7 @@
 /** lockctl's table printer and the pure formatting of its commands (text for people, JSON for scripts). */
 import type { ClusterStatus, LockInfo } from '../../src/admin-client';
 import { formatLock, formatLocks, formatStatus, memberLag } from '../../src/cli/commands';
-import { renderKeyValues, renderTable } from '../../src/cli/table';
+import { displayWidth, renderKeyValues, renderTable } from '../../src/cli/table';
 import { rankContention, renderTopFrame } from '../../src/cli/top';
 
 describe('renderTable', () => {
@@ -23,6 +23,29 @@ describe('renderTable', () => {
   it('prints the empty text for no rows and flattens newlines in cells', () => {
     expect(renderTable([{ header: 'X', value: (r: string) => r }], [], '(nothing)\n')).toBe('(nothing)\n');
     expect(renderTable([{ header: 'X', value: (r: string) => r }], ['a\nb'])).toBe('X\na b\n');
+  });
+
+  it('counts wide glyphs as two columns, so CJK and emoji lock names keep the columns aligned', () => {
+    // 注文 is two CJK characters (4 columns), 🔒 one emoji (2 columns), é a letter and a combining accent (1 column).
+    const rows = [
+      { n: '注文/42', q: 3 },
+      { n: 'jobs/🔒', q: 10 },
+      { n: 'cafe\u0301', q: 7 },
+    ];
+    const out = renderTable(
+      [
+        { header: 'NAME', value: (r: { n: string; q: number }) => r.n },
+        { header: 'QUEUE', value: (r: { n: string; q: number }) => r.q },
+        { header: 'STATE', value: () => 'held' },
+      ],
+      rows,
+    );
+    expect(out).toBe(['NAME     QUEUE  STATE', '注文/42      3  held', 'jobs/🔒     10  held', 'cafe\u0301         7  held', ''].join('\n'));
+    // The same, checked by columns: every row's STATE starts at the header's column on screen.
+    const lines = out.trimEnd().split('\n');
+    const startOf = (line: string): number => displayWidth(line.slice(0, line.lastIndexOf(' ') + 1));
+    expect(lines.map(startOf)).toEqual(lines.map(() => startOf(lines[0] ?? '')));
+    expect([displayWidth('注文'), displayWidth('🔒'), displayWidth('cafe\u0301'), displayWidth('\x1b[1mab\x1b[22m')]).toEqual([4, 2, 4, 2]);
   });
 
   it('renders key/value pairs aligned', () => {

@@ -4,7 +4,9 @@ import type { Metrics } from '../metrics';
 
 /** grpc status number -> its name (`9` -> `FAILED_PRECONDITION`); unknown numbers stay numeric. */
 export function statusName(code: number): string {
-  return (grpc.status as unknown as Record<number, string | undefined>)[code] ?? String(code);
+  // A numeric enum maps numbers back to names; a number it does not know reads as undefined.
+  const name: string | undefined = grpc.status[code];
+  return name ?? String(code);
 }
 
 /**

@@ -9,20 +9,18 @@
  * With peer TLS off every call is allowed, as the Raft link is open (the start-up warning says so).
  */
 import type * as grpc from '@grpc/grpc-js';
+import type { PeerServiceDefinition, PeerServiceHandlers } from '@quorumlock/proto';
 import { memberIdsOf, verifiedCertificate, type Logger, type TlsCall } from '@quorumlock/raft';
 import { PeerServiceClient } from '../peer-rpc';
 import type { Replica } from '../replica';
 import { AdminService } from './admin-service';
 import { statusError, type StatusError } from './errors';
 
-type Handler = grpc.handleUnaryCall<unknown, unknown>;
-type Call = grpc.ServerUnaryCall<unknown, unknown> & TlsCall;
-
 /**
  * The member id the caller's certificate names; null without peer TLS (no identity to check);
  * a StatusError when the certificate names no member or several.
  */
-function callerOf(call: Call, tls: boolean): string | null | StatusError {
+function callerOf(call: TlsCall, tls: boolean): string | null | StatusError {
   if (!tls) return null;
   const cert = verifiedCertificate(call);
   const ids = cert === undefined ? [] : memberIdsOf(cert);
@@ -44,12 +42,18 @@ export interface PeerServiceOptions {
   readonly logger: Logger;
 }
 
+/** Who may make a call: null, or why the caller (the member its certificate names) may not. */
+type Check<Req> = (caller: string, req: Req, r: Replica) => string | null;
+
 /** The service definition and handlers for GrpcTransportOptions.services. */
-export function peerService(o: PeerServiceOptions): { service: grpc.ServiceDefinition; handlers: grpc.UntypedServiceImplementation } {
+export function peerService(o: PeerServiceOptions): { service: PeerServiceDefinition; handlers: PeerServiceHandlers } {
   let admin: AdminService | undefined;
-  /** Runs `check` on the caller, then the AdminService handler `pick` chooses. */
+  /**
+   * Runs `check` on the caller, then the AdminService handler `pick` chooses; with `audit`, the
+   * call is audited as that action on the member the request names.
+   */
   const guarded =
-    (pick: (a: AdminService) => Handler, check: (caller: string, req: Record<string, unknown>, r: Replica) => string | null, action?: string): Handler =>
+    <Req, Res>(pick: (a: AdminService) => grpc.handleUnaryCall<Req, Res>, check: Check<Req>, audit?: { action: string; member: (req: Req) => string }): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
       const r = o.replica();
       if (r === undefined) {
@@ -57,44 +61,48 @@ export function peerService(o: PeerServiceOptions): { service: grpc.ServiceDefin
         return;
       }
       admin ??= new AdminService(r);
-      const caller = callerOf(call as Call, o.tls);
+      const caller = callerOf(call, o.tls);
       if (caller !== null && typeof caller !== 'string') {
         o.logger.warn({ remote: call.getPeer(), err: caller.details }, 'peer call refused');
         callback(caller);
         return;
       }
-      const refusal = caller === null ? null : check(caller, call.request as Record<string, unknown>, r);
+      const refusal = caller === null ? null : check(caller, call.request, r);
       if (refusal !== null) {
         o.logger.warn({ caller, remote: call.getPeer(), err: refusal }, 'peer call refused');
         callback(denied(refusal));
         return;
       }
-      if (action === undefined) {
+      if (audit === undefined) {
         pick(admin)(call, callback);
         return;
       }
       // A member added or removed through the peer port is an admin action like `lockctl members`.
-      const req = call.request as { id?: unknown };
+      const { action } = audit;
       pick(admin)(call, (err, res) => {
         o.logger.info(
-          { audit: true, action, identity: caller ?? 'anonymous (peer TLS off)', remote: call.getPeer(), target: { member: String(req.id) }, outcome: err ? 'failed' : 'done', ...(err ? { detail: err.details } : {}) },
+          { audit: true, action, identity: caller ?? 'anonymous (peer TLS off)', remote: call.getPeer(), target: { member: audit.member(call.request) }, outcome: err ? 'failed' : 'done', ...(err ? { detail: err.details } : {}) },
           `audit: ${action} by peer ${caller ?? '(no peer TLS)'}: ${err ? 'failed' : 'done'}`,
         );
         callback(err, res);
       });
     };
-  const member = (caller: string, _req: unknown, r: Replica): string | null =>
+  const member = (caller: string, r: Replica): string | null =>
     r.node.membersList().some((m) => m.id === caller) ? null : `member "${caller}" is not in this node's configuration`;
-  const self = (action: string) => (caller: string, req: Record<string, unknown>): string | null =>
-    req['id'] === caller ? null : `a peer certificate naming member "${caller}" may not ${action} member "${String(req['id'])}"`;
-  const handlers: Record<string, Handler> = {
-    status: guarded((a) => a.handlers.Status as Handler, () => null),
-    checkConsistency: guarded(
-      (a) => a.consistencyCheck(true) as Handler,
-      (caller, req, r) => member(caller, req, r) ?? (req['divergent'] === true && caller !== r.node.leaderId() ? `only the leader may report a divergence, not "${caller}"` : null),
+  /** Join and Leave: only for the member the caller's certificate names. */
+  const self =
+    (action: string): Check<{ id: string }> =>
+    (caller, req) =>
+      req.id === caller ? null : `a peer certificate naming member "${caller}" may not ${action} member "${req.id}"`;
+  const target = (req: { id: string }): string => req.id;
+  const handlers: PeerServiceHandlers = {
+    Status: guarded((a) => a.handlers.Status, () => null),
+    CheckConsistency: guarded(
+      (a) => a.consistencyCheck(true),
+      (caller, req, r) => member(caller, r) ?? (req.divergent && caller !== r.node.leaderId() ? `only the leader may report a divergence, not "${caller}"` : null),
     ),
-    join: guarded((a) => a.handlers.AddMember as Handler, self('add'), 'member-join'),
-    leave: guarded((a) => a.handlers.RemoveMember as Handler, self('remove'), 'member-leave'),
+    Join: guarded((a) => a.handlers.AddMember, self('add'), { action: 'member-join', member: target }),
+    Leave: guarded((a) => a.handlers.RemoveMember, self('remove'), { action: 'member-leave', member: target }),
   };
   return { service: PeerServiceClient.service, handlers };
 }

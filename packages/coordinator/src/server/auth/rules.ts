@@ -7,7 +7,7 @@ export interface RulesSource {
   readonly sm: { describeLock(name: string): LockDescription | undefined; getSession(sessionId: string): SessionView | undefined };
 }
 
-const rule = <Req>(r: MethodRule<Req>): MethodRule<never> => r as unknown as MethodRule<never>;
+const rule = <Req>(r: MethodRule<Req>): MethodRule<never> => r;
 const lockRef = (name: string): string => `lock '${name.slice(0, 128)}'`;
 
 /**
