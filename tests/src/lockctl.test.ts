@@ -1,121 +1,27 @@
 /**
- * The real lockctl binary (packages/client/bin/lockctl.js, which runs dist/cli/lockctl.js) against a real 3-node
- * cluster: every command's table and JSON output, checked against what the test set up with the
- * SDK; `run` (token in the environment, exit status passed through, SIGTERM then SIGKILL on a
- * revoked lease); `members add/remove` with a fourth node started with --join; exit 1 with a
- * clear message when the cluster cannot be reached, exit 2 on usage errors.
+ * The real lockctl binary (packages/client/bin/lockctl.js, which runs dist/cli/lockctl.js)
+ * against a real 3-node cluster, on locks and sessions: `lock`, `locks`, `sessions` and `top`,
+ * table and JSON output checked against what the test set up with the SDK; `revoke` and
+ * `expire-session` (the holders' lease signals fire); `run` (token in the environment, exit
+ * status passed through, SIGTERM then SIGKILL on a revoked lease); exit 1 with a clear message
+ * when the cluster cannot be reached, exit 2 on usage errors. The cluster commands are in
+ * lockctl-cluster.test.ts.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { freePort } from '@quorumlock/raft/testing';
-import { AdminClient, LockClient, LockLostError, NotFoundError, type Lease, type LockClientOptions } from '@quorumlock/client';
-import { killStrayLockctl, lockctl as runLockctl, startLockctl, waitUntil, type CliResult } from './helpers/util';
+import { LockLostError, type Lease, type LockClient } from '@quorumlock/client';
+import { type LockJson, useLockctlCluster } from './helpers/lockctl-cluster';
+import { lockctl as runLockctl, startLockctl, waitUntil } from './helpers/util';
 
 jest.setTimeout(60_000);
 
-let cluster: CoordinatorCluster;
-let admin: AdminClient;
-const clients: LockClient[] = [];
-const extraNodes: ChildProcess[] = [];
-
-function client(name: string, options: Partial<LockClientOptions> = {}): LockClient {
-  const c = new LockClient({ endpoints: cluster.endpoints(), ttlMs: 10_000, clientName: name, ...options });
-  clients.push(c);
-  return c;
-}
-
-/** lockctl against the test cluster. */
-function lockctl(...args: string[]): Promise<CliResult> {
-  return runLockctl(['--endpoints', cluster.endpoints().join(','), ...args]);
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  const r = await lockctl(...args, '--json');
-  if (r.code !== 0) throw new Error(`lockctl ${args.join(' ')} --json exited ${String(r.code)}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-async function lockInfo(name: string): Promise<Awaited<ReturnType<AdminClient['describeLock']>> | undefined> {
-  try {
-    return await admin.describeLock(name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
+const lc = useLockctlCluster();
+const { client, lockctl, json, lockInfo } = lc;
 
 function aborted(signal: AbortSignal): Promise<unknown> {
   return signal.aborted ? Promise.resolve(signal.reason) : new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
 }
-
-interface StatusJson {
-  clusterId: string;
-  leaderId: string;
-  term: number;
-  answeredBy: string;
-  sessions: number;
-  locks: number;
-  members: { id: string; role: string; voter: boolean; term: number; commitIndex: number; appliedIndex: number; matchIndex: number; lag: number; peerAddress: string; clientAddress: string }[];
-}
-
-interface LockJson {
-  name: string;
-  capacity: number;
-  valueBytes: number;
-  latestToken: number;
-  holders: { sessionId: string; clientName: string; token: number; mode: string; permits: number; ageMs: number }[];
-  waiters: { position: number; sessionId: string; clientName: string; requestId: number; mode: string; permits: number; priority: number; waitingMs: number }[];
-}
-
-beforeAll(async () => {
-  cluster = await CoordinatorCluster.create({ size: 3, args: ['--tick-ms', '50'] });
-  await cluster.startAll();
-  await cluster.waitLeader();
-  admin = new AdminClient({ endpoints: cluster.endpoints() });
-});
-
-afterEach(async () => {
-  killStrayLockctl();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  for (const n of extraNodes) n.kill('SIGKILL');
-  admin?.close();
-  await cluster?.destroy();
-});
-
-it('status: the leader and every member with role, term, commit/applied and lag, as a table and as JSON', async () => {
-  const leader = await cluster.waitLeader();
-  // Something to commit, so every member has applied entries to report.
-  const c = client('status-test');
-  await (await c.acquire('status/1')).release();
-  const s = await waitUntil(async () => {
-    const v = await json<StatusJson>('status');
-    return v.members.every((m) => m.appliedIndex >= v.members.find((x) => x.id === leader)!.commitIndex - 1 && m.term === v.term) ? v : undefined;
-  }, 10_000, 'every member reporting its own indexes');
-  expect(s).toMatchObject({ clusterId: 'quorumlock', leaderId: leader, answeredBy: leader });
-  expect(s.members.map((m) => m.id)).toEqual(['n1', 'n2', 'n3']);
-  for (const m of s.members) {
-    expect(m).toMatchObject({ role: m.id === leader ? 'leader' : 'follower', voter: true, term: s.term, clientAddress: cluster.address(m.id) });
-    // Each member's own indexes (the leader alone knows only their match index).
-    expect(m.commitIndex).toBeGreaterThan(0);
-    expect(m.appliedIndex).toBeGreaterThan(0);
-    expect(m.lag).toBe(Math.max(0, s.members.find((x) => x.id === leader)!.commitIndex - m.appliedIndex));
-  }
-
-  const t = await lockctl('status');
-  expect(t.code).toBe(0);
-  expect(t.stderr).toBe('');
-  expect(t.stdout).toContain(`leader:      ${leader} (${cluster.address(leader)})\n`);
-  expect(t.stdout).toMatch(/^ID\s+ROLE\s+VOTER\s+TERM\s+COMMIT\s+APPLIED\s+LAG\s+MATCH\s+PEER\s+CLIENT$/m);
-  for (const id of cluster.ids) {
-    const row = new RegExp(`^${id}\\s+${id === leader ? 'leader' : 'follower'}\\s+yes\\s+${s.term}\\s+[1-9]\\d*\\s+[1-9]\\d*\\s+\\d+\\s+\\d+\\s+127\\.0\\.0\\.1:\\d+\\s+${cluster.address(id).replace(/\./g, '\\.')}$`, 'm');
-    expect(t.stdout).toMatch(row);
-  }
-});
 
 describe('with holders and a queue', () => {
   let a: LockClient;
@@ -281,13 +187,13 @@ describe('run NAME -- COMMAND', () => {
   const node = process.execPath;
 
   it('passes QUORUMLOCK_TOKEN and QUORUMLOCK_LOCK, holds the lock while the command runs, exits with its status', async () => {
-    const dir = fs.mkdtempSync(path.join(cluster.baseDir, 'run-'));
+    const dir = fs.mkdtempSync(path.join(lc.cluster.baseDir, 'run-'));
     const go = path.join(dir, 'go');
     // The command reports its token, then waits for the test to let it finish (exit 7).
     const script = `console.log('token=' + process.env.QUORUMLOCK_TOKEN + ' lock=' + process.env.QUORUMLOCK_LOCK);
 const t = setInterval(() => { if (require('fs').existsSync(${JSON.stringify(go)})) { clearInterval(t); process.exit(7); } }, 20);
 setTimeout(() => process.exit(99), 30000);`;
-    const run = startLockctl(['--endpoints', cluster.endpoints().join(','), 'run', 'run/1', '--json', '--', node, '-e', script]);
+    const run = startLockctl(['--endpoints', lc.cluster.endpoints().join(','), 'run', 'run/1', '--json', '--', node, '-e', script]);
     const m = await waitUntil(() => /token=(\d+) lock=run\/1/.exec(run.stdout()) ?? undefined, 20_000, 'the command started');
     const token = Number(m[1]);
     const acquired = JSON.parse(run.stdout().split('\n')[0] ?? '') as { event: string; name: string; token: number };
@@ -306,7 +212,7 @@ setTimeout(() => process.exit(99), 30000);`;
     const script = `process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); });
 console.log('started ' + process.env.QUORUMLOCK_TOKEN);
 setTimeout(() => process.exit(99), 30000);`;
-    const run = startLockctl(['--endpoints', cluster.endpoints().join(','), 'run', 'run/2', '--', node, '-e', script]);
+    const run = startLockctl(['--endpoints', lc.cluster.endpoints().join(','), 'run', 'run/2', '--', node, '-e', script]);
     const m = await waitUntil(() => /started (\d+)/.exec(run.stdout()) ?? undefined, 20_000, 'the command started');
     const rv = await lockctl('revoke', 'run/2', '--token', m[1] ?? '', '--reason', 'operator says stop');
     expect(rv.code).toBe(0);
@@ -320,7 +226,7 @@ setTimeout(() => process.exit(99), 30000);`;
     const script = `process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
 console.log('started');
 setTimeout(() => process.exit(99), 30000);`;
-    const run = startLockctl(['--endpoints', cluster.endpoints().join(','), 'run', 'run/3', '--grace', '200ms', '--', node, '-e', script]);
+    const run = startLockctl(['--endpoints', lc.cluster.endpoints().join(','), 'run', 'run/3', '--grace', '200ms', '--', node, '-e', script]);
     await waitUntil(() => run.stdout().includes('started') || undefined, 20_000, 'the command started');
     expect((await lockctl('revoke', 'run/3')).code).toBe(0);
     const r = await run.done;
@@ -356,7 +262,7 @@ describe('errors', () => {
     const env = await runLockctl(['--retry-for', '300ms', 'status'], { QUORUMLOCK_ENDPOINTS: `127.0.0.1:${port}` });
     expect(env.code).toBe(1);
     expect(env.stderr).toContain(`127.0.0.1:${port}`);
-    const ok = await runLockctl(['status', '--json'], { QUORUMLOCK_ENDPOINTS: cluster.endpoints().join(',') });
+    const ok = await runLockctl(['status', '--json'], { QUORUMLOCK_ENDPOINTS: lc.cluster.endpoints().join(',') });
     expect(ok.code).toBe(0);
   });
 
@@ -380,134 +286,5 @@ describe('errors', () => {
     const help = await runLockctl(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: lockctl/m);
-  });
-});
-
-describe('cluster operations', () => {
-  it('snapshot: the leader takes a snapshot; index and size as JSON and as text', async () => {
-    const c = client('snapshotter');
-    await (await c.acquire('snap/1')).release();
-    const s = await json<StatusJson>('status');
-    const applied = s.members.find((m) => m.id === s.leaderId)?.appliedIndex ?? 0;
-    const j = await json<{ index: number; bytes: number }>('snapshot');
-    // A snapshot taken for this call: at least what the leader had applied before it (index 0
-    // would be no snapshot at all), at most what it has applied after it.
-    expect(j).toEqual({ index: expect.any(Number), bytes: expect.any(Number) });
-    expect(applied).toBeGreaterThan(0);
-    expect(j.index).toBeGreaterThanOrEqual(applied);
-    const after = await json<StatusJson>('status');
-    expect(j.index).toBeLessThanOrEqual(after.members.find((m) => m.id === after.leaderId)?.appliedIndex ?? 0);
-    expect(j.bytes).toBeGreaterThan(0);
-    const t = await lockctl('snapshot');
-    expect(t.code).toBe(0);
-    expect(t.stdout).toMatch(/^snapshot at index \d+ \(\d+ bytes\)\n$/);
-    // The leader's, also when asked through a follower (it redirects, as every call but Status).
-    const follower = cluster.ids.find((id) => id !== s.leaderId) ?? '';
-    const viaFollower = await runLockctl(['--endpoints', cluster.address(follower), 'snapshot', '--json']);
-    expect(viaFollower.code).toBe(0);
-    expect((JSON.parse(viaFollower.stdout) as { index: number }).index).toBeGreaterThanOrEqual(j.index);
-  });
-
-
-  it('transfer-leader [--to ID]: leadership moves', async () => {
-    const before = await cluster.waitLeader();
-    const to = cluster.ids.find((id) => id !== before) ?? '';
-    expect(await json<{ leaderId: string }>('transfer-leader', '--to', to)).toEqual({ leaderId: to });
-    expect(await cluster.waitLeader()).toBe(to);
-    const t = await lockctl('transfer-leader');
-    expect(t.code).toBe(0);
-    const m = /^leader is now (n\d)\n$/.exec(t.stdout);
-    expect(m?.[1]).toBeDefined();
-    expect(m?.[1]).not.toBe(to);
-    expect(await cluster.waitLeader()).toBe(m?.[1]);
-    expect((await json<StatusJson>('status')).leaderId).toBe(m?.[1]);
-  });
-
-  it('members: list; add a fourth node started with --join (it catches up, becomes a voter and serves); remove it', async () => {
-    const listed = await json<StatusJson['members']>('members');
-    expect(listed.map((m) => [m.id, m.voter])).toEqual([
-      ['n1', true],
-      ['n2', true],
-      ['n3', true],
-    ]);
-    const table = await lockctl('members', 'list');
-    expect(table.stdout).toMatch(/^ID\s+ROLE\s+VOTER/m);
-    for (const id of cluster.ids) expect(table.stdout).toMatch(new RegExp(`^${id}\\s+(leader|follower)\\s+yes`, 'm'));
-
-    // A fourth node, empty, told with --join to wait to be added; --initial-cluster tells it how
-    // to reach the existing members.
-    const [clientPort, peerPort] = [await freePort(), await freePort()];
-    const n4client = `127.0.0.1:${clientPort}`;
-    const n4peer = `127.0.0.1:${peerPort}`;
-    const log = fs.openSync(path.join(cluster.baseDir, 'n4.log'), 'a');
-    const n4 = fork(path.join(path.dirname(require.resolve('@quorumlock/coordinator/package.json')), 'bin', 'quorumlock-server.js'), [
-      '--id', 'n4', '--data-dir', path.join(cluster.baseDir, 'n4'), '--listen-client', n4client, '--listen-peer', n4peer,
-      '--join', '--initial-cluster', cluster.initialCluster(), '--tick-ms', '50',
-    ], { stdio: ['ignore', log, log, 'ipc'] });
-    fs.closeSync(log);
-    extraNodes.push(n4);
-    await new Promise<void>((resolve, reject) => {
-      n4.once('exit', (code) => reject(new Error(`n4 exited with ${String(code)}; see ${path.join(cluster.baseDir, 'n4.log')}`)));
-      n4.on('message', (m: { type?: string }) => (m.type === 'started' ? resolve() : undefined));
-    });
-
-    const added = await lockctl('members', 'add', 'n4', '--peer', n4peer, '--client', n4client, '--json');
-    expect(added.stderr).toBe('');
-    expect(added.code).toBe(0);
-    const members = JSON.parse(added.stdout) as StatusJson['members'];
-    expect(members.find((m) => m.id === 'n4')).toMatchObject({ voter: true, peerAddress: n4peer, clientAddress: n4client });
-    expect(members).toHaveLength(4);
-
-    // n4 serves: status from its own point of view, and lock calls through it (redirected to the leader).
-    const s = await waitUntil(async () => {
-      const v = await json<StatusJson>('status');
-      const me = v.members.find((m) => m.id === 'n4');
-      return me !== undefined && me.appliedIndex > 0 && me.role === 'follower' ? v : undefined;
-    }, 15_000, 'n4 a follower with applied entries');
-    expect(s.members.map((m) => m.id)).toEqual(['n1', 'n2', 'n3', 'n4']);
-    const viaN4 = new LockClient({ endpoints: [n4client], ttlMs: 5000 });
-    clients.push(viaN4);
-    const redirected = new Promise((resolve) => viaN4.once('redirect', resolve));
-    const lease = await viaN4.acquire('via/n4');
-    expect(await redirected).toMatchObject({ from: n4client });
-    await lease.release();
-    const n4view = await runLockctl(['--endpoints', n4client, 'status', '--json']);
-    expect((JSON.parse(n4view.stdout) as StatusJson).answeredBy).toBe(s.leaderId);
-
-    const removed = await lockctl('members', 'remove', 'n4');
-    expect(removed.code).toBe(0);
-    expect(removed.stdout).toMatch(/^removed n4\n/);
-    expect(removed.stdout).not.toMatch(/^n4\s/m);
-    expect((await json<StatusJson['members']>('members')).map((m) => m.id)).toEqual(['n1', 'n2', 'n3']);
-    n4.kill('SIGKILL');
-  });
-});
-
-// Last: it leaves a few MB of fenced values in the cluster.
-describe('snapshot', () => {
-  /**
-   * Regression: takeSnapshot() used to answer before the snapshot's write completed, so it could
-   * report the previous snapshot (nearly always with a few MB of state). It now resolves only
-   * once the snapshot it asked for is durable.
-   */
-  it('snapshot reports a snapshot taken at (at least) the applied index', async () => {
-    const c = client('snapshotter');
-    // A few MB of state make the snapshot's write slow enough that takeSnapshot() reads the
-    // storage before it completes nearly every time.
-    const value = new Uint8Array(60 * 1024).fill(7);
-    await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => {
-        const l = await c.acquire(`big/${i}`);
-        await l.put(value);
-        await l.release();
-      }),
-    );
-    for (let i = 0; i < 5; i++) {
-      await (await c.acquire('snap/x')).release(); // a new entry, applied on the leader before the answer
-      const s = await admin.leaderStatus();
-      const applied = s.members.find((m) => m.id === s.leaderId)?.appliedIndex ?? 0;
-      const snap = await admin.snapshot();
-      expect(snap.index).toBeGreaterThanOrEqual(applied);
-    }
   });
 });

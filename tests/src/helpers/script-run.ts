@@ -51,6 +51,43 @@ export function processesInGroup(pgid: number): { pid: number; cmd: string }[] {
   return out;
 }
 
+/** The process group of live process `pid`, or undefined when it is gone (a zombie counts as gone). */
+export function processGroupOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[0] === 'Z' ? undefined : Number(fields[2]);
+}
+
+/** Waits (polling /proc, bounded by `timeoutMs`) until none of `pids` is alive; returns those still alive. */
+export async function waitPidsGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = pids.filter((p) => processGroupOf(p) !== undefined);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Processes a command started outside its own group (e.g. servers it detached) that
+ * `killAllScripts` must SIGKILL too, if they are still running the same command line.
+ */
+const strays = new Map<number, string>();
+export function alsoKillAfterTest(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      strays.set(pid, fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Waits (polling /proc, bounded by `timeoutMs`) until group `pgid` has no live process; returns what is left. */
 export async function waitGroupEmpty(pgid: number, timeoutMs: number): Promise<{ pid: number; cmd: string }[]> {
   const deadline = Date.now() + timeoutMs;
@@ -119,4 +156,20 @@ export function killAllScripts(): void {
     }
   }
   groups.clear();
+  for (const [pid, cmdline] of strays) {
+    let now = '';
+    try {
+      now = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    if (now === cmdline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  strays.clear();
 }

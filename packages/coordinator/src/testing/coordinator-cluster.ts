@@ -43,6 +43,13 @@ export interface CoordinatorClusterOptions {
    * wall clock (Date) at runtime.
    */
   readonly steppableClocks?: boolean;
+  /**
+   * Start each server in a process group of its own, so a terminal's Ctrl-C (SIGINT to the
+   * foreground group) reaches only the parent, which can then stop them in order (the leader
+   * first). Each server also stops itself (SIGTERM) when the parent's process ends without
+   * stopping it (exit-with-parent.ts), so none is left behind.
+   */
+  readonly detached?: boolean;
   /** Give every node a --metrics-listen HTTP server (/metrics, /livez, /readyz) on a free port. */
   readonly metrics?: boolean;
   /**
@@ -167,8 +174,10 @@ export class CoordinatorCluster {
     ];
     const log = fs.openSync(this.logFile(id), 'a');
     const clockArgs = this.opts.steppableClocks === true ? ['--require', path.join(__dirname, 'test-wall-clock-offset.js')] : [];
+    const detached = this.opts.detached === true;
+    const parentArgs = detached ? ['--require', path.join(__dirname, 'exit-with-parent.js')] : [];
     const env = this.opts.steppableClocks === true ? { ...process.env, [OFFSET_FILE_ENV]: this.clockOffsetFile(id) } : process.env;
-    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? []), ...clockArgs], env });
+    const child = fork(script, args, { stdio: ['ignore', log, log, 'ipc'], execArgv: [...(this.opts.execArgv ?? []), ...clockArgs, ...parentArgs], env, detached });
     fs.closeSync(log);
     this.procs.add(id, child);
     this.serving.delete(id);
