@@ -122,7 +122,10 @@ async function run(cfg: ServerConfig): Promise<void> {
       if (replica.isLeader()) {
         try {
           const to = await replica.node.transferLeadership(undefined, 3000);
-          logger.info({ to }, 'leadership transferred before stopping');
+          // '' means it stepped down but heard of no successor before the deadline: say so,
+          // rather than claim a handover nobody confirmed.
+          if (to === '') logger.warn('stepped down before stopping; no new leader was confirmed within 3 s');
+          else logger.info({ to }, 'leadership transferred before stopping');
         } catch (e) {
           logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not transfer leadership before stopping');
         }
