@@ -16,4 +16,6 @@ export { createPeerTls, memberIdsOf, verifiedCertificate, MEMBER_URI_PREFIX, typ
 export { ReloadingCertificateProvider, loadCertFiles, CertFilesError, DEFAULT_CERT_RELOAD_MS, type CertFiles } from './transport/cert-files';
 export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
+export { isEmptyStore, seedStoreFromSnapshot, forceSingleMemberConfiguration, configurationAtEnd, ForceNewClusterError, type SnapshotSeed, type ForcedConfiguration } from './node/data-dir-recovery';
+export { unpackSnapshotEnvelope, validateSnapshotEnvelope, type SnapshotEnvelope } from './node/snapshot-envelope';
 // Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.
