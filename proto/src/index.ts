@@ -29,3 +29,4 @@ export const loaderOptions: {
 
 export type * from './wire';
 export * from './error-codes';
+export * from './snapshot-file';

@@ -160,6 +160,18 @@ test('expire-session, snapshot and a failed member removal by an admin are audit
   expect(removal).toMatchObject({ identity: 'alice', outcome: 'failed', detail: 'member n9 is not in the cluster' });
 });
 
+test('SaveSnapshot (a backup of the whole state) is for admins only, and audited', async () => {
+  await expect(admin(TOKENS.grafana).saveSnapshot()).rejects.toThrow(/'grafana' \(role reader\) may not SaveSnapshot a copy of the whole lock state: permission 'admin:SaveSnapshot' needs role admin/);
+  await expect(admin(TOKENS.worker).saveSnapshot()).rejects.toBeInstanceOf(PermissionDeniedError);
+  await expect(admin(undefined).saveSnapshot()).rejects.toBeInstanceOf(UnauthenticatedError);
+  const snap = await admin(TOKENS.alice).saveSnapshot();
+  expect(snap.index).toBeGreaterThan(0);
+  expect(snap.data.byteLength).toBeGreaterThan(0);
+  const line = await waitUntil(() => auditLines('snapshot-save').find((l) => l['identity'] === 'alice'), 5000, 'snapshot-save audited');
+  expect(line).toMatchObject({ outcome: 'ok', level: 30 });
+  expect(auditLines('authorize').some((l) => l['identity'] === 'grafana' && l['outcome'] === 'denied' && l['method'] === 'AdminService.SaveSnapshot')).toBe(true);
+});
+
 test('a client limited to orders/ locking billing/1 is PERMISSION_DENIED; orders/1 is granted', async () => {
   const orders = client(TOKENS.orders, 'orders');
   const err = await orders.acquire('billing/1', { waitTimeoutMs: 5000 }).catch((e: unknown) => e);

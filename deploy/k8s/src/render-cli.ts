@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderFiles } from './render';
+import { MTLS_DIR, renderFiles } from './render';
 
 const root = path.resolve(__dirname, '..');
 const monitoring = path.resolve(root, '..', 'monitoring');
@@ -25,7 +25,8 @@ export function staleFiles(files: Map<string, string>): string[] {
     const p = path.join(root, file);
     if (!fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== text) stale.push(file);
   }
-  const committed = fs.existsSync(path.join(root, 'manifests')) ? fs.readdirSync(path.join(root, 'manifests')).map((f) => `manifests/${f}`) : [];
+  const listed = (dir: string): string[] => (fs.existsSync(path.join(root, dir)) ? fs.readdirSync(path.join(root, dir)).map((f) => `${dir}/${f}`) : []);
+  const committed = [...listed('manifests'), ...listed(MTLS_DIR)];
   for (const f of committed) if (!files.has(f)) stale.push(`${f} (not rendered any more)`);
   return stale;
 }
@@ -42,6 +43,7 @@ function main(): void {
     return;
   }
   fs.mkdirSync(path.join(root, 'manifests'), { recursive: true });
+  fs.mkdirSync(path.join(root, MTLS_DIR), { recursive: true });
   for (const [file, text] of files) fs.writeFileSync(path.join(root, file), text);
   process.stdout.write(`deploy/k8s: wrote ${files.size} files\n`);
 }

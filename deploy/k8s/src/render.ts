@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import { clientService, disruptionBudget, networkPolicy, peerService, serviceAccount, statefulSet, type Manifest } from './manifests';
 import { dashboardConfigMap, prometheusRule, serviceMonitor } from './monitoring';
-import { NAMESPACE } from './settings';
+import { mtlsOverlay } from './mtls';
+import { APP, NAMESPACE } from './settings';
 
 /** What the base is made from outside this package: deploy/monitoring's rules and dashboard. */
 export interface MonitoringSources {
@@ -41,6 +42,33 @@ export function renderFiles(src: MonitoringSources): Map<string, string> {
     labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' }, includeSelectors: false }],
     resources: manifests.map(([file]) => file),
     images: [{ name: 'quorumlock', newTag: '0.1.0' }],
+  };
+  out.set('kustomization.yaml', HEADER + stringify(kustomization, { lineWidth: 0 }));
+  for (const [file, text] of renderMtlsOverlay()) out.set(`${MTLS_DIR}/${file}`, text);
+  return out;
+}
+
+/**
+ * Where the optional mTLS overlay lives, relative to deploy/k8s: deploy/overlays/mtls. Not under
+ * deploy/k8s, because kustomize refuses a base that contains its own overlay (a cycle).
+ */
+export const MTLS_DIR = '../overlays/mtls';
+
+/** The mTLS overlay's files (mtls.ts): the cert-manager resources, the StatefulSet patch, its kustomization. */
+function renderMtlsOverlay(): Map<string, string> {
+  const out = new Map<string, string>();
+  const { resources, patch } = mtlsOverlay();
+  for (const [file, manifests] of resources) {
+    for (const m of manifests) m.validate();
+    out.set(file, HEADER + manifests.map((m) => stringify(m.toJSON(), { lineWidth: 0 })).join('---\n'));
+  }
+  out.set(patch[0], HEADER + stringify(patch[1], { lineWidth: 0 }));
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    namespace: NAMESPACE,
+    resources: ['../../k8s', ...resources.map(([file]) => file)],
+    patches: [{ path: patch[0], target: { group: 'apps', version: 'v1', kind: 'StatefulSet', name: APP } }],
   };
   out.set('kustomization.yaml', HEADER + stringify(kustomization, { lineWidth: 0 }));
   return out;

@@ -9,6 +9,7 @@ import { realClock, type Clock } from './clock';
 import { InvalidArgumentError } from './errors';
 import type { LockMode } from './lease';
 import { silentLogger, type Logger } from './logger';
+import { assembleSnapshot, type DownloadedSnapshot } from './snapshot-download';
 import { UnaryCaller, type UnaryCallOptions } from './unary';
 import { wire, type AdminMethods, type ConsistencyAlarmMsg, type HolderInfoMsg, type LockInfoMsg, type MemberStatusMsg, type SessionInfoMsg, type StatusResponseMsg, type WaiterInfoMsg } from './wire';
 
@@ -29,6 +30,7 @@ export interface AdminClientOptions extends CallAuthOptions {
   readonly random?: (() => number) | undefined;
 }
 
+export type { DownloadedSnapshot } from './snapshot-download';
 export type MemberStatus = MemberStatusMsg;
 export type ClusterStatus = StatusResponseMsg;
 export type SessionInfo = SessionInfoMsg;
@@ -211,6 +213,16 @@ export class AdminClient {
   async snapshot(options: AdminCallOptions = {}): Promise<{ index: number; bytes: number }> {
     const res = await this.call('Snapshot', {}, { deadlineMs: 30_000, ...callOptions(options) });
     return { index: res.index, bytes: res.bytes };
+  }
+
+  /**
+   * Downloads a consistent snapshot of the whole lock state from the leader (AdminService
+   * SaveSnapshot), checking its size and SHA-256 against what the leader announced. Held in
+   * memory; `lockctl snapshot save` writes it to a file.
+   */
+  async saveSnapshot(options: AdminCallOptions = {}): Promise<DownloadedSnapshot> {
+    const chunks = await this.unary.collect(wire().saveSnapshot, {}, { deadlineMs: 300_000, ...callOptions(options) });
+    return assembleSnapshot(chunks);
   }
 
   close(): void {

@@ -71,7 +71,20 @@ export class UnaryCaller {
     return this.leader;
   }
 
-  async call<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res> {
+  call<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res> {
+    return this.retrying(codec.path, (target, deadlineMs) => this.once(codec, request, target, deadlineMs), options);
+  }
+
+  /**
+   * A server-streaming call, with the same leader discovery and retries, whose messages are
+   * collected until the stream ends; a stream that fails part way is started over (the whole
+   * stream is the answer). For bounded answers only: everything is held in memory.
+   */
+  collect<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res[]> {
+    return this.retrying(codec.path, (target, deadlineMs) => this.collectOnce(codec, request, target, deadlineMs), options);
+  }
+
+  private async retrying<Res>(path: string, attempt: (target: string, deadlineMs: number) => Promise<OnceResult<Res>>, options: UnaryCallOptions): Promise<Res> {
     const backoff = new Backoff(this.o.backoff, () => this.o.clock.now(), this.o.random);
     const follow = options.followRedirect !== false;
     const first = options.target ?? (follow ? this.leader : undefined) ?? this.o.endpoints[0];
@@ -80,8 +93,8 @@ export class UnaryCaller {
     let redirects = 0;
     let lastError = '';
     for (;;) {
-      if (options.signal?.aborted === true) throw new LockCancelledError(`${codec.path} was cancelled by the caller's signal`);
-      const result: OnceResult<Res> = await this.once(codec, request, target, options.deadlineMs ?? this.o.deadlineMs);
+      if (options.signal?.aborted === true) throw new LockCancelledError(`${path} was cancelled by the caller's signal`);
+      const result: OnceResult<Res> = await attempt(target, options.deadlineMs ?? this.o.deadlineMs);
       if (result.ok) {
         if (follow) this.leader = target;
         return result.value;
@@ -93,7 +106,7 @@ export class UnaryCaller {
         throw new ClusterUnavailableError(
           [target],
           follow ? 'leader' : 'node',
-          `${codec.path} got no answer within ${options.deadlineMs ?? this.o.deadlineMs} ms, so it may or may not have taken effect; ` +
+          `${path} got no answer within ${options.deadlineMs ?? this.o.deadlineMs} ms, so it may or may not have taken effect; ` +
             'it is not retried because running it twice is not safe: check the outcome before calling again',
           { grpcCode: f.code },
         );
@@ -104,7 +117,7 @@ export class UnaryCaller {
       lastError = `${target}: ${grpcCodeName(f.code)} ${f.message}`;
       if (this.leader === target) this.leader = undefined;
       if (follow && f.leader !== undefined && f.leader !== target && redirects < MAX_REDIRECTS_IN_A_ROW) {
-        this.o.logger.debug({ from: target, to: f.leader, method: codec.path }, 'following the leader hint');
+        this.o.logger.debug({ from: target, to: f.leader, method: path }, 'following the leader hint');
         redirects++;
         target = f.leader;
         continue;
@@ -120,13 +133,28 @@ export class UnaryCaller {
           { grpcCode: f.code },
         );
       }
-      this.o.logger.debug({ method: codec.path, next: target, delayMs: delay, error: lastError }, 'retrying');
+      this.o.logger.debug({ method: path, next: target, delayMs: delay, error: lastError }, 'retrying');
       await sleep(this.o.clock, delay, options.signal);
     }
   }
 
   private toError(f: Failure): LockError {
     return errorFromStatus(f.code, f.message, this.o.context, f.errorCode);
+  }
+
+  private collectOnce<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, target: string, deadlineMs: number): Promise<OnceResult<Res[]>> {
+    return new Promise((resolve) => {
+      const client = this.o.pool.get(target);
+      const messages: Res[] = [];
+      const stream = client.makeServerStreamRequest(codec.path, codec.requestSerialize, codec.responseDeserialize, request, new grpc.Metadata(), {
+        deadline: Date.now() + deadlineMs,
+      });
+      stream.on('data', (m: Res) => messages.push(m));
+      stream.on('error', (e: grpc.ServiceError) => {
+        resolve({ ok: false, failure: { code: e.code, message: cleanDetails(e.details ?? ''), leader: leaderHint(e.metadata), errorCode: errorCodeHint(e.metadata) } });
+      });
+      stream.on('end', () => resolve({ ok: true, value: messages }));
+    });
   }
 
   private once<Req, Res>(

@@ -27,6 +27,8 @@ import {
   type OneofUnion,
   type SessionInfo__Output,
   type SessionOpened__Output,
+  type SaveSnapshotRequest,
+  type SnapshotChunk__Output,
   type StatusResponse__Output,
   type WaiterInfo__Output,
 } from '@quorumlock/proto';
@@ -82,6 +84,8 @@ export interface Wire {
   readonly acquire: MethodCodec<AcquireRequest, AcquireResponse>;
   readonly lockUnary: { readonly CheckFence: MethodCodec<CheckFenceRequest, CheckFenceResponse__Output> };
   readonly admin: { readonly [K in AdminMethodName]: MethodCodec<AdminMethods[K][0], AdminMethods[K][1]> };
+  /** AdminService.SaveSnapshot: a server stream (each message decoded by the codec). */
+  readonly saveSnapshot: MethodCodec<SaveSnapshotRequest, SnapshotChunk__Output>;
 }
 
 /**
@@ -129,6 +133,7 @@ export function wire(): Wire {
       Snapshot: admin.Snapshot,
       DeleteValue: admin.DeleteValue,
     },
+    saveSnapshot: admin.SaveSnapshot,
   };
   return cached;
 }

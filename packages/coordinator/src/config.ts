@@ -1,12 +1,13 @@
 import { DiscoveryError, membersFromOrdinals, type OrdinalDiscovery } from './discovery';
 import type { MemberAddresses } from './replica';
 import { DEFAULT_LIMITS } from './state/limits';
+import { recoveryFlags, type RecoveryFlags } from './recovery-flags';
 import { parseTlsConfig, TLS_OPTIONS, TlsConfigError, type TlsConfig } from './server/tls-config';
 import { ConfigError, envName, flagsHelp, parseFlags, type FlagSpec } from './server-flags';
 
 export { ConfigError, envName };
 
-export interface ServerConfig {
+export interface ServerConfig extends RecoveryFlags {
   readonly id: string;
   readonly dataDir: string;
   readonly clusterId: string;
@@ -98,6 +99,8 @@ const OPTIONS: readonly FlagSpec[] = [
   { flag: 'open-retry-after-ms', kind: 'int', dflt: '100', help: 'base retry hint of a refused open (trailer quorumlock-retry-after-ms); it grows with the refusals of the last second, plus up to as much again of jitter' },
   { flag: 'auth-policy-file', kind: 'string', dflt: '', help: 'turns authorization on: a YAML or JSON file binding identities to the roles admin, reader and client (client optionally limited to lock-name prefixes); reloaded when it changes' },
   { flag: 'auth-token-file', kind: 'string', dflt: '', help: 'bearer tokens, one `token,identity` a line (like Kubernetes\' static token file); needs --auth-policy-file; reloaded when it changes' },
+  { flag: 'restore', kind: 'string', dflt: '', help: 'seed this member of a NEW cluster from a backup FILE (`lockctl snapshot save`), then start: every member of --initial-cluster restores the same file; refused unless the data dir is empty (see docs/operations.md)' },
+  { flag: 'force-new-cluster', kind: 'bool', dflt: 'false', help: 'disaster recovery after a majority of members is lost for good: make this node the only member, keeping its data (logged at error level); remove the flag once it runs, then add members back (see docs/operations.md)' },
   { flag: 'log-level', kind: 'string', dflt: 'info', help: 'pino level: trace, debug, info, warn, error, fatal, silent' },
   ...TLS_OPTIONS,
 ];
@@ -238,6 +241,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
   if (authTokenFile !== '' && authPolicyFile === '') {
     throw new ConfigError(`--auth-token-file '${authTokenFile}' needs --auth-policy-file: without a policy, authorization is off and tokens would not be checked`);
   }
+  const recovery = recoveryFlags(str('restore'), bool('force-new-cluster'), join);
+  if (typeof recovery === 'string') throw new ConfigError(recovery);
   let tls: TlsConfig;
   try {
     tls = parseTlsConfig(str, bool, int('tls-reload-ms', 10, 3_600_000));
@@ -279,6 +284,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ser
     authPolicyFile,
     authTokenFile,
     tls,
+    ...recovery,
     limits: {
       maxSessions: int('max-sessions', 1, 100_000_000),
       maxHoldsPerSession,

@@ -12,6 +12,7 @@ import { DeadMembers } from './dead-members';
 import { MemberKeeper } from './member-keeper';
 import { createMetrics } from './metrics';
 import { Replica } from './replica';
+import { forceNewCluster, RecoveryError, restoreFromSnapshotFile } from './recovery';
 import { VERSION } from './version';
 import { attachAuditLog } from './server/audit-log';
 import { Authorizer } from './server/auth/authorizer';
@@ -30,6 +31,10 @@ async function run(cfg: ServerConfig): Promise<void> {
   const metrics = createMetrics(cfg.id);
   // Before the replica opens: a bad policy or token file stops the start with its file and line.
   const auth = cfg.authPolicyFile === '' ? undefined : Authorizer.fromFiles({ policyFile: cfg.authPolicyFile, tokenFile: cfg.authTokenFile || undefined }, logger);
+  // The operator's disaster procedures (docs/operations.md), on the data dir before it opens.
+  const owner = { dataDir: cfg.dataDir, id: cfg.id, clusterId: cfg.clusterId, logger };
+  if (cfg.restore !== '') await restoreFromSnapshotFile({ ...owner, file: cfg.restore, initialCluster: cfg.initialCluster });
+  if (cfg.forceNewCluster) await forceNewCluster(owner);
   const replica = await Replica.open({
     id: cfg.id,
     dataDir: cfg.dataDir,
@@ -165,7 +170,7 @@ function main(): void {
   run(cfg).catch((e: unknown) => {
     // A refusal to start (damaged or foreign data dir, a bad policy or token file) is the
     // operator's to fix: its message says what to do, a stack trace would only bury it.
-    const refusal = e instanceof StorageError || e instanceof AuthFileError;
+    const refusal = e instanceof StorageError || e instanceof AuthFileError || e instanceof RecoveryError;
     const text = e instanceof Error ? (refusal ? e.message : e.stack ?? e.message) : String(e);
     process.stderr.write(`quorumlock-server: ${refusal ? 'refusing to start: ' : ''}${text}\n`);
     // A bad policy or token file is bad input, like a bad flag.

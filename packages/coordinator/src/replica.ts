@@ -7,6 +7,7 @@ import {
   type Logger,
   type NodeId,
   type PeerSecurity,
+  type Snapshot,
   type StateMachine,
 } from '@quorumlock/raft';
 import { LockStateMachine } from './state/lock-state-machine';
@@ -113,6 +114,10 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private transport: GrpcTransport | null = null;
   /** A founder that found its data dir empty in a running cluster: it must add itself back (MemberKeeper). */
   rejoined = false;
+  /** The snapshot the store holds now: a backup's source (server/snapshot-export.ts). */
+  storedSnapshot: () => Snapshot = () => {
+    throw new Error('the replica is not open');
+  };
 
   private constructor(
     opts: ReplicaOptions,
@@ -207,6 +212,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     });
     const r = new Replica(opts, sm, node, clock, hashes);
     r.rejoined = join && !opts.join;
+    r.storedSnapshot = () => storage.snapshot();
     replica = r;
     r.transport = transport;
     node.on('applied', (index) => hashes.afterApply(index));

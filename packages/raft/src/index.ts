@@ -20,4 +20,6 @@ export type { StateMachine } from './node/state-machine';
 export * from './node/raft-node';
 export * from './node/errors';
 export type * from './node/options';
+export { isEmptyStore, seedStoreFromSnapshot, forceSingleMemberConfiguration, configurationAtEnd, ForceNewClusterError, type SnapshotSeed, type ForcedConfiguration } from './node/data-dir-recovery';
+export { unpackSnapshotEnvelope, validateSnapshotEnvelope, type SnapshotEnvelope } from './node/snapshot-envelope';
 // Test harnesses (KvCluster, ProcessGroup, freePort) are in @quorumlock/raft/testing.

@@ -44,9 +44,13 @@ import type { RemoveMemberRequest as _quorumlock_v1_RemoveMemberRequest, RemoveM
 import type { RequestFailed as _quorumlock_v1_RequestFailed, RequestFailed__Output as _quorumlock_v1_RequestFailed__Output } from './quorumlock/v1/RequestFailed';
 import type { RevokeRequest as _quorumlock_v1_RevokeRequest, RevokeRequest__Output as _quorumlock_v1_RevokeRequest__Output } from './quorumlock/v1/RevokeRequest';
 import type { RevokeResponse as _quorumlock_v1_RevokeResponse, RevokeResponse__Output as _quorumlock_v1_RevokeResponse__Output } from './quorumlock/v1/RevokeResponse';
+import type { SaveSnapshotRequest as _quorumlock_v1_SaveSnapshotRequest, SaveSnapshotRequest__Output as _quorumlock_v1_SaveSnapshotRequest__Output } from './quorumlock/v1/SaveSnapshotRequest';
 import type { SendResult as _quorumlock_v1_SendResult, SendResult__Output as _quorumlock_v1_SendResult__Output } from './quorumlock/v1/SendResult';
 import type { SessionInfo as _quorumlock_v1_SessionInfo, SessionInfo__Output as _quorumlock_v1_SessionInfo__Output } from './quorumlock/v1/SessionInfo';
 import type { SessionOpened as _quorumlock_v1_SessionOpened, SessionOpened__Output as _quorumlock_v1_SessionOpened__Output } from './quorumlock/v1/SessionOpened';
+import type { SnapshotChunk as _quorumlock_v1_SnapshotChunk, SnapshotChunk__Output as _quorumlock_v1_SnapshotChunk__Output } from './quorumlock/v1/SnapshotChunk';
+import type { SnapshotHeader as _quorumlock_v1_SnapshotHeader, SnapshotHeader__Output as _quorumlock_v1_SnapshotHeader__Output } from './quorumlock/v1/SnapshotHeader';
+import type { SnapshotMember as _quorumlock_v1_SnapshotMember, SnapshotMember__Output as _quorumlock_v1_SnapshotMember__Output } from './quorumlock/v1/SnapshotMember';
 import type { SnapshotRequest as _quorumlock_v1_SnapshotRequest, SnapshotRequest__Output as _quorumlock_v1_SnapshotRequest__Output } from './quorumlock/v1/SnapshotRequest';
 import type { SnapshotResponse as _quorumlock_v1_SnapshotResponse, SnapshotResponse__Output as _quorumlock_v1_SnapshotResponse__Output } from './quorumlock/v1/SnapshotResponse';
 import type { StatusRequest as _quorumlock_v1_StatusRequest, StatusRequest__Output as _quorumlock_v1_StatusRequest__Output } from './quorumlock/v1/StatusRequest';
@@ -119,9 +123,13 @@ export interface ProtoGrpcType {
       RequestFailed: MessageTypeDefinition<_quorumlock_v1_RequestFailed, _quorumlock_v1_RequestFailed__Output>
       RevokeRequest: MessageTypeDefinition<_quorumlock_v1_RevokeRequest, _quorumlock_v1_RevokeRequest__Output>
       RevokeResponse: MessageTypeDefinition<_quorumlock_v1_RevokeResponse, _quorumlock_v1_RevokeResponse__Output>
+      SaveSnapshotRequest: MessageTypeDefinition<_quorumlock_v1_SaveSnapshotRequest, _quorumlock_v1_SaveSnapshotRequest__Output>
       SendResult: MessageTypeDefinition<_quorumlock_v1_SendResult, _quorumlock_v1_SendResult__Output>
       SessionInfo: MessageTypeDefinition<_quorumlock_v1_SessionInfo, _quorumlock_v1_SessionInfo__Output>
       SessionOpened: MessageTypeDefinition<_quorumlock_v1_SessionOpened, _quorumlock_v1_SessionOpened__Output>
+      SnapshotChunk: MessageTypeDefinition<_quorumlock_v1_SnapshotChunk, _quorumlock_v1_SnapshotChunk__Output>
+      SnapshotHeader: MessageTypeDefinition<_quorumlock_v1_SnapshotHeader, _quorumlock_v1_SnapshotHeader__Output>
+      SnapshotMember: MessageTypeDefinition<_quorumlock_v1_SnapshotMember, _quorumlock_v1_SnapshotMember__Output>
       SnapshotRequest: MessageTypeDefinition<_quorumlock_v1_SnapshotRequest, _quorumlock_v1_SnapshotRequest__Output>
       SnapshotResponse: MessageTypeDefinition<_quorumlock_v1_SnapshotResponse, _quorumlock_v1_SnapshotResponse__Output>
       StatusRequest: MessageTypeDefinition<_quorumlock_v1_StatusRequest, _quorumlock_v1_StatusRequest__Output>

@@ -116,6 +116,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'snapshot', args: [], summary: 'make the leader take a snapshot and compact its log', options: {} },
   {
+    name: 'snapshot save',
+    args: ['FILE'],
+    summary: 'download a consistent snapshot from the leader into FILE (a backup; restore with quorumlock-server --restore FILE)',
+    options: {},
+  },
+  {
     name: 'top',
     args: [],
     summary: 'live view of the most contended locks (queue depth, longest wait, holders)',

@@ -4,6 +4,7 @@
  */
 import type { AdminClient, ClusterStatus, LockInfo, MemberStatus, RevokedHold, SessionInfo } from '../admin-client';
 import { formatDuration } from '../duration';
+import { saveSnapshotCommand } from './snapshot-save';
 import { renderKeyValues, renderTable } from './table';
 
 export interface Output {
@@ -220,6 +221,8 @@ export async function runAdminCommand(
       const s = await admin.snapshot();
       return { json: s, text: `snapshot at index ${s.index} (${s.bytes} bytes)\n` };
     }
+    case 'snapshot save':
+      return saveSnapshotCommand(admin, arg('FILE'));
     default:
       throw new Error(`invariant: no admin command '${command}'`);
   }

@@ -4,6 +4,7 @@ import type { Replica, UnstampedCommand } from '../replica';
 import type { AdminServiceHandlers, LockInfo, MemberStatus__Output, Mode__Output } from '@quorumlock/proto';
 import type { LockDescription, LockSummary } from '../state/events';
 import { processLoopMonitor } from './loop-monitor';
+import { saveSnapshotHandler } from './snapshot-export';
 import { notLeader, statusError, type StatusError } from './errors';
 import { invalidUtf8Of } from './strict-utf8';
 import { checkName, checkText, checkUint53, MAX_REASON_BYTES, type Refusal, utf8Refusal } from './validate';
@@ -253,6 +254,8 @@ export class AdminService {
 
     // The leader's snapshot (as lockctl promises): a follower redirects, like every call but Status.
     Snapshot: this.leaderCall(() => this.replica.node.takeSnapshot()),
+
+    SaveSnapshot: (call) => saveSnapshotHandler(this.replica, (e) => (isStatusError(e) ? e : this.toStatusError(e)))(call),
   };
 }
 

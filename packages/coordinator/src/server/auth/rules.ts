@@ -59,6 +59,8 @@ export function adminServiceRules(source: RulesSource): ServiceRules {
       audit: (req) => ({ action: 'transfer-leader', target: { member: req.to === '' ? '(the most caught-up voter)' : req.to } }),
     }),
     snapshot: rule({ permission: admin('Snapshot', () => 'the leader\'s log'), audit: () => ({ action: 'snapshot', target: {} }) }),
+    // A backup holds every lock, session and value: admin only, and audited.
+    saveSnapshot: rule({ permission: admin('SaveSnapshot', () => 'a copy of the whole lock state'), audit: () => ({ action: 'snapshot-save', target: {} }) }),
     deleteValue: rule<{ name: string }>({
       permission: admin('DeleteValue', (req: { name: string }) => lockRef(req.name)),
       audit: (req) => ({ action: 'delete-value', target: { lock: req.name } }),

@@ -28,7 +28,7 @@ export interface GuardContext {
   readonly service: string;
 }
 
-type AnyCall = CallerCall & { request?: unknown; emit(event: 'error', err: unknown): boolean };
+type AnyCall = CallerCall & { request?: unknown; emit(event: 'error', err: unknown): boolean; once(event: 'error' | 'finish', listener: (arg?: unknown) => void): unknown };
 type Callback = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null, value?: unknown) => void;
 
 /** A handler with no rule of its own is an admin action: a method added later is closed until someone decides otherwise. */
@@ -72,20 +72,35 @@ export function guardService(handlers: object, rules: ServiceRules, ctx: GuardCo
         }
       }
       callIdentities.set(call, identity);
-      if (rule.audit === undefined || callback === undefined) {
+      if (rule.audit === undefined) {
         run(call, callback);
         return;
       }
       const a = rule.audit(call.request);
-      run(call, (err, value) => {
+      const record = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null): void => {
         // A follower's redirect did nothing: the leader audits the action when the caller follows it.
         const redirect = err?.code === grpc.status.UNAVAILABLE && (err.metadata?.get(LEADER_TRAILER).length ?? 0) > 0;
-        if (!redirect) {
-          ctx.audit.record({
-            action: a.action, identity, remote, target: a.target, ...(a.reason === undefined ? {} : { reason: a.reason }),
-            outcome: err === null ? 'ok' : 'failed', ...(err === null ? {} : { detail: err.details ?? '' }),
-          });
-        }
+        if (redirect) return;
+        ctx.audit.record({
+          action: a.action, identity, remote, target: a.target, ...(a.reason === undefined ? {} : { reason: a.reason }),
+          outcome: err === null ? 'ok' : 'failed', ...(err === null ? {} : { detail: err.details ?? '' }),
+        });
+      };
+      if (callback === undefined) {
+        // A server stream (SaveSnapshot): its outcome is its first error, else its end.
+        let recorded = false;
+        const once = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null): void => {
+          if (recorded) return;
+          recorded = true;
+          record(err);
+        };
+        call.once('error', (err: unknown) => once(err as Partial<grpc.StatusObject>));
+        call.once('finish', () => once(null));
+        run(call, callback);
+        return;
+      }
+      run(call, (err, value) => {
+        record(err);
         callback(err, value);
       });
     };

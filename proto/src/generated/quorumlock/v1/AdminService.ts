@@ -19,6 +19,8 @@ import type { MembersResponse as _quorumlock_v1_MembersResponse, MembersResponse
 import type { RemoveMemberRequest as _quorumlock_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _quorumlock_v1_RemoveMemberRequest__Output } from '../../quorumlock/v1/RemoveMemberRequest';
 import type { RevokeRequest as _quorumlock_v1_RevokeRequest, RevokeRequest__Output as _quorumlock_v1_RevokeRequest__Output } from '../../quorumlock/v1/RevokeRequest';
 import type { RevokeResponse as _quorumlock_v1_RevokeResponse, RevokeResponse__Output as _quorumlock_v1_RevokeResponse__Output } from '../../quorumlock/v1/RevokeResponse';
+import type { SaveSnapshotRequest as _quorumlock_v1_SaveSnapshotRequest, SaveSnapshotRequest__Output as _quorumlock_v1_SaveSnapshotRequest__Output } from '../../quorumlock/v1/SaveSnapshotRequest';
+import type { SnapshotChunk as _quorumlock_v1_SnapshotChunk, SnapshotChunk__Output as _quorumlock_v1_SnapshotChunk__Output } from '../../quorumlock/v1/SnapshotChunk';
 import type { SnapshotRequest as _quorumlock_v1_SnapshotRequest, SnapshotRequest__Output as _quorumlock_v1_SnapshotRequest__Output } from '../../quorumlock/v1/SnapshotRequest';
 import type { SnapshotResponse as _quorumlock_v1_SnapshotResponse, SnapshotResponse__Output as _quorumlock_v1_SnapshotResponse__Output } from '../../quorumlock/v1/SnapshotResponse';
 import type { StatusRequest as _quorumlock_v1_StatusRequest, StatusRequest__Output as _quorumlock_v1_StatusRequest__Output } from '../../quorumlock/v1/StatusRequest';
@@ -133,6 +135,27 @@ export interface AdminServiceClient extends grpc.Client {
   revoke(argument: _quorumlock_v1_RevokeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_quorumlock_v1_RevokeResponse__Output>): grpc.ClientUnaryCall;
   revoke(argument: _quorumlock_v1_RevokeRequest, callback: grpc.requestCallback<_quorumlock_v1_RevokeResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * A consistent snapshot of the whole lock state, for a backup (`lockctl snapshot save`). The
+   * leader takes a snapshot at or after a read barrier (so it holds everything acknowledged before
+   * the call) and streams it: the first message carries `header` only, the others `data`, in
+   * order, `header.data_bytes` in all. A follower redirects, like every call but Status. Admin
+   * only: the snapshot holds every lock, session and value. `quorumlock-server --restore FILE`
+   * seeds a new cluster from it.
+   */
+  SaveSnapshot(argument: _quorumlock_v1_SaveSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_quorumlock_v1_SnapshotChunk__Output>;
+  SaveSnapshot(argument: _quorumlock_v1_SaveSnapshotRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_quorumlock_v1_SnapshotChunk__Output>;
+  /**
+   * A consistent snapshot of the whole lock state, for a backup (`lockctl snapshot save`). The
+   * leader takes a snapshot at or after a read barrier (so it holds everything acknowledged before
+   * the call) and streams it: the first message carries `header` only, the others `data`, in
+   * order, `header.data_bytes` in all. A follower redirects, like every call but Status. Admin
+   * only: the snapshot holds every lock, session and value. `quorumlock-server --restore FILE`
+   * seeds a new cluster from it.
+   */
+  saveSnapshot(argument: _quorumlock_v1_SaveSnapshotRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_quorumlock_v1_SnapshotChunk__Output>;
+  saveSnapshot(argument: _quorumlock_v1_SaveSnapshotRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_quorumlock_v1_SnapshotChunk__Output>;
+  
   Snapshot(argument: _quorumlock_v1_SnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_quorumlock_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   Snapshot(argument: _quorumlock_v1_SnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_quorumlock_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   Snapshot(argument: _quorumlock_v1_SnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_quorumlock_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
@@ -196,6 +219,16 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   Revoke: grpc.handleUnaryCall<_quorumlock_v1_RevokeRequest__Output, _quorumlock_v1_RevokeResponse>;
   
+  /**
+   * A consistent snapshot of the whole lock state, for a backup (`lockctl snapshot save`). The
+   * leader takes a snapshot at or after a read barrier (so it holds everything acknowledged before
+   * the call) and streams it: the first message carries `header` only, the others `data`, in
+   * order, `header.data_bytes` in all. A follower redirects, like every call but Status. Admin
+   * only: the snapshot holds every lock, session and value. `quorumlock-server --restore FILE`
+   * seeds a new cluster from it.
+   */
+  SaveSnapshot: grpc.handleServerStreamingCall<_quorumlock_v1_SaveSnapshotRequest__Output, _quorumlock_v1_SnapshotChunk>;
+  
   Snapshot: grpc.handleUnaryCall<_quorumlock_v1_SnapshotRequest__Output, _quorumlock_v1_SnapshotResponse>;
   
   Status: grpc.handleUnaryCall<_quorumlock_v1_StatusRequest__Output, _quorumlock_v1_StatusResponse>;
@@ -214,6 +247,7 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   ListSessions: MethodDefinition<_quorumlock_v1_ListSessionsRequest, _quorumlock_v1_ListSessionsResponse, _quorumlock_v1_ListSessionsRequest__Output, _quorumlock_v1_ListSessionsResponse__Output>
   RemoveMember: MethodDefinition<_quorumlock_v1_RemoveMemberRequest, _quorumlock_v1_MembersResponse, _quorumlock_v1_RemoveMemberRequest__Output, _quorumlock_v1_MembersResponse__Output>
   Revoke: MethodDefinition<_quorumlock_v1_RevokeRequest, _quorumlock_v1_RevokeResponse, _quorumlock_v1_RevokeRequest__Output, _quorumlock_v1_RevokeResponse__Output>
+  SaveSnapshot: MethodDefinition<_quorumlock_v1_SaveSnapshotRequest, _quorumlock_v1_SnapshotChunk, _quorumlock_v1_SaveSnapshotRequest__Output, _quorumlock_v1_SnapshotChunk__Output>
   Snapshot: MethodDefinition<_quorumlock_v1_SnapshotRequest, _quorumlock_v1_SnapshotResponse, _quorumlock_v1_SnapshotRequest__Output, _quorumlock_v1_SnapshotResponse__Output>
   Status: MethodDefinition<_quorumlock_v1_StatusRequest, _quorumlock_v1_StatusResponse, _quorumlock_v1_StatusRequest__Output, _quorumlock_v1_StatusResponse__Output>
   TransferLeader: MethodDefinition<_quorumlock_v1_TransferLeaderRequest, _quorumlock_v1_TransferLeaderResponse, _quorumlock_v1_TransferLeaderRequest__Output, _quorumlock_v1_TransferLeaderResponse__Output>
