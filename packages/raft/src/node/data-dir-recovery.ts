@@ -5,7 +5,7 @@
  * rest of its cluster is gone for good (like etcd's `--force-new-cluster`). Both write through
  * the ordinary WritableStorage contract, so what they leave is what a node could have written.
  */
-import { decodeConfChange, encodeConfChange, type ExtendedConfChange } from '../core/raft';
+import { decodeConfChange, encodeConfChange, type ExtendedConfChange } from '../core/confchange';
 import type { Entry, NodeId } from '../core/types';
 import type { WritableStorage } from '../storage/storage';
 import { packSnapshotEnvelope } from './snapshot-envelope';

@@ -7,7 +7,7 @@
 import { MemoryStorage } from '../../src/storage/memory-storage';
 import { configurationAtEnd, forceSingleMemberConfiguration, ForceNewClusterError, isEmptyStore, seedStoreFromSnapshot } from '../../src/node/data-dir-recovery';
 import { unpackSnapshotEnvelope } from '../../src/node/snapshot-envelope';
-import { encodeConfChange } from '../../src/core/raft';
+import { encodeConfChange } from '../../src/core/confchange';
 import { Cluster } from './harness';
 
 describe('forceSingleMemberConfiguration', () => {
