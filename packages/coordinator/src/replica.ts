@@ -24,6 +24,9 @@ import { raftObserverFor, type Metrics } from './metrics';
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
 
+/** The requests a session's stream sends, answered by events addressed to that session. */
+export type StreamRequest = Extract<UnstampedCommand, { type: 'lock' | 'release' | 'put' | 'cancel' }>;
+
 /** A founding member: where its peers and its clients reach it. */
 export interface MemberAddresses {
   readonly peer: string;
@@ -270,13 +273,27 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.node.isLeader() ? this.clock.now(this.sm.now) : this.sm.now;
   }
 
-  /** Propose a command stamped with this leader's clock; resolves with its apply output. */
+  /**
+   * Propose a command stamped with this leader's clock; resolves with its entry's apply output,
+   * the answer to its proposer (an admin call, a session-level command, a renew batch). Requests
+   * of a stream go through `submit` instead.
+   */
   async propose(cmd: UnstampedCommand): Promise<ApplyOutput> {
     // A new leader stamps no deadline before its clock caught up (LeaderClock): one round trip.
     if (this.node.isLeader() && !this.clock.hasOwnEntryApplied) {
       await new Promise<void>((resolve, reject) => this.heldForClock.push({ resolve, reject }));
     }
     return this.proposeNow(cmd);
+  }
+
+  /**
+   * Propose a stream's request (lock, release, put, cancel). Resolves once the entry carrying it
+   * applied here, and with nothing: its answer is an event addressed to its session, and events
+   * reach the streams one way only, through `applied`, in log order. Rejects as `propose` does
+   * when the entry may not apply (NotLeaderError, OutcomeUnknownError).
+   */
+  async submit(cmd: StreamRequest): Promise<void> {
+    await this.propose(cmd);
   }
 
   private async proposeNow(cmd: UnstampedCommand): Promise<ApplyOutput> {
