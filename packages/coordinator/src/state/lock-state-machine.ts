@@ -1,3 +1,4 @@
+import { applyBatch } from './batch';
 import { decodeCommand } from './codec';
 import type {
   CancelCommand,
@@ -209,16 +210,21 @@ export class LockStateMachine {
   /** Applies one command at log position `meta` and reports what it produced. */
   applyCommand(command: Command, meta: ApplyMeta): ApplyOutput {
     this.begin(meta);
-    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0 || command.stamp > MAX_STAMP) {
-      return this.finish(refusal('ERR_INVALID_ARGUMENT', `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`));
-    }
+    return this.finish(this.step(command));
+  }
+
+  /** One command at the current log position: its stamp moves time on, due timers fire, it runs. */
+  private step(command: Command): Status {
+    if (!Number.isSafeInteger(command.stamp) || command.stamp < 0 || command.stamp > MAX_STAMP) return refusal('ERR_INVALID_ARGUMENT', `stamp ${command.stamp} is not an integer in [0, ${MAX_STAMP}]`);
     this.st.now = Math.max(this.st.now, command.stamp);
     this.fireTimers();
-    return this.finish(this.run(command));
+    return this.run(command);
   }
 
   private run(c: Command): Status {
     switch (c.type) {
+      case 'batch': // stream requests sharing one entry (state/batch.ts)
+        return applyBatch(c, (sub) => this.step(sub));
       case 'openSession':
         return this.openSession(c);
       case 'resumeSession':
