@@ -303,13 +303,13 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       throw new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`);
     }
     if (!this.clock.hasOwnEntryApplied) await new Promise<void>((resolve, reject) => this.heldForClock.push({ resolve, reject }));
+    this.opts.metrics?.proposals.inc({ type: cmd.type }); // each request once, whatever entry carries it
     await this.batcher.submit(cmd);
   }
 
   /** One entry for the batcher's requests: the request itself when alone, else a `batch`; all stamped alike. */
   private proposeRequests(requests: readonly StreamRequest[]): Promise<unknown> {
     const stamp = this.clock.now(this.sm.now);
-    for (const r of requests) this.opts.metrics?.proposals.inc({ type: r.type });
     const commands = requests.map((r) => ({ ...r, stamp }) as Command & { type: StreamRequest['type'] });
     const entry: Command = commands.length === 1 && commands[0] !== undefined ? commands[0] : { type: 'batch', stamp, commands };
     return this.node.propose(encodeCommand(entry));
