@@ -2,10 +2,11 @@
  * The README's default limit of 1,000 requests awaiting replication per Acquire stream
  * (`--max-in-flight`, not set here: the default is what runs). With both followers frozen
  * (SIGSTOP, well inside the election timeout), nothing commits, so whatever the leader reads from
- * a stream stays in its log, unreplicated: the leader's replication lag (its metric, last index
- * minus what a follower acknowledged) counts what it proposed. One stream writes 1,500 requests:
- * the lag stops at 1,000 (plus the leader's own few entries) and the stream gets no answer, not a
- * refusal. Another stream's 200 requests still go in (the limit is per stream, not a stall of
+ * a stream stays awaiting replication: the leader's count of proposed lock requests
+ * (quorumlock_proposals_total{type="lock"}, one per request whichever entry carries it; requests
+ * share entries, so the replication lag in entries would count far fewer) counts what it read.
+ * One stream writes 1,500 requests: the count stops at 1,000 and the stream gets no answer, not
+ * a refusal. Another stream's 200 requests still go in (the limit is per stream, not a stall of
  * the leader). Once the followers resume, every request gets the answer the log decided, in
  * the order sent, and none is RESOURCE_EXHAUSTED.
  */
@@ -22,8 +23,6 @@ const BURST = 1500;
 const OTHER = 200;
 /** Election timeout 5-10 s (ticks of 50 ms): the frozen followers' few seconds never depose the leader. */
 const ELECTION_TICKS = 100;
-/** The leader's own entries while frozen (a timer `tick` at a time): far below the 500 held back. */
-const SLACK = 10;
 const FAILED_PRECONDITION = 9;
 const RESOURCE_EXHAUSTED = 8;
 
@@ -61,6 +60,12 @@ function scrape(address: string): Promise<string> {
   });
 }
 
+/** Lock requests the leader has proposed since it started (one per request, not per entry). */
+async function lockProposals(leader: string): Promise<number> {
+  const m = /^quorumlock_proposals_total\{type="lock"\} (\d+)$/m.exec(await scrape(cluster.metricsAddress(leader)));
+  return m === null ? 0 : Number(m[1]);
+}
+
 /** The leader's replication lag to `peer`, in entries. */
 async function lag(leader: string, peer: string): Promise<number> {
   const m = new RegExp(`^quorumlock_raft_replication_lag_entries\\{peer="${peer}"\\} (\\d+)$`, 'm').exec(await scrape(cluster.metricsAddress(leader)));
@@ -88,23 +93,25 @@ test('at the default limit of 1,000 a stream is held back, not refused; another 
     cluster.pause(id);
     paused.push(id);
   }
-  // Every request is a try-only lock of a lock someone else holds: each is one log entry, and
-  // each is decided FAILED_PRECONDITION (no hold piles up against --max-holds-per-session).
+  // Every request is a try-only lock of a lock someone else holds: each is decided
+  // FAILED_PRECONDITION (no hold piles up against --max-holds-per-session).
+  const before = await lockProposals(leader);
   for (let i = 1; i <= BURST; i++) s.lock(i, 'busy', { tryOnly: true });
   const held = await waitUntil(async () => {
-    const l = await lag(leader, peer);
-    return l >= DEFAULT_MAX_IN_FLIGHT ? l : undefined;
-  }, 5000, `${DEFAULT_MAX_IN_FLIGHT} entries proposed`, 50);
+    const n = (await lockProposals(leader)) - before;
+    return n >= DEFAULT_MAX_IN_FLIGHT ? n : undefined;
+  }, 5000, `${DEFAULT_MAX_IN_FLIGHT} requests proposed`, 50);
   // The other 500 are written and waiting; give the leader time to (wrongly) read more.
   await new Promise((r) => setTimeout(r, 500));
-  const settled = await lag(leader, peer);
-  expect(held).toBeLessThanOrEqual(DEFAULT_MAX_IN_FLIGHT + SLACK);
-  expect(settled).toBeLessThanOrEqual(DEFAULT_MAX_IN_FLIGHT + SLACK);
+  const settled = (await lockProposals(leader)) - before;
+  expect(held).toBe(DEFAULT_MAX_IN_FLIGHT);
+  expect(settled).toBe(DEFAULT_MAX_IN_FLIGHT);
+  expect(await lag(leader, peer)).toBeGreaterThan(0); // nothing of it replicated
   expect(s.log.length).toBe(1); // only `opened`: nothing decided, nothing refused
   expect(s.ended).toBeNull();
 
   for (let i = 1; i <= OTHER; i++) t.lock(i, 'busy', { tryOnly: true });
-  await waitUntil(async () => (await lag(leader, peer)) >= settled + OTHER, 5000, 'the other stream proposed too', 50);
+  await waitUntil(async () => (await lockProposals(leader)) - before >= settled + OTHER, 5000, 'the other stream proposed too', 50);
 
   for (const id of paused.splice(0)) cluster.resume(id);
   await waitUntil(() => s.log.length >= 1 + BURST && t.log.length >= 1 + OTHER, 30_000, 'an answer to every request', 50);

@@ -21,9 +21,13 @@ import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
 import { LeaderClock, type MonotonicSource } from './leader-clock';
 import { raftObserverFor, type Metrics } from './metrics';
+import { RequestBatcher } from './request-batcher';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
+
+/** The requests a session's stream sends, answered by events addressed to that session. */
+export type StreamRequest = Extract<UnstampedCommand, { type: 'lock' | 'release' | 'put' | 'cancel' }>;
 
 /** A founding member: where its peers and its clients reach it. */
 export interface MemberAddresses {
@@ -112,6 +116,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Proposals held until this leader's first entry applied (see LeaderClock). */
   private heldForClock: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private transport: GrpcTransport | null = null;
+  /** Stream requests gathered into shared entries; see RequestBatcher. */
+  private readonly batcher = new RequestBatcher<StreamRequest>(
+    (requests) => this.proposeRequests(requests),
+    (r) => (r.type === 'cancel' ? 0 : r.name.length) + (r.type === 'put' ? r.value.byteLength : 0),
+  );
   /** A founder that found its data dir empty in a running cluster: it must add itself back (MemberKeeper). */
   rejoined = false;
   /** The snapshot the store holds now: a backup's source (server/snapshot-export.ts). */
@@ -276,7 +285,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.node.isLeader() ? this.clock.now(this.sm.now) : this.sm.now;
   }
 
-  /** Propose a command stamped with this leader's clock; resolves with its apply output. */
+  /**
+   * Propose a command stamped with this leader's clock; resolves with its entry's apply output,
+   * the answer to its proposer (an admin call, a session-level command, a renew batch). Requests
+   * of a stream go through `submit` instead.
+   */
   async propose(cmd: UnstampedCommand): Promise<ApplyOutput> {
     // A new leader stamps no deadline before its clock caught up (LeaderClock): one round trip.
     if (this.node.isLeader() && !this.clock.hasOwnEntryApplied) {
@@ -285,7 +298,32 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.proposeNow(cmd);
   }
 
+  /**
+   * Propose a stream's request (lock, release, put, cancel). Resolves once the entry carrying it
+   * applied here, and with nothing: its answer is an event addressed to its session, and events
+   * reach the streams one way only, through `applied`, in log order. Rejects as `propose` does
+   * when the entry may not apply (NotLeaderError, OutcomeUnknownError).
+   */
+  async submit(cmd: StreamRequest): Promise<void> {
+    if (!this.node.isLeader()) {
+      throw new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`);
+    }
+    if (!this.clock.hasOwnEntryApplied) await new Promise<void>((resolve, reject) => this.heldForClock.push({ resolve, reject }));
+    this.opts.metrics?.proposals.inc({ type: cmd.type }); // each request once, whatever entry carries it
+    await this.batcher.submit(cmd);
+  }
+
+  /** One entry for the batcher's requests: the request itself when alone, else a `batch`; all stamped alike. */
+  private proposeRequests(requests: readonly StreamRequest[]): Promise<unknown> {
+    const stamp = this.clock.now(this.sm.now);
+    const commands = requests.map((r) => ({ ...r, stamp }) as Command & { type: StreamRequest['type'] });
+    const entry: Command = commands.length === 1 && commands[0] !== undefined ? commands[0] : { type: 'batch', stamp, commands };
+    return this.node.propose(encodeCommand(entry));
+  }
+
   private async proposeNow(cmd: UnstampedCommand): Promise<ApplyOutput> {
+    // Stream requests that arrived before this command go into the log before it.
+    this.batcher.flush();
     const stamped = { ...cmd, stamp: this.clock.now(this.sm.now) } as Command;
     this.opts.metrics?.proposals.inc({ type: stamped.type });
     const { result } = await this.node.propose(encodeCommand(stamped));
@@ -382,6 +420,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       this.clock.follow();
       const err = new NotLeaderError(leader, this.leaderClientAddress(), `node ${this.id} lost leadership in term ${term}`);
       for (const h of this.heldForClock.splice(0)) h.reject(err);
+      this.batcher.failQueued(err);
       for (const w of this.renewBatch) w.reject(err);
       this.renewBatch = [];
       if (this.renewTimer !== null) clearTimeout(this.renewTimer);
@@ -404,6 +443,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.checker.stop();
     const err = new NotLeaderError('', '', `node ${this.id} is stopping`);
     for (const h of this.heldForClock.splice(0)) h.reject(err);
+    this.batcher.failQueued(err);
     if (this.dutyTimer !== null) clearInterval(this.dutyTimer);
     if (this.renewTimer !== null) clearTimeout(this.renewTimer);
     await this.node.stop();

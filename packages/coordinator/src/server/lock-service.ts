@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, type Logger } from '@quorumlock/raft';
-import type { Replica, UnstampedCommand } from '../replica';
+import type { Replica, StreamRequest, UnstampedCommand } from '../replica';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { notLeader, statusError, type StatusError } from './errors';
@@ -171,7 +171,7 @@ class SessionStream {
     this.write({ failed: { requestId: r.requestId, code: r.code, message: r.message, errorCode: r.errorCode } });
   }
 
-  private lockCommand(l: WireLock): UnstampedCommand {
+  private lockCommand(l: WireLock): StreamRequest {
     // An unknown enum number arrives as a number; the machine rejects the odd mode by name.
     const mode = l.mode === 'SHARED' ? 'shared' : l.mode === 'EXCLUSIVE' ? 'exclusive' : (`mode ${String(l.mode)}` as 'exclusive');
     return {
@@ -242,7 +242,7 @@ class SessionStream {
    * but the log (an answer under its id would be final to the client, even for a resend of a
    * request that was granted).
    */
-  private async request(cmd: UnstampedCommand): Promise<void> {
+  private async request(cmd: StreamRequest): Promise<void> {
     const limit = this.service.opts.maxInFlightPerStream;
     if (this.inFlight >= limit) {
       this.call.pause();
@@ -255,14 +255,20 @@ class SessionStream {
       this.call.resume();
     }
     this.inFlight++;
-    void this.proposeOrFail(cmd).finally(() => {
+    // The answer reaches this stream through `deliver` (the replica's `applied`); what is awaited
+    // here is only that the entry applied, or that it may not have.
+    void this.service.replica.submit(cmd).catch((e: unknown) => this.failFromError(e)).finally(() => {
       this.inFlight--;
       this.wakeHandler();
     });
   }
 
-  /** Propose; a session-level failure in the result ends the stream with that status. */
-  private async proposeOrFail(cmd: UnstampedCommand): Promise<void> {
+  /**
+   * Propose a session-level command (open, resume, close). Its success is an event (`opened`,
+   * `sessionClosed`) that reaches the stream through `deliver`; a refusal has no session to be
+   * addressed to, so it comes back as the entry's status and ends the stream with it.
+   */
+  private async proposeOrFail(cmd: Extract<UnstampedCommand, { type: 'openSession' | 'resumeSession' | 'closeSession' }>): Promise<void> {
     let out: ApplyOutput;
     try {
       out = await this.service.replica.propose(cmd);
@@ -271,10 +277,7 @@ class SessionStream {
       return;
     }
     const st = out.status;
-    const sessionLevel = cmd.type === 'openSession' || cmd.type === 'resumeSession' || cmd.type === 'closeSession';
-    if (sessionLevel && st.code !== grpc.status.OK) {
-      this.fail(statusError(st.errorCode ?? 'ERR_INTERNAL', st.message));
-    }
+    if (st.code !== grpc.status.OK) this.fail(statusError(st.errorCode ?? 'ERR_INTERNAL', st.message));
   }
 
   private failFromError(e: unknown): void {

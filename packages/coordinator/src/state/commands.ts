@@ -1,5 +1,6 @@
 /**
- * The commands the leader proposes to the lock state machine, one per Raft entry, as a union
+ * The commands the leader proposes to the lock state machine, one per Raft entry (or several
+ * stream requests in one `batch` entry), as a union
  * discriminated on `type`. Every command carries `stamp`: the leader's wall clock (ms since the
  * epoch) when it proposed the entry; it is the machine's only source of time.
  *
@@ -145,7 +146,22 @@ export interface DeleteValueCommand extends Stamped {
   readonly name: string;
 }
 
+/** The requests of a session's stream: answered by events addressed to it, so they can share an entry. */
+export type BatchableCommand = LockCommand | ReleaseCommand | CancelCommand | PutCommand;
+
+/**
+ * Several stream requests in one entry, in the order they arrived (state/batch.ts). Each runs as
+ * if it were an entry of its own at this entry's index: its stamp moves time on, due timers fire,
+ * it is deduplicated and answered on its own. Grants it makes are numbered from the index on, as
+ * several grants of one entry always are. The leader stamps the batch and its requests alike.
+ */
+export interface BatchCommand extends Stamped {
+  readonly type: 'batch';
+  readonly commands: readonly BatchableCommand[];
+}
+
 export type Command =
+  | BatchCommand
   | OpenSessionCommand
   | ResumeSessionCommand
   | RenewCommand
@@ -276,6 +292,8 @@ export function parseCommand(data: unknown): ParseResult {
         return done({ type, stamp });
       case 'deleteValue':
         return done({ type, stamp, name: str(o, 'name') });
+      case 'batch':
+        return done({ type, stamp, commands: batchable(o) });
       case 'revoke': {
         const name = str(o, 'name');
         const reason = field(o, 'reason') === undefined ? '' : str(o, 'reason');
@@ -290,6 +308,20 @@ export function parseCommand(data: unknown): ParseResult {
     if (err instanceof ShapeError) return { ok: false, message: err.message };
     throw err;
   }
+}
+
+const BATCHABLE: ReadonlySet<string> = new Set(['lock', 'release', 'cancel', 'put']);
+
+/** A batch's requests, each shape-checked as a command of its own; nothing else may be batched. */
+function batchable(o: Fields): BatchableCommand[] {
+  const v = field(o, 'commands');
+  if (!Array.isArray(v) || v.length === 0) throw new ShapeError('field commands must be a non-empty list');
+  return v.map((item: unknown, i) => {
+    const parsed = parseCommand(item);
+    if (!parsed.ok) throw new ShapeError(`commands[${i}]: ${parsed.message}`);
+    if (!BATCHABLE.has(parsed.command.type)) throw new ShapeError(`commands[${i}]: a ${parsed.command.type} command cannot be batched`);
+    return parsed.command as BatchableCommand;
+  });
 }
 
 function done(command: Command): ParseResult {

@@ -1,4 +1,5 @@
 import { deleteValue, revoke } from './admin-commands';
+import { applyBatch } from './batch';
 import { decodeCommand } from './codec';
 import type { Command } from './commands';
 import { type MachineContext, newContext } from './context';
@@ -133,17 +134,24 @@ export class LockStateMachine {
   /** Applies one command at log position `meta` and reports what it produced. */
   applyCommand(command: Command, meta: ApplyMeta): ApplyOutput {
     this.begin(meta);
+    return this.finish(this.step(command));
+  }
+
+  /** One command at the current log position: its stamp moves time on, due timers fire, it runs. */
+  private step(command: Command): Status {
     const badStamp = checkStamp(command.stamp);
-    if (badStamp !== undefined) return this.finish(badStamp);
+    if (badStamp !== undefined) return badStamp;
     this.m.st.now = Math.max(this.m.st.now, command.stamp);
     fireTimers(this.m);
-    return this.finish(this.run(command));
+    return this.run(command);
   }
 
   /** One case per command type: a new command is a new case here and a function in its module. */
   private run(c: Command): Status {
     const m = this.m;
     switch (c.type) {
+      case 'batch': // stream requests sharing one entry (state/batch.ts)
+        return applyBatch(c, (sub) => this.step(sub));
       case 'openSession':
         return openSession(m, c);
       case 'resumeSession':
