@@ -22,6 +22,7 @@ import type { LockLimits } from './state/limits';
 import { LeaderClock, type MonotonicSource } from './leader-clock';
 import { raftObserverFor, type Metrics } from './metrics';
 import { RequestBatcher } from './request-batcher';
+import { RenewBatcher } from './renew-batcher';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
@@ -75,12 +76,6 @@ export interface ReplicaOptions {
   readonly monotonic?: MonotonicSource;
 }
 
-interface RenewWaiter {
-  readonly sessionId: string;
-  readonly resolve: (alive: boolean) => void;
-  readonly reject: (e: Error) => void;
-}
-
 export interface ReplicaEvents {
   /** Every entry this node applied to the lock machine, in log order. */
   applied: [out: ApplyOutput];
@@ -105,8 +100,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   readonly consistency: ConsistencyMonitor;
   private readonly checker: ConsistencyChecker;
   private readonly opts: ReplicaOptions;
-  private renewBatch: RenewWaiter[] = [];
-  private renewTimer: NodeJS.Timeout | null = null;
+  private readonly renewals: RenewBatcher;
   private dutyTimer: NodeJS.Timeout | null = null;
   private expiring = new Set<string>();
   private tickInFlight = false;
@@ -142,6 +136,13 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.hashes = hashes;
     this.consistency = new ConsistencyMonitor(opts.id, opts.logger, opts.metrics);
     this.checker = new ConsistencyChecker(this, opts.consistencyCheckMs ?? 0, opts.logger);
+    this.renewals = new RenewBatcher(opts.renewIntervalMs, async (sessionIds) => {
+      opts.metrics?.renewBatchSize.observe(sessionIds.length);
+      const out = await this.propose({ type: 'renew', sessionIds });
+      const gone = new Set<string>();
+      for (const e of out.events) if (e.type === 'renewed') for (const id of e.notFound) gone.add(id);
+      return gone;
+    });
   }
 
   static async open(opts: ReplicaOptions): Promise<Replica> {
@@ -344,34 +345,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     if (!this.node.isLeader()) {
       return Promise.reject(new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`));
     }
-    return new Promise((resolve, reject) => {
-      this.renewBatch.push({ sessionId, resolve, reject });
-      if (this.renewTimer === null) this.renewTimer = setTimeout(() => this.flushRenewals(), this.opts.renewIntervalMs);
-    });
+    return this.renewals.renew(sessionId);
   }
 
   private releaseHeld(): void {
     for (const h of this.heldForClock.splice(0)) h.resolve();
-  }
-
-  private flushRenewals(): void {
-    this.renewTimer = null;
-    const batch = this.renewBatch;
-    this.renewBatch = [];
-    if (batch.length === 0) return;
-    const ids = [...new Set(batch.map((w) => w.sessionId))].sort();
-    this.opts.metrics?.renewBatchSize.observe(ids.length);
-    this.propose({ type: 'renew', sessionIds: ids }).then(
-      (out) => {
-        const gone = new Set<string>();
-        for (const e of out.events) if (e.type === 'renewed') for (const id of e.notFound) gone.add(id);
-        for (const w of batch) w.resolve(!gone.has(w.sessionId));
-      },
-      (e: unknown) => {
-        const err = e instanceof Error ? e : new Error(String(e));
-        for (const w of batch) w.reject(err);
-      },
-    );
   }
 
   /** Leader-only timers, checked every half tick: expire overdue sessions, fire due timers. */
@@ -421,10 +399,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       const err = new NotLeaderError(leader, this.leaderClientAddress(), `node ${this.id} lost leadership in term ${term}`);
       for (const h of this.heldForClock.splice(0)) h.reject(err);
       this.batcher.failQueued(err);
-      for (const w of this.renewBatch) w.reject(err);
-      this.renewBatch = [];
-      if (this.renewTimer !== null) clearTimeout(this.renewTimer);
-      this.renewTimer = null;
+      this.renewals.fail(err);
     }
     this.emit('leader', { isLeader, leader, term });
   }
@@ -445,7 +420,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     for (const h of this.heldForClock.splice(0)) h.reject(err);
     this.batcher.failQueued(err);
     if (this.dutyTimer !== null) clearInterval(this.dutyTimer);
-    if (this.renewTimer !== null) clearTimeout(this.renewTimer);
+    this.renewals.fail(err);
     await this.node.stop();
   }
 }
