@@ -42,6 +42,20 @@ const OVERSIZED = {
 };
 const maxLines = (max) => ['error', { max, skipBlankLines: false, skipComments: false }];
 
+// Functions in source files stay under about 80 lines (issue 10 §3), tables and generated code
+// excepted. The functions below are longer today; each ceiling is the longest function of its
+// file now, so it may shrink but not grow. Lower or delete an entry when its function is split.
+const MAX_FUNCTION_LINES = 80;
+const LONG_FUNCTIONS = {
+  'packages/coordinator/src/metrics.ts': 198, // createMetrics: a table of metric declarations
+  'packages/coordinator/src/config.ts': 131, // loadConfig: pending split
+  'packages/coordinator/src/main.ts': 107, // run: pending split
+  'scripts/src/bench-locks.ts': 93, // main: pending split
+  'packages/client/src/cli/lockctl.ts': 86, // main: pending split
+  'packages/coordinator/src/replica.ts': 82, // Replica.open: pending split
+};
+const maxFunctionLines = (max) => ['error', { max, skipBlankLines: true, skipComments: true }];
+
 export default defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', '**/*.tmp.*', 'proto/**', 'coverage/**'],
@@ -88,6 +102,11 @@ export default defineConfig(
     rules: { 'max-lines': maxLines(MAX_LINES) },
   },
   ...Object.entries(OVERSIZED).map(([file, max]) => ({ files: [file], rules: { 'max-lines': maxLines(max) } })),
+  {
+    files: ['packages/*/src/**/*.ts', 'scripts/src/**/*.ts', 'deploy/k8s/src/**/*.ts'],
+    rules: { 'max-lines-per-function': maxFunctionLines(MAX_FUNCTION_LINES) },
+  },
+  ...Object.entries(LONG_FUNCTIONS).map(([file, max]) => ({ files: [file], rules: { 'max-lines-per-function': maxFunctionLines(max) } })),
   {
     files: PURE_CORES,
     rules: {

@@ -73,7 +73,14 @@ function rssBytes(pid: number): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number): number => Math.round((b / (1024 * 1024)) * 10) / 10;
 
-async function main(): Promise<void> {
+interface Options {
+  readonly nSessions: number;
+  readonly nResources: number;
+  readonly valueBytes: number;
+  readonly settleMs: number;
+}
+
+function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       sessions: { type: 'string', default: '10000' },
@@ -89,6 +96,46 @@ async function main(): Promise<void> {
   for (const [k, v] of [['sessions', nSessions], ['resources', nResources], ['value-bytes', valueBytes], ['settle-ms', settleMs]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${k} '${String(v)}' must be a non-negative integer`);
   }
+  return { nSessions, nResources, valueBytes, settleMs };
+}
+
+/** Open `n` sessions spread over the services, 200 at a time; each is pushed to `sessions` at once (so it is cancelled on failure). */
+async function openSessions(svc: readonly grpc.Client[], n: number, sessions: Session[], errors: string[]): Promise<void> {
+  for (let i = 0; i < n; i += 200) {
+    const batch = [];
+    for (let k = i; k < Math.min(n, i + 200); k++) {
+      const s = new Session(svc[k % svc.length] as grpc.Client, (e) => errors.push(e));
+      sessions.push(s);
+      // Long TTL: the sessions live through the whole measurement without keepalives.
+      batch.push(s.open(300_000));
+    }
+    await Promise.all(batch);
+  }
+}
+
+/** Resources: each keeps a value after its hold is released. 100 sessions work in parallel. */
+async function fillResources(sessions: readonly Session[], nResources: number, valueBytes: number): Promise<void> {
+  const workers = sessions.slice(0, Math.min(100, sessions.length));
+  const value = Buffer.alloc(valueBytes, 0x61);
+  await Promise.all(
+    workers.map(async (s, w) => {
+      let rid = 1;
+      for (let i = w; i < nResources; i += workers.length) {
+        const name = `mem/${i}`;
+        const g = await s.request(rid, { lock: { requestId: rid, name } });
+        rid++;
+        const token = g.granted?.token ?? 0;
+        await s.request(rid, { put: { requestId: rid, name, token, value } });
+        rid++;
+        await s.request(rid, { release: { requestId: rid, name, token } });
+        rid++;
+      }
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const { nSessions, nResources, valueBytes, settleMs } = parseOptions();
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const cluster = await CoordinatorCluster.create({ size: 3, logLevel: 'warn' });
   const clients: grpc.Client[] = [];
@@ -106,39 +153,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < 8; i++) clients.push(new grpc.Client(cluster.address(leader), grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
     const svc = clients.map((c) => new v1.LockService(cluster.address(leader), grpc.credentials.createInsecure(), { channelOverride: (c as unknown as { getChannel(): grpc.Channel }).getChannel() }));
     const t0 = Date.now();
-    for (let i = 0; i < nSessions; i += 200) {
-      const batch = [];
-      for (let k = i; k < Math.min(nSessions, i + 200); k++) {
-        const s = new Session(svc[k % svc.length] as grpc.Client, (e) => errors.push(e));
-        sessions.push(s);
-        // Long TTL: the sessions live through the whole measurement without keepalives.
-        batch.push(s.open(300_000));
-      }
-      await Promise.all(batch);
-    }
+    await openSessions(svc, nSessions, sessions, errors);
     log(`${nSessions} sessions opened in ${Date.now() - t0} ms`);
     await sleep(settleMs);
     const withSessions = rss();
 
-    // Resources: each keeps a value after its hold is released. 100 sessions work in parallel.
-    const workers = sessions.slice(0, Math.min(100, sessions.length));
-    const value = Buffer.alloc(valueBytes, 0x61);
     const t1 = Date.now();
-    await Promise.all(
-      workers.map(async (s, w) => {
-        let rid = 1;
-        for (let i = w; i < nResources; i += workers.length) {
-          const name = `mem/${i}`;
-          const g = await s.request(rid, { lock: { requestId: rid, name } });
-          rid++;
-          const token = g.granted?.token ?? 0;
-          await s.request(rid, { put: { requestId: rid, name, token, value } });
-          rid++;
-          await s.request(rid, { release: { requestId: rid, name, token } });
-          rid++;
-        }
-      }),
-    );
+    await fillResources(sessions, nResources, valueBytes);
     log(`${nResources} resources with ${valueBytes}-byte values in ${Date.now() - t1} ms`);
     await sleep(settleMs);
     const withResources = rss();

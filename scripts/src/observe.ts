@@ -111,6 +111,21 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   admin = new AdminClient({ endpoints: cluster.endpoints() });
+  await printBanner(cluster, prom, baseDir);
+  if (durationS > 0) setTimeout(() => void stop(0), durationS * 1000).unref();
+
+  const endpoints = cluster.endpoints();
+  const isStopping = (): boolean => stopping;
+  for (let i = 0; i < 4; i++) {
+    const c = new LockClient({ endpoints, clientName: `demo-worker-${i + 1}`, ttlMs: 5000 });
+    workers.push(c);
+    void workerLoop(c, i, isStopping);
+  }
+  await expireLoop(endpoints, admin, isStopping);
+}
+
+/** The URLs of the cluster, Prometheus and the dashboard queries, and the pids. */
+async function printBanner(cluster: CoordinatorCluster, prom: PrometheusServer, baseDir: string): Promise<void> {
   const url = prom.url;
   const ui = await uiBase(prom);
   const graph = (expr: string): string => `${ui}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=15m`;
@@ -127,35 +142,31 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  if (durationS > 0) setTimeout(() => void stop(0), durationS * 1000).unref();
+}
 
-  const endpoints = cluster.endpoints();
-  const worker = (name: string): LockClient => {
-    const c = new LockClient({ endpoints, clientName: name, ttlMs: 5000 });
-    workers.push(c);
-    return c;
-  };
-  const loop = async (c: LockClient, i: number): Promise<void> => {
-    while (!stopping) {
-      try {
-        const name = Math.random() < 0.7 ? 'demo/orders' : 'demo/billing';
-        if (i === 3 && Math.random() < 0.5) {
-          const l = await c.tryAcquire(name);
-          if (l !== null) await l.release();
-        } else {
-          await c.withLock(name, () => sleep(20 + Math.random() * 150), { waitTimeoutMs: 5000 });
-        }
-      } catch {
-        // timeouts and failovers are part of the demo
+/** One demo worker: contends for the two locks (worker 3 half the time with try-only) until the stop. */
+async function workerLoop(c: LockClient, i: number, isStopping: () => boolean): Promise<void> {
+  while (!isStopping()) {
+    try {
+      const name = Math.random() < 0.7 ? 'demo/orders' : 'demo/billing';
+      if (i === 3 && Math.random() < 0.5) {
+        const l = await c.tryAcquire(name);
+        if (l !== null) await l.release();
+      } else {
+        await c.withLock(name, () => sleep(20 + Math.random() * 150), { waitTimeoutMs: 5000 });
       }
-      await sleep(Math.random() * 200);
+    } catch {
+      // timeouts and failovers are part of the demo
     }
-  };
-  for (let i = 0; i < 4; i++) void loop(worker(`demo-worker-${i + 1}`), i);
-  // A short-lived worker whose session an administrator expires: expirations and freed holds.
-  for (let n = 1; !stopping; n++) {
+    await sleep(Math.random() * 200);
+  }
+}
+
+/** A short-lived worker whose session an administrator expires: expirations and freed holds. */
+async function expireLoop(endpoints: string[], admin: AdminClient, isStopping: () => boolean): Promise<void> {
+  for (let n = 1; !isStopping(); n++) {
     await sleep(n === 1 ? FIRST_EXPIRY_MS : EXPIRY_EVERY_MS);
-    if (stopping) break;
+    if (isStopping()) break;
     const c = new LockClient({ endpoints, clientName: `demo-ephemeral-${n}`, ttlMs: 5000 });
     try {
       await c.acquire('demo/ephemeral');

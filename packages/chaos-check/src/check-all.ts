@@ -91,6 +91,51 @@ export interface CheckAllResult {
 /** Runs every checker over one history. */
 export function checkAll(history: History | PreparedHistory, options: CheckAllOptions = {}): CheckAllResult {
   const h = prepareHistory(history);
+  const checkers = runCheckers(h, options);
+  const { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants, liveness } = checkers;
+  const merged = mergeViolations([
+    historyCheck,
+    capacity,
+    tokens,
+    releases,
+    ...(linearizability === undefined ? [] : [linearizability]),
+    ...(clusterGrants === undefined ? [] : [clusterGrants]),
+    ...(liveness === undefined ? [] : [liveness]),
+  ]);
+  const withoutValidity = grantsWithoutValidity(h);
+  const unknown = linearizability?.resources.filter((r) => r.ok === 'unknown') ?? [];
+  const linByResource = new Map((linearizability?.resources ?? []).map((r) => [r.resource, r]));
+  const resources: ResourceSummary[] = [...h.byResource]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([resource, ops]) => summarise(resource, ops, linByResource.get(resource)));
+
+  const ok: boolean | 'unknown' = merged.violationCount > 0 ? false : unknown.length > 0 ? 'unknown' : true;
+  return {
+    ok,
+    counts: {
+      events: h.history.events.length,
+      operations: h.operations.length,
+      byFunction: countByFunction(h.operations),
+      grants: h.grants.length,
+      resources: h.byResource.size,
+      validityWindows: h.history.validity.length,
+      grantsWithoutValidity: withoutValidity.length,
+      violations: merged.violationCount,
+      violationsByKind: merged.violationsByKind,
+      resourcesLinearizabilityUnknown: unknown.length,
+      linearizabilitySteps: linearizability?.steps ?? 0,
+    },
+    resources,
+    checkers,
+    violations: merged.violations,
+    warnings: collectWarnings(withoutValidity, unknown, linearizability),
+    startTime: h.startTime,
+    endTime: h.endTime,
+  };
+}
+
+/** Each checker over the prepared history; the optional ones undefined when not asked for. */
+function runCheckers(h: PreparedHistory, options: CheckAllOptions): CheckAllResult['checkers'] {
   const limits: ReportLimits = {
     ...(options.maxViolations === undefined ? {} : { maxViolations: options.maxViolations }),
     ...(options.contextLimit === undefined ? {} : { contextLimit: options.contextLimit }),
@@ -110,16 +155,15 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
           ...(cg.sessionEnds === undefined ? {} : { sessionEnds: cg.sessionEnds }),
         });
   const liveness = options.liveness === undefined ? undefined : checkLiveness(h, { ...options.liveness, ...limits });
-  const all: CheckResult[] = [
-    historyCheck,
-    capacity,
-    tokens,
-    releases,
-    ...(linearizability === undefined ? [] : [linearizability]),
-    ...(clusterGrants === undefined ? [] : [clusterGrants]),
-    ...(liveness === undefined ? [] : [liveness]),
-  ];
+  return { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants, liveness };
+}
 
+/** Every checker's violations in time order, with the totals (including those not detailed). */
+function mergeViolations(all: readonly CheckResult[]): {
+  violations: Violation[];
+  violationCount: number;
+  violationsByKind: Partial<Record<ViolationKind, number>>;
+} {
   const violationsByKind: Partial<Record<ViolationKind, number>> = {};
   const violations: Violation[] = [];
   let violationCount = 0;
@@ -131,16 +175,30 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
     }
   }
   violations.sort((a, b) => a.from - b.from);
+  return { violations, violationCount, violationsByKind };
+}
 
+function countByFunction(operations: readonly Operation[]): Record<OpFunction, Record<Outcome, number>> {
   const byFunction: Record<OpFunction, Record<Outcome, number>> = {
     acquire: { ok: 0, fail: 0, info: 0 },
     release: { ok: 0, fail: 0, info: 0 },
     checkFence: { ok: 0, fail: 0, info: 0 },
   };
-  for (const op of h.operations) byFunction[op.f][op.outcome]++;
+  for (const op of operations) byFunction[op.f][op.outcome]++;
+  return byFunction;
+}
 
+function grantsWithoutValidity(h: PreparedHistory): PreparedHistory['grants'] {
   const validityKeys = new Set(h.history.validity.map((v) => `${v.resource}\u0000${v.token}`));
-  const withoutValidity = h.grants.filter((g) => !validityKeys.has(`${g.resource}\u0000${g.grant.token}`));
+  return h.grants.filter((g) => !validityKeys.has(`${g.resource}\u0000${g.grant.token}`));
+}
+
+/** What weakens the verdict without being a violation. */
+function collectWarnings(
+  withoutValidity: PreparedHistory['grants'],
+  unknown: LinearizabilityResult['resources'],
+  linearizability: LinearizabilityResult | undefined,
+): string[] {
   const warnings: string[] = [];
   if (withoutValidity.length > 0) {
     warnings.push(
@@ -148,40 +206,11 @@ export function checkAll(history: History | PreparedHistory, options: CheckAllOp
         'the window checker cannot see them and the linearizability check lets them expire at any time',
     );
   }
-  const unknown = linearizability?.resources.filter((r) => r.ok === 'unknown') ?? [];
   if (unknown.length > 0) {
     warnings.push(`linearizability undecided (search budget exhausted) on ${unknown.map((r) => `${r.resource} after ${r.steps} steps`).join(', ')}`);
   }
   if (linearizability === undefined) warnings.push('linearizability not checked');
-
-  const linByResource = new Map((linearizability?.resources ?? []).map((r) => [r.resource, r]));
-  const resources: ResourceSummary[] = [...h.byResource]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([resource, ops]) => summarise(resource, ops, linByResource.get(resource)));
-
-  const ok: boolean | 'unknown' = violationCount > 0 ? false : unknown.length > 0 ? 'unknown' : true;
-  return {
-    ok,
-    counts: {
-      events: h.history.events.length,
-      operations: h.operations.length,
-      byFunction,
-      grants: h.grants.length,
-      resources: h.byResource.size,
-      validityWindows: h.history.validity.length,
-      grantsWithoutValidity: withoutValidity.length,
-      violations: violationCount,
-      violationsByKind,
-      resourcesLinearizabilityUnknown: unknown.length,
-      linearizabilitySteps: linearizability?.steps ?? 0,
-    },
-    resources,
-    checkers: { history: historyCheck, capacity, tokens, releases, linearizability, clusterGrants, liveness },
-    violations,
-    warnings,
-    startTime: h.startTime,
-    endTime: h.endTime,
-  };
+  return warnings;
 }
 
 function summarise(resource: string, ops: readonly Operation[], lin: LinearizabilityResult['resources'][number] | undefined): ResourceSummary {

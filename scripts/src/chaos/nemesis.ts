@@ -56,6 +56,13 @@ export interface FaultRecord {
   error?: string;
 }
 
+/** A hold of a killed worker that killHolderAmidElections waits to see freed. */
+interface HeldLock {
+  readonly name: string;
+  readonly session: string;
+  readonly token: number;
+}
+
 /** A fault the schedule picked that did not run for want of a target (no leader, no holder...). */
 export interface SkippedFault {
   readonly kind: FaultKind;
@@ -161,204 +168,236 @@ export class Nemesis {
     this.say(`nemesis: healed ${r.kind} after ${Math.round(r.healedAt - r.at)} ms`);
   }
 
-  private async inject(kind: FaultKind): Promise<void> {
-    const { electionTimeoutMs: election, ttlMs } = this.hooks;
+  /** One injector per fault kind; each records its fault, injects it and heals it (or skips). */
+  private readonly injectors: Readonly<Record<FaultKind, (kind: FaultKind) => Promise<void>>> = {
+    killLeader: (k) => this.killServer(k),
+    killFollower: (k) => this.killServer(k),
+    pauseLeaderShort: (k) => this.pauseLeader(k),
+    pauseLeaderLong: (k) => this.pauseLeader(k),
+    isolateLeader: (k) => this.isolateLeader(k),
+    isolateLeaderWithClient: (k) => this.isolateLeaderWithClient(k),
+    splitMinority: (k) => this.splitMinority(k),
+    oneWayLoss: (k) => this.oneWayLoss(k),
+    slowLinks: (k) => this.slowLinks(k),
+    isolateWorker: (k) => this.isolateWorker(k),
+    killWorker: (k) => this.killWorker(k),
+    killHolderAmidElections: (k) => this.killHolderAmidElections(k),
+    clockStep: (k) => this.clockStep(k),
+    removeReAdd: (k) => this.removeReAdd(k),
+  };
+
+  private inject(kind: FaultKind): Promise<void> {
+    return this.injectors[kind](kind);
+  }
+
+  /** Apply a peer-link mode for 2-4 s, then heal every link. */
+  private async linksFor(pred: (from: string, to: string) => boolean, mode: FaultMode | 'drop' | 'pass'): Promise<void> {
+    this.setLinks(pred, mode);
+    await sleep(this.rng.int(2000, 4000));
+    this.healLinks();
+  }
+
+  private runningFollowers(leader: string): string[] {
+    return this.cluster.ids.filter((id) => id !== leader && this.cluster.isRunning(id));
+  }
+
+  private async killServer(kind: FaultKind): Promise<void> {
+    const leader = await this.leader();
+    if (leader === null) return this.skip(kind, 'no leader');
+    const target = kind === 'killLeader' ? leader : this.rng.pick(this.runningFollowers(leader));
+    const r = this.record(kind, `SIGKILL ${target}`);
+    await this.cluster.kill(target);
+    await sleep(this.rng.int(500, 3000));
+    await this.cluster.start(target);
+    this.healed(r);
+  }
+
+  private async pauseLeader(kind: FaultKind): Promise<void> {
+    const leader = await this.leader();
+    if (leader === null) return this.skip(kind, 'no leader');
+    // Short: below the election timeout (nobody should notice). Long: past the TTL.
+    const ms = kind === 'pauseLeaderShort' ? Math.floor(this.hooks.electionTimeoutMs * 0.5) : this.hooks.ttlMs + this.rng.int(500, 1500);
+    const r = this.record(kind, `SIGSTOP ${leader} for ${ms} ms`);
+    this.cluster.pause(leader);
+    await sleep(ms);
+    this.cluster.resume(leader);
+    this.healed(r);
+  }
+
+  private async isolateLeader(kind: FaultKind): Promise<void> {
+    const leader = await this.leader();
+    if (leader === null) return this.skip(kind, 'no leader');
+    const r = this.record(kind, `drop every peer link of ${leader}`);
+    await this.linksFor((f, t) => f === leader || t === leader, 'drop');
+    this.healed(r);
+  }
+
+  private async isolateLeaderWithClient(kind: FaultKind): Promise<void> {
+    // The leader loses its peers while one worker can reach only that stale leader (same
+    // zone): the worker must stop trusting its holds before the majority expires its session.
     const ids = this.cluster.ids;
-    switch (kind) {
-      case 'killLeader':
-      case 'killFollower': {
-        const leader = await this.leader();
-        if (leader === null) return this.skip(kind, 'no leader');
-        const target = kind === 'killLeader' ? leader : this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
-        const r = this.record(kind, `SIGKILL ${target}`);
-        await this.cluster.kill(target);
-        await sleep(this.rng.int(500, 3000));
-        await this.cluster.start(target);
-        this.healed(r);
-        return;
+    const leader = await this.leader();
+    const workers = this.hooks.runningWorkers();
+    if (leader === null || workers.length === 0) return this.skip(kind, leader === null ? 'no leader' : 'no worker');
+    const w = this.rng.pick(workers);
+    const others = ids.map((id) => ids.indexOf(id)).filter((i) => ids[i] !== leader);
+    const r = this.record(kind, `drop every peer link of ${leader}; ${w} reaches only ${leader}`, [w]);
+    this.setLinks((f, t) => f === leader || t === leader, 'drop');
+    const proxies = this.hooks.workerProxies(w);
+    for (const i of others) proxies[i]?.setMode('drop');
+    await sleep(this.rng.int(2500, 4000));
+    this.healLinks();
+    for (const p of proxies) p.setMode('pass');
+    this.healed(r);
+  }
+
+  private async splitMinority(kind: FaultKind): Promise<void> {
+    const ids = this.cluster.ids;
+    const shuffled = ids.slice().sort(() => this.rng.next() - 0.5);
+    const minority = new Set(shuffled.slice(0, Math.floor((ids.length - 1) / 2)));
+    const r = this.record(kind, `partition {${[...minority].join(',')}} | {${ids.filter((id) => !minority.has(id)).join(',')}}`);
+    await this.linksFor((f, t) => minority.has(f) !== minority.has(t), 'drop');
+    this.healed(r);
+  }
+
+  private async oneWayLoss(kind: FaultKind): Promise<void> {
+    const leader = await this.leader();
+    if (leader === null) return this.skip(kind, 'no leader');
+    const to = this.rng.pick(this.cluster.ids.filter((id) => id !== leader));
+    const r = this.record(kind, `drop ${leader} -> ${to} only`);
+    await this.linksFor((f, t) => f === leader && t === to, 'drop');
+    this.healed(r);
+  }
+
+  private async slowLinks(kind: FaultKind): Promise<void> {
+    const delayMs = this.rng.int(20, 120);
+    const r = this.record(kind, `delay every peer link by ${delayMs} ms`);
+    await this.linksFor(() => true, { kind: 'delay', ms: delayMs });
+    this.healed(r);
+  }
+
+  private async isolateWorker(kind: FaultKind): Promise<void> {
+    const workers = this.hooks.runningWorkers();
+    if (workers.length === 0) return this.skip(kind, 'no worker');
+    const w = this.rng.pick(workers);
+    const ms = this.hooks.ttlMs + this.rng.int(500, 2000);
+    const r = this.record(kind, `drop every client link of ${w} for ${ms} ms`, [w]);
+    for (const p of this.hooks.workerProxies(w)) p.setMode('drop');
+    await sleep(ms);
+    for (const p of this.hooks.workerProxies(w)) p.setMode('pass');
+    this.healed(r);
+  }
+
+  private async killWorker(kind: FaultKind): Promise<void> {
+    const workers = this.hooks.runningWorkers();
+    if (workers.length === 0) return this.skip(kind, 'no worker');
+    const w = this.rng.pick(workers);
+    const r = this.record(kind, `SIGKILL worker ${w} (replaced by a new one)`, [w]);
+    await this.hooks.killWorker(w);
+    this.healed(r);
+  }
+
+  private async killHolderAmidElections(kind: FaultKind): Promise<void> {
+    // etcd #9888 in a test: a crashed client's holds must come free within its TTL (plus
+    // failover) even while leadership keeps moving, i.e. a new leader must not restart the
+    // lease clocks of sessions it inherits. Elections every ~ttl/4 put several in one TTL.
+    const { ttlMs } = this.hooks;
+    const running = new Set(this.hooks.runningWorkers());
+    const locks = await this.admin.listLocks();
+    const holders = [...new Set(locks.flatMap((l) => l.holders.map((h) => h.clientName)).filter((c) => running.has(c)))].sort();
+    if (holders.length === 0) return this.skip(kind, 'no worker holds a lock');
+    const w = this.rng.pick(holders);
+    const held = locks.flatMap((l) => l.holders.filter((h) => h.clientName === w).map((h) => ({ name: l.name, session: h.sessionId, token: h.token })));
+    const r = this.record(kind, `SIGKILL worker ${w} holding ${held.map((h) => `${h.name}#${h.token}`).join(', ')}, leadership moved every ${Math.round(ttlMs / 4)} ms`, [w]);
+    const killedAt = now();
+    await this.hooks.killWorker(w);
+    const { freedAt, transfers } = await this.awaitHoldsFreed(held, killedAt);
+    r.freedAfterMs = freedAt - killedAt;
+    r.transfers = transfers;
+    this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${FREE_GIVE_UP_TTLS * ttlMs} ms`} (${transfers} leader transfers)`);
+    this.healed(r);
+  }
+
+  /**
+   * Poll the leader until none of `held` is held any more, moving leadership every ttl/4 (at most
+   * 6 times) meanwhile; gives up after FREE_GIVE_UP_TTLS TTLs (freedAt Infinity).
+   */
+  private async awaitHoldsFreed(
+    held: readonly HeldLock[],
+    killedAt: number,
+  ): Promise<{ freedAt: number; transfers: number }> {
+    const { ttlMs } = this.hooks;
+    const pending = new Map(held.map((h) => [h.name, h]));
+    const giveUpAt = killedAt + FREE_GIVE_UP_TTLS * ttlMs;
+    let nextTransfer = killedAt + ttlMs / 8;
+    let transfers = 0;
+    while (now() < giveUpAt) {
+      if (now() >= nextTransfer && transfers < 6) {
+        transfers++;
+        nextTransfer = now() + ttlMs / 4;
+        await this.admin.transferLeader('', { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
       }
-      case 'pauseLeaderShort':
-      case 'pauseLeaderLong': {
-        const leader = await this.leader();
-        if (leader === null) return this.skip(kind, 'no leader');
-        // Short: below the election timeout (nobody should notice). Long: past the TTL.
-        const ms = kind === 'pauseLeaderShort' ? Math.floor(election * 0.5) : ttlMs + this.rng.int(500, 1500);
-        const r = this.record(kind, `SIGSTOP ${leader} for ${ms} ms`);
-        this.cluster.pause(leader);
-        await sleep(ms);
-        this.cluster.resume(leader);
-        this.healed(r);
-        return;
+      for (const [name, h] of pending) {
+        const info = await this.admin.describeLock(name, { deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch((e: unknown) => ((e as { code?: string }).code === 'ERR_NOT_FOUND' ? null : undefined));
+        if (info === undefined) continue; // unknown right now (e.g. mid-election): ask again
+        if (info === null || !info.holders.some((x) => x.sessionId === h.session && x.token === h.token)) pending.delete(name);
       }
-      case 'isolateLeader': {
-        const leader = await this.leader();
-        if (leader === null) return this.skip(kind, 'no leader');
-        const r = this.record(kind, `drop every peer link of ${leader}`);
-        this.setLinks((f, t) => f === leader || t === leader, 'drop');
-        await sleep(this.rng.int(2000, 4000));
-        this.healLinks();
-        this.healed(r);
-        return;
-      }
-      case 'isolateLeaderWithClient': {
-        // The leader loses its peers while one worker can reach only that stale leader (same
-        // zone): the worker must stop trusting its holds before the majority expires its session.
-        const leader = await this.leader();
-        const workers = this.hooks.runningWorkers();
-        if (leader === null || workers.length === 0) return this.skip(kind, leader === null ? 'no leader' : 'no worker');
-        const w = this.rng.pick(workers);
-        const others = ids.map((id) => ids.indexOf(id)).filter((i) => ids[i] !== leader);
-        const r = this.record(kind, `drop every peer link of ${leader}; ${w} reaches only ${leader}`, [w]);
-        this.setLinks((f, t) => f === leader || t === leader, 'drop');
-        const proxies = this.hooks.workerProxies(w);
-        for (const i of others) proxies[i]?.setMode('drop');
-        await sleep(this.rng.int(2500, 4000));
-        this.healLinks();
-        for (const p of proxies) p.setMode('pass');
-        this.healed(r);
-        return;
-      }
-      case 'splitMinority': {
-        const shuffled = ids.slice().sort(() => this.rng.next() - 0.5);
-        const minority = new Set(shuffled.slice(0, Math.floor((ids.length - 1) / 2)));
-        const r = this.record(kind, `partition {${[...minority].join(',')}} | {${ids.filter((id) => !minority.has(id)).join(',')}}`);
-        this.setLinks((f, t) => minority.has(f) !== minority.has(t), 'drop');
-        await sleep(this.rng.int(2000, 4000));
-        this.healLinks();
-        this.healed(r);
-        return;
-      }
-      case 'oneWayLoss': {
-        const leader = await this.leader();
-        if (leader === null) return this.skip(kind, 'no leader');
-        const to = this.rng.pick(ids.filter((id) => id !== leader));
-        const r = this.record(kind, `drop ${leader} -> ${to} only`);
-        this.setLinks((f, t) => f === leader && t === to, 'drop');
-        await sleep(this.rng.int(2000, 4000));
-        this.healLinks();
-        this.healed(r);
-        return;
-      }
-      case 'slowLinks': {
-        const delayMs = this.rng.int(20, 120);
-        const r = this.record(kind, `delay every peer link by ${delayMs} ms`);
-        this.setLinks(() => true, { kind: 'delay', ms: delayMs });
-        await sleep(this.rng.int(2000, 4000));
-        this.healLinks();
-        this.healed(r);
-        return;
-      }
-      case 'isolateWorker': {
-        const workers = this.hooks.runningWorkers();
-        if (workers.length === 0) return this.skip(kind, 'no worker');
-        const w = this.rng.pick(workers);
-        const ms = ttlMs + this.rng.int(500, 2000);
-        const r = this.record(kind, `drop every client link of ${w} for ${ms} ms`, [w]);
-        for (const p of this.hooks.workerProxies(w)) p.setMode('drop');
-        await sleep(ms);
-        for (const p of this.hooks.workerProxies(w)) p.setMode('pass');
-        this.healed(r);
-        return;
-      }
-      case 'killWorker': {
-        const workers = this.hooks.runningWorkers();
-        if (workers.length === 0) return this.skip(kind, 'no worker');
-        const w = this.rng.pick(workers);
-        const r = this.record(kind, `SIGKILL worker ${w} (replaced by a new one)`, [w]);
-        await this.hooks.killWorker(w);
-        this.healed(r);
-        return;
-      }
-      case 'killHolderAmidElections': {
-        // etcd #9888 in a test: a crashed client's holds must come free within its TTL (plus
-        // failover) even while leadership keeps moving, i.e. a new leader must not restart the
-        // lease clocks of sessions it inherits. Elections every ~ttl/4 put several in one TTL.
-        const running = new Set(this.hooks.runningWorkers());
-        const locks = await this.admin.listLocks();
-        const holders = [...new Set(locks.flatMap((l) => l.holders.map((h) => h.clientName)).filter((c) => running.has(c)))].sort();
-        if (holders.length === 0) return this.skip(kind, 'no worker holds a lock');
-        const w = this.rng.pick(holders);
-        const held = locks.flatMap((l) => l.holders.filter((h) => h.clientName === w).map((h) => ({ name: l.name, session: h.sessionId, token: h.token })));
-        const r = this.record(kind, `SIGKILL worker ${w} holding ${held.map((h) => `${h.name}#${h.token}`).join(', ')}, leadership moved every ${Math.round(ttlMs / 4)} ms`, [w]);
-        const killedAt = now();
-        await this.hooks.killWorker(w);
-        const pending = new Map(held.map((h) => [h.name, h]));
-        const giveUpAt = killedAt + FREE_GIVE_UP_TTLS * ttlMs;
-        let nextTransfer = killedAt + ttlMs / 8;
-        let transfers = 0;
-        let freedAt = Infinity;
-        while (now() < giveUpAt) {
-          if (now() >= nextTransfer && transfers < 6) {
-            transfers++;
-            nextTransfer = now() + ttlMs / 4;
-            await this.admin.transferLeader('', { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-          }
-          for (const [name, h] of pending) {
-            const info = await this.admin.describeLock(name, { deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch((e: unknown) => ((e as { code?: string }).code === 'ERR_NOT_FOUND' ? null : undefined));
-            if (info === undefined) continue; // unknown right now (e.g. mid-election): ask again
-            if (info === null || !info.holders.some((x) => x.sessionId === h.session && x.token === h.token)) pending.delete(name);
-          }
-          if (pending.size === 0) {
-            freedAt = now();
-            break;
-          }
-          await sleep(50);
-        }
-        r.freedAfterMs = freedAt - killedAt;
-        r.transfers = transfers;
-        this.say(`nemesis: ${w}'s holds ${Number.isFinite(freedAt) ? `came free after ${Math.round(freedAt - killedAt)} ms` : `still held after ${FREE_GIVE_UP_TTLS * ttlMs} ms`} (${transfers} leader transfers)`);
-        this.healed(r);
-        return;
-      }
-      case 'clockStep': {
-        // An NTP step, a VM resume or `date -s` on one server (its Date only): nothing may notice,
-        // not even a leader that took over with its clock stepped.
-        const leader = await this.leader();
-        if (leader === null) return;
-        const followers = ids.filter((id) => id !== leader && this.cluster.isRunning(id));
-        const target = this.rng.next() < 0.5 || followers.length === 0 ? leader : this.rng.pick(followers);
-        const ms = (this.rng.next() < 0.5 ? -1 : 1) * this.rng.int(1000, 300_000);
-        const handOver = target !== leader && this.rng.next() < 0.5;
-        const r = this.record(kind, `step ${target}'s wall clock by ${ms > 0 ? '+' : ''}${ms} ms (${target === leader ? 'the leader' : handOver ? 'a follower, then made leader' : 'a follower'})`);
-        try {
-          await this.cluster.stepClock(target, ms);
-          await sleep(this.rng.int(1000, 3000));
-          if (handOver) await this.admin.transferLeader(target, { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-          await sleep(this.rng.int(1000, 3000));
-        } finally {
-          await this.cluster.stepClock(target, 0);
-        }
-        this.healed(r);
-        return;
-      }
-      case 'removeReAdd': {
-        const leader = await this.leader();
-        if (leader === null) return this.skip(kind, 'no leader');
-        const target = this.rng.pick(ids.filter((id) => id !== leader && this.cluster.isRunning(id)));
-        const r = this.record(kind, `remove ${target}, wipe it, re-add it as a new learner`);
-        await this.cluster.kill(target);
-        await this.admin.removeMember(target);
-        fs.rmSync(path.join(this.cluster.baseDir, target), { recursive: true, force: true });
-        await this.cluster.start(target, ['--join']);
-        await this.admin.addMember(target, this.cluster.peerAddress(target), this.cluster.address(target));
-        // Healed only once the cluster is whole again, the re-added node a voter.
-        const wholeBy = now() + REJOIN_BOUND_MS;
-        let short = `${target} not back as a voter within ${REJOIN_BOUND_MS} ms`;
-        while (now() < wholeBy) {
-          const st = await this.admin.leaderStatus({ deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-          const m = st?.members.find((x) => x.id === target);
-          if (st !== undefined && st.members.length === ids.length && m !== undefined && m.voter) {
-            short = '';
-            break;
-          }
-          if (st !== undefined) short = `cluster left short: ${st.members.length}/${ids.length} members, ${target} ${m === undefined ? 'absent' : m.voter ? 'voter' : 'learner'}`;
-          await sleep(100);
-        }
-        if (short !== '') throw new Error(short);
-        this.healed(r);
-        return;
-      }
+      if (pending.size === 0) return { freedAt: now(), transfers };
+      await sleep(50);
     }
+    return { freedAt: Infinity, transfers };
+  }
+
+  private async clockStep(kind: FaultKind): Promise<void> {
+    // An NTP step, a VM resume or `date -s` on one server (its Date only): nothing may notice,
+    // not even a leader that took over with its clock stepped.
+    const leader = await this.leader();
+    if (leader === null) return;
+    const followers = this.runningFollowers(leader);
+    const target = this.rng.next() < 0.5 || followers.length === 0 ? leader : this.rng.pick(followers);
+    const ms = (this.rng.next() < 0.5 ? -1 : 1) * this.rng.int(1000, 300_000);
+    const handOver = target !== leader && this.rng.next() < 0.5;
+    const r = this.record(kind, `step ${target}'s wall clock by ${ms > 0 ? '+' : ''}${ms} ms (${target === leader ? 'the leader' : handOver ? 'a follower, then made leader' : 'a follower'})`);
+    try {
+      await this.cluster.stepClock(target, ms);
+      await sleep(this.rng.int(1000, 3000));
+      if (handOver) await this.admin.transferLeader(target, { deadlineMs: 2000, signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      await sleep(this.rng.int(1000, 3000));
+    } finally {
+      await this.cluster.stepClock(target, 0);
+    }
+    this.healed(r);
+  }
+
+  private async removeReAdd(kind: FaultKind): Promise<void> {
+    const leader = await this.leader();
+    if (leader === null) return this.skip(kind, 'no leader');
+    const target = this.rng.pick(this.runningFollowers(leader));
+    const r = this.record(kind, `remove ${target}, wipe it, re-add it as a new learner`);
+    await this.cluster.kill(target);
+    await this.admin.removeMember(target);
+    fs.rmSync(path.join(this.cluster.baseDir, target), { recursive: true, force: true });
+    await this.cluster.start(target, ['--join']);
+    await this.admin.addMember(target, this.cluster.peerAddress(target), this.cluster.address(target));
+    // Healed only once the cluster is whole again, the re-added node a voter.
+    const short = await this.awaitVoterRejoined(target);
+    if (short !== '') throw new Error(short);
+    this.healed(r);
+  }
+
+  /** '' once the cluster is whole with `target` a voter; else why not, after REJOIN_BOUND_MS. */
+  private async awaitVoterRejoined(target: string): Promise<string> {
+    const total = this.cluster.ids.length;
+    const wholeBy = now() + REJOIN_BOUND_MS;
+    let short = `${target} not back as a voter within ${REJOIN_BOUND_MS} ms`;
+    while (now() < wholeBy) {
+      const st = await this.admin.leaderStatus({ deadlineMs: 1000, signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      const m = st?.members.find((x) => x.id === target);
+      if (st !== undefined && st.members.length === total && m !== undefined && m.voter) return '';
+      if (st !== undefined) short = `cluster left short: ${st.members.length}/${total} members, ${target} ${m === undefined ? 'absent' : m.voter ? 'voter' : 'learner'}`;
+      await sleep(100);
+    }
+    return short;
   }
 
   close(): void {

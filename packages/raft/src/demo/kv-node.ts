@@ -104,6 +104,27 @@ async function main(): Promise<void> {
     process.exit(70);
   });
 
+  const handle = requestHandler(id, node, storage, sm);
+
+  process.on('message', (raw: unknown) => {
+    const req = raw as KvNodeRequest;
+    handle(req).then(
+      (result) => process.send?.({ rid: req.rid, ok: true, result }),
+      (e: unknown) => process.send?.({ rid: req.rid, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), leader: node.leaderId() }),
+    );
+  });
+  const shutdown = (): void => {
+    node.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('disconnect', shutdown);
+  process.send?.({ rid: 0, ok: true, result: 'started' });
+  logger.info({ id, listen: values.listen }, 'kv node started');
+}
+
+/** Answers the IPC requests of the cluster harness (see `KvNodeRequest`). */
+function requestHandler(id: string, node: RaftNode<number>, storage: LevelStorage, sm: KvStateMachine): (req: KvNodeRequest) => Promise<unknown> {
   const status = (): KvNodeStatus => {
     const s = node.status();
     return {
@@ -113,7 +134,7 @@ async function main(): Promise<void> {
     };
   };
 
-  const handle = async (req: KvNodeRequest): Promise<unknown> => {
+  return async (req: KvNodeRequest): Promise<unknown> => {
     switch (req.op) {
       case 'status':
         return status();
@@ -134,22 +155,6 @@ async function main(): Promise<void> {
         return bench(node, req.concurrency, req.durationMs, req.valueBytes);
     }
   };
-
-  process.on('message', (raw: unknown) => {
-    const req = raw as KvNodeRequest;
-    handle(req).then(
-      (result) => process.send?.({ rid: req.rid, ok: true, result }),
-      (e: unknown) => process.send?.({ rid: req.rid, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), leader: node.leaderId() }),
-    );
-  });
-  const shutdown = (): void => {
-    node.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  process.on('disconnect', shutdown);
-  process.send?.({ rid: 0, ok: true, result: 'started' });
-  logger.info({ id, listen: values.listen }, 'kv node started');
 }
 
 /** Closed-loop proposers on the leader: each submits its next proposal when the last one applied. */
