@@ -8,14 +8,13 @@
  * member, and a new member, once leader, has the same state. Without the flag the survivor
  * never leads alone. Bad uses are refused with the data dir named.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient } from '@quorumlock/client';
 import { RawSession } from './helpers/raw-session';
-import { waitUntil } from './helpers/util';
+import { runServerToExit, waitUntil } from './helpers/util';
 
 jest.setTimeout(180_000);
 
@@ -23,7 +22,6 @@ let cluster: CoordinatorCluster;
 const sessions: RawSession[] = [];
 const admins: AdminClient[] = [];
 const timers: (() => void)[] = [];
-const SERVER = path.join(path.dirname(require.resolve('@quorumlock/coordinator/package.json')), 'dist', 'main.js');
 
 afterAll(async () => {
   for (const stop of timers) stop();
@@ -36,19 +34,6 @@ function adminAt(...endpoints: string[]): AdminClient {
   const a = new AdminClient({ endpoints, backoff: { budgetMs: 20_000 } });
   admins.push(a);
   return a;
-}
-
-function runServer(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 test('the survivor of a lost majority, restarted with --force-new-cluster, leads alone with its state, and fresh members join it as voters', async () => {
@@ -140,11 +125,11 @@ test('--force-new-cluster refuses a missing data dir and --join, naming them', a
   try {
     const dataDir = path.join(dir, 'gone');
     const base = ['--id', 'x1', '--data-dir', dataDir, '--initial-cluster', 'x1=127.0.0.1:1/127.0.0.1:2', '--log-level', 'error'];
-    const missing = await runServer([...base, '--force-new-cluster']);
+    const missing = await runServerToExit([...base, '--force-new-cluster']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`--force-new-cluster: data dir ${dataDir} does not exist`);
     expect(fs.existsSync(dataDir)).toBe(false);
-    const join = await runServer([...base, '--force-new-cluster', '--join']);
+    const join = await runServerToExit([...base, '--force-new-cluster', '--join']);
     expect(join.code).toBe(2);
     expect(join.stderr).toContain('--force-new-cluster keeps this node\'s data and makes it the only member; it cannot also --join');
   } finally {

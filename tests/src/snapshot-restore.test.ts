@@ -7,7 +7,6 @@
  * are above every token granted before. A node whose data dir has state, and a damaged file,
  * are refused with the file or data dir named.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +14,7 @@ import * as path from 'node:path';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import { AdminClient, type LockInfo } from '@quorumlock/client';
 import { RawSession } from './helpers/raw-session';
-import { killStrayLockctl, lockctl } from './helpers/util';
+import { killStrayLockctl, lockctl, runServerToExit } from './helpers/util';
 
 jest.setTimeout(180_000);
 
@@ -24,7 +23,6 @@ const clusters: CoordinatorCluster[] = [];
 const sessions: RawSession[] = [];
 const admins: AdminClient[] = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quorumlock-backup-'));
-const SERVER = path.join(path.dirname(require.resolve('@quorumlock/coordinator/package.json')), 'dist', 'main.js');
 
 afterAll(async () => {
   killStrayLockctl();
@@ -54,20 +52,6 @@ function lockState(locks: readonly LockInfo[]): unknown {
     holders: l.holders.map((h) => [h.sessionId, h.clientName, h.token, h.mode]),
     waiters: l.waiters.map((w) => [w.position, w.sessionId, w.requestId]),
   }));
-}
-
-/** Runs quorumlock-server to its exit (a refusal happens before it listens). */
-function runServer(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 test('a snapshot saved from a running cluster restores into a new 3-node cluster with its locks, values, sessions and tokens', async () => {
@@ -180,19 +164,19 @@ test('--restore refuses a damaged or foreign file, naming it, and writes nothing
   damaged[middle] = (damaged[middle] ?? 0) ^ 0xff;
   const damagedFile = path.join(dir, 'damaged.qls');
   fs.writeFileSync(damagedFile, damaged);
-  const r1 = await runServer([...base, '--restore', damagedFile]);
+  const r1 = await runServerToExit([...base, '--restore', damagedFile]);
   expect(r1.code).toBe(1);
   expect(r1.stderr).toContain(`snapshot file ${damagedFile}: checksum mismatch`);
   const foreign = path.join(dir, 'foreign.qls');
   fs.writeFileSync(foreign, 'hello\n');
-  const r2 = await runServer([...base, '--restore', foreign]);
+  const r2 = await runServerToExit([...base, '--restore', foreign]);
   expect(r2.code).toBe(1);
   expect(r2.stderr).toContain(`snapshot file ${foreign}: not a quorumlock snapshot`);
-  const r3 = await runServer([...base, '--restore', path.join(dir, 'missing.qls')]);
+  const r3 = await runServerToExit([...base, '--restore', path.join(dir, 'missing.qls')]);
   expect(r3.code).toBe(1);
   expect(r3.stderr).toContain(`--restore ${path.join(dir, 'missing.qls')}: cannot read it`);
   expect(fs.existsSync(dataDir)).toBe(false);
-  const r4 = await runServer([...base, '--restore', damagedFile, '--join']);
+  const r4 = await runServerToExit([...base, '--restore', damagedFile, '--join']);
   expect(r4.code).toBe(2);
   expect(r4.stderr).toContain(`--restore '${damagedFile}' seeds a member`);
 });

@@ -74,3 +74,20 @@ export function startLockctl(args: readonly string[], env: NodeJS.ProcessEnv = {
 export function lockctl(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return startLockctl(args, env).done;
 }
+
+/** quorumlock-server's entry point, as a test runs it directly. */
+export const SERVER = path.join(path.dirname(require.resolve('@quorumlock/coordinator/package.json')), 'dist', 'main.js');
+
+/** Runs quorumlock-server to its exit (a refusal happens before it listens), at most 20 s. */
+export function runServerToExit(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stderr });
+    });
+  });
+}
