@@ -1,14 +1,5 @@
-import { MemoryStorage, RaftNode, type Entry, type Message, type NodeId, type Transport } from '../../src';
-
-/** A one-node cluster needs no peers: nothing is ever sent. */
-class NoPeers implements Transport {
-  send(_messages: readonly Message[]): void {}
-  onMessage(): void {}
-  onUnreachable(): void {}
-  setPeer(_id: NodeId, _address: string): void {}
-  removePeer(_id: NodeId): void {}
-  async close(): Promise<void> {}
-}
+import { MemoryStorage, RaftNode, type Entry } from '../../src';
+import { NoPeers } from './no-peers';
 
 describe('RaftNode: applying a large batch of committed entries', () => {
   // A burst commits thousands of entries in one Ready. Applied in one go, they held the loop for

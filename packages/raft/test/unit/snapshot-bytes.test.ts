@@ -1,13 +1,5 @@
-import { MemoryStorage, RaftNode, type Message, type NodeId, type Transport } from '../../src';
-
-class NoTransport implements Transport {
-  send(_messages: readonly Message[]): void {}
-  onMessage(): void {}
-  onUnreachable(): void {}
-  setPeer(_id: NodeId, _address: string): void {}
-  removePeer(_id: NodeId): void {}
-  async close(): Promise<void> {}
-}
+import { MemoryStorage, RaftNode } from '../../src';
+import { NoPeers } from './no-peers';
 
 const machine = { apply: () => undefined, snapshot: () => new Uint8Array(8), restore: () => undefined };
 
@@ -22,7 +14,7 @@ async function snapshotIndexAfterBigEntries(snapshotBytes: number | undefined): 
   const node = RaftNode.start({
     id: 'n1',
     storage,
-    transport: new NoTransport(),
+    transport: new NoPeers(),
     stateMachine: machine,
     peers: { n1: 'self' },
     tickMs: 5,

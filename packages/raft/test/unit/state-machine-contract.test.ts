@@ -1,14 +1,5 @@
-import { MemoryStorage, ProposalRefusedError, RaftNode, type Entry, type Message, type NodeId, type Transport } from '../../src';
-
-/** A one-node cluster needs no peers: nothing is ever sent. */
-class NoPeers implements Transport {
-  send(_messages: readonly Message[]): void {}
-  onMessage(): void {}
-  onUnreachable(): void {}
-  setPeer(_id: NodeId, _address: string): void {}
-  removePeer(_id: NodeId): void {}
-  async close(): Promise<void> {}
-}
+import { MemoryStorage, ProposalRefusedError, RaftNode, type Entry } from '../../src';
+import { NoPeers } from './no-peers';
 
 // The coordinator's LockStateMachine relies on this contract and no longer re-checks it (issue 10
 // §1): it would treat an empty entry as corrupt and a membership entry as a command.
