@@ -50,7 +50,6 @@ const LONG_FUNCTIONS = {
   'packages/coordinator/src/metrics.ts': 198, // createMetrics: a table of metric declarations
   'packages/coordinator/src/config.ts': 134, // loadConfig: pending split
   'packages/coordinator/src/main.ts': 110, // run: pending split
-  'scripts/src/bench-locks.ts': 93, // main: pending split
   'packages/client/src/cli/lockctl.ts': 86, // main: pending split
   'packages/coordinator/src/replica.ts': 83, // Replica.open: pending split
 };

@@ -6,7 +6,9 @@
  * does): the job's `system` says which. Driven over IPC with one job at a time:
  * - pairs: S sessions, each on its own resource, loop acquire+release for D ms;
  * - contended: S sessions on ONE resource, each re-queues at once after its release;
- * - keepalive: S idle sessions keeping alive at TTL/3 until told to stop;
+ * - opens: S sessions opened with at most F in flight at once (the open rate), then closed;
+ * - keepalive: S idle sessions keeping alive at TTL/3 until told to stop, which reports how many
+ *   of them ended or had a keepalive refused meanwhile;
  * - hold: one session holds a lock and keeps alive; on `failover` it measures how long until a
  *   keepalive is acknowledged again (after resuming on the new leader) and a new acquire succeeds.
  */
@@ -16,13 +18,21 @@ import { QuorumlockSession } from './bench/quorumlock-session';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-function newSession(system: SystemName, address: string): BenchSession {
-  return system === 'etcd' ? new EtcdSession(address) : new QuorumlockSession(address);
+/** `channel` picks one of several connections, for loads beyond one connection's stream limit. */
+function newSession(system: SystemName, address: string, channel = 0): BenchSession {
+  return system === 'etcd' ? new EtcdSession(address) : new QuorumlockSession(address, channel);
 }
+
+/** Sessions per client connection in the keepalive job: within the server's --max-streams-per-connection. */
+const SESSIONS_PER_CONNECTION = 5000;
+/** Sessions the keepalive job starts and opens at once, per process. */
+const KEEPALIVE_OPEN_WAVE = 200;
 
 type Job = { system?: SystemName } & (
   | { kind: 'pairs'; address: string; sessions: number; durationMs: number; prefix: string }
   | { kind: 'contended'; address: string; sessions: number; durationMs: number; name: string }
+  | { kind: 'opens'; address: string; sessions: number; inFlight: number }
+  | { kind: 'closeOpened' }
   | { kind: 'keepalive'; address: string; sessions: number; ttlMs: number }
   | { kind: 'stopKeepalive' }
   | { kind: 'hold'; address: string; name: string }
@@ -31,6 +41,7 @@ type Job = { system?: SystemName } & (
 
 let idle: BenchSession[] = [];
 let idleTimer: NodeJS.Timeout | null = null;
+let keepaliveFailures = 0;
 let holder: BenchSession | null = null;
 
 const SESSION_TTL_MS = 10_000;
@@ -68,7 +79,7 @@ async function pairs(job: Extract<Job, { kind: 'pairs' }>): Promise<unknown> {
   );
   const elapsedMs = now() - start;
   const cpuMs = cpuMsSince(cpu0);
-  for (const s of sessions) s.close();
+  await Promise.all(sessions.map((s) => s.close()));
   return { pairs: latencies.length, elapsedMs, latencies, cpuMs };
 }
 
@@ -98,8 +109,29 @@ async function contended(job: Extract<Job, { kind: 'contended' }>): Promise<unkn
   );
   const elapsedMs = now() - start;
   const cpuMs = cpuMsSince(cpu0);
-  for (const s of sessions) s.close();
+  await Promise.all(sessions.map((s) => s.close()));
   return { grants, elapsedMs, handoffs, outOfOrder, cpuMs };
+}
+
+/** Sessions of the last `opens` job, until `closeOpened`. */
+let opened: BenchSession[] = [];
+
+/** Open `sessions` sessions, `inFlight` at a time, each on its own stream; `closeOpened` ends them. */
+async function opens(job: Extract<Job, { kind: 'opens' }>): Promise<unknown> {
+  const system = job.system ?? 'quorumlock';
+  const sessions = Array.from({ length: job.sessions }, (_, i) => newSession(system, job.address, Math.floor(i / SESSIONS_PER_CONNECTION)));
+  const cpu0 = process.cpuUsage();
+  const start = now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(job.inFlight, sessions.length) }, async () => {
+      while (next < sessions.length) await sessions[next++]?.open(SESSION_TTL_MS);
+    }),
+  );
+  const elapsedMs = now() - start;
+  const cpuMs = cpuMsSince(cpu0);
+  opened = sessions;
+  return { opens: sessions.length, elapsedMs, cpuMs };
 }
 
 async function handle(job: Job): Promise<unknown> {
@@ -108,28 +140,50 @@ async function handle(job: Job): Promise<unknown> {
       return pairs(job);
     case 'contended':
       return contended(job);
+    case 'opens':
+      return opens(job);
+    case 'closeOpened':
+      await Promise.all(opened.map((s) => s.close()));
+      opened = [];
+      return true;
     case 'keepalive': {
       const system = job.system ?? 'quorumlock';
-      idle = Array.from({ length: job.sessions }, () => newSession(system, job.address));
-      for (let i = 0; i < idle.length; i += 200) await Promise.all(idle.slice(i, i + 200).map((s) => s.open(job.ttlMs)));
-      // Spread keepalives evenly over a third of the TTL, like many independent clients.
+      keepaliveFailures = 0;
+      idle = [];
+      // Keepalives start with the first session: opening tens of thousands takes longer than a
+      // TTL, and a session must keep alive from its open on. They are spread evenly over a third
+      // of the TTL, like many independent clients.
+      // Paced by the clock, not by timer firings: a busy client process fires a 10 ms timer late,
+      // and counting firings would then stretch every session's keepalive interval.
       const every = Math.floor(job.ttlMs / 3);
-      let k = 0;
-      const perTick = Math.max(1, Math.ceil(idle.length / (every / 10)));
+      const start = now();
+      let sent = 0;
       idleTimer = setInterval(() => {
-        for (let j = 0; j < perTick; j++) {
-          const s = idle[k++ % idle.length];
-          if (s && !s.ended) void s.keepalive().catch(() => undefined);
+        const due = Math.floor(((now() - start) / every) * job.sessions);
+        for (; sent < due && idle.length > 0; sent++) {
+          const s = idle[sent % idle.length];
+          if (s && !s.ended) void s.keepalive().catch(() => void keepaliveFailures++);
         }
       }, 10);
+      // A session's stream starts when it is created: create each wave just before opening it,
+      // as clients arriving over time do, not 10,000 streams in one burst.
+      for (let i = 0; i < job.sessions; i += KEEPALIVE_OPEN_WAVE) {
+        const wave = Array.from({ length: Math.min(KEEPALIVE_OPEN_WAVE, job.sessions - i) }, (_, j) =>
+          newSession(system, job.address, Math.floor((i + j) / SESSIONS_PER_CONNECTION)),
+        );
+        await Promise.all(wave.map((s) => s.open(job.ttlMs)));
+        idle.push(...wave);
+      }
       return { sessions: idle.length };
     }
-    case 'stopKeepalive':
+    case 'stopKeepalive': {
       if (idleTimer) clearInterval(idleTimer);
-      for (const s of idle) s.close();
+      const ended = idle.filter((s) => s.ended).length;
+      await Promise.all(idle.map((s) => s.close()));
       idle = [];
       closeEtcdConnections();
-      return true;
+      return { ended, keepaliveFailures };
+    }
     case 'hold': {
       holder = newSession(job.system ?? 'quorumlock', job.address);
       await holder.open(SESSION_TTL_MS);
@@ -147,7 +201,7 @@ async function handle(job: Job): Promise<unknown> {
       const keepaliveMs = now() - t0;
       await h.lock(`${job.name}-after`);
       const acquireMs = now() - t0;
-      h.close();
+      await h.close();
       return { keepaliveMs, acquireMs };
     }
   }

@@ -16,7 +16,8 @@ export interface BenchSession {
   release(name: string, token: number): Promise<void>;
   /** After the leader was killed: reach the session again through any of `endpoints`. */
   recover(endpoints: readonly string[]): Promise<void>;
-  close(): void;
+  /** End the session as its SDK does on scope exit (quorumlock: close{}; etcd: revoke the lease). */
+  close(): Promise<void>;
 }
 
 export type SystemName = 'quorumlock' | 'etcd';

@@ -80,6 +80,8 @@ export interface Target {
   readonly system: SystemName;
   readonly address: string;
   readonly serverPids: () => readonly number[];
+  /** Sessions the servers expired for want of keepalives so far (quorumlock's metric), when known. */
+  readonly expirations?: () => Promise<number>;
 }
 
 const serverCpuMs = (t: Target): number => t.serverPids().reduce((a, pid) => a + cpuMsOf(pid), 0);
@@ -129,21 +131,63 @@ export async function contendedRound(
   };
 }
 
+/** `sessions` sessions opened from one process with `inFlight` opens outstanding at a time. */
+export async function opensRound(worker: Worker, t: Target, sessions: number, inFlight: number): Promise<{ ops: number; cpu: CpuPerOp }> {
+  const server0 = serverCpuMs(t);
+  const o = await worker.run<{ opens: number; elapsedMs: number; cpuMs: number }>({ system: t.system, kind: 'opens', address: t.address, sessions, inFlight });
+  const serverMs = serverCpuMs(t) - server0;
+  // Closed outside the measurement: the figure is what opening costs.
+  await worker.run({ kind: 'closeOpened' });
+  return { ops: (o.opens / o.elapsedMs) * 1000, cpu: { serverMs: serverMs / o.opens, clientMs: o.cpuMs / o.opens } };
+}
+
+export interface KeepaliveLoad {
+  /** Leader CPU in % of one core over the measured 10 s. */
+  readonly leaderCpuPct: number;
+  /** Sessions whose stream ended, and keepalives refused, on the client side. */
+  readonly endedSessions: number;
+  readonly failedKeepalives: number;
+  /** Sessions the servers expired meanwhile (NaN where the target cannot tell). */
+  readonly expirations: number;
+}
+
 /**
- * 10,000 sessions (2,500 per worker) keeping alive at TTL/3 with a 10 s TTL: the leader's CPU, in %
- * of one core, over 10 s after a 4 s settle.
+ * `sessions` sessions spread over the workers keeping alive at TTL/3 with a 10 s TTL: the
+ * leader's CPU, in % of one core, over 10 s after a 4 s settle, and whether any session was lost.
  */
-export async function keepaliveLeaderCpu(workers: readonly Worker[], t: Target, leaderPid: number): Promise<number> {
-  await Promise.all(workers.map((w) => w.run({ system: t.system, kind: 'keepalive', address: t.address, sessions: 2500, ttlMs: 10_000 })));
+export async function keepaliveLeaderCpu(workers: readonly Worker[], t: Target, leaderPid: number, sessions = 10_000): Promise<KeepaliveLoad> {
+  const per = Math.ceil(sessions / workers.length);
+  const expired0 = (await t.expirations?.()) ?? NaN;
+  await Promise.all(workers.map((w) => w.run({ system: t.system, kind: 'keepalive', address: t.address, sessions: per, ttlMs: 10_000 })));
+  let leaderCpuPct = NaN;
+  let failure: unknown = null;
   try {
     await sleep(4000);
     const c0 = cpuMsOf(leaderPid);
     const w0 = performance.now();
     await sleep(10_000);
-    return ((cpuMsOf(leaderPid) - c0) / (performance.now() - w0)) * 100;
-  } finally {
-    await Promise.all(workers.map((w) => w.run({ kind: 'stopKeepalive' })));
+    leaderCpuPct = ((cpuMsOf(leaderPid) - c0) / (performance.now() - w0)) * 100;
+  } catch (e) {
+    failure = e;
   }
+  // Stopped either way: thousands of sessions left keeping alive would skew every later step.
+  const stopped = await Promise.all(workers.map((w) => w.run<{ ended: number; keepaliveFailures: number }>({ kind: 'stopKeepalive' })));
+  if (failure !== null) throw failure;
+  return {
+    leaderCpuPct,
+    endedSessions: stopped.reduce((a, x) => a + x.ended, 0),
+    failedKeepalives: stopped.reduce((a, x) => a + x.keepaliveFailures, 0),
+    expirations: ((await t.expirations?.()) ?? NaN) - expired0,
+  };
+}
+
+/** The sum of a Prometheus counter's series in a /metrics text (0 when absent). */
+export function counterSum(metricsText: string, name: string): number {
+  let sum = 0;
+  for (const line of metricsText.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
 }
 
 /**
@@ -166,6 +210,8 @@ export interface BenchArgs {
   readonly rounds: number;
   readonly seconds: number;
   readonly skip10k: boolean;
+  /** bench:locks only: how many sessions the keepalive step keeps alive. */
+  readonly keepaliveSessions: number;
   /** bench:locks only: write V8 CPU profiles of the servers into this directory. */
   readonly profile: string | undefined;
 }
@@ -178,13 +224,15 @@ export function benchArgs(argv: readonly string[], allowProfile: boolean): Bench
       rounds: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '3' },
       'skip-10k': { type: 'boolean', default: false },
-      ...(allowProfile ? { profile: { type: 'string' as const } } : {}),
+      ...(allowProfile ? { profile: { type: 'string' as const }, 'keepalive-sessions': { type: 'string' as const, default: '10000' } } : {}),
     },
   });
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got '${values.seconds}'`);
-  const profile = (values as { profile?: string }).profile;
-  return { rounds, seconds, skip10k: values['skip-10k'] === true, profile };
+  const { profile, 'keepalive-sessions': kaText = '10000' } = values as { profile?: string; 'keepalive-sessions'?: string };
+  const keepaliveSessions = Number(kaText);
+  if (!Number.isSafeInteger(keepaliveSessions) || keepaliveSessions < 1) throw new Error(`--keepalive-sessions must be a positive integer, got '${kaText}'`);
+  return { rounds, seconds, skip10k: values['skip-10k'] === true, keepaliveSessions, profile };
 }

@@ -27,14 +27,18 @@ export class QuorumlockSession implements BenchSession {
   private lastStatus: grpc.StatusObject | null = null;
   onGrant: ((r: Resp) => void) | null = null;
 
-  constructor(private address: string) {
+  /** `channel`: sessions with the same number share a connection (grpc-js pools by channel options). */
+  constructor(
+    private address: string,
+    private readonly channel = 0,
+  ) {
     this.connect(address);
   }
 
   private connect(address: string): void {
     this.address = address;
     this.ended = false;
-    this.client = new v1.LockService(address, grpc.credentials.createInsecure());
+    this.client = new v1.LockService(address, grpc.credentials.createInsecure(), { 'quorumlock.bench.channel': this.channel });
     this.call = (this.client as unknown as { acquire(): grpc.ClientDuplexStream<object, Resp> }).acquire();
     this.call.on('data', (r: Resp) => this.onData(r));
     this.call.on('error', () => undefined);
@@ -149,11 +153,22 @@ export class QuorumlockSession implements BenchSession {
     }
   }
 
-  close(): void {
+  /** Ends the session as the SDK does on scope exit: close{}, then wait (bounded) for the server to end the stream. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
+    if (!this.ended) {
+      const ended = new Promise<void>((resolve) => {
+        this.call.on('status', () => resolve());
+        setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
+      });
+      this.call.write({ close: {} });
+      await ended;
+    }
     this.call.cancel();
     this.client.close();
   }
 }
 
+/** How long close() waits for the server to end a closed session's stream. */
+const CLOSE_TIMEOUT_MS = 5000;
