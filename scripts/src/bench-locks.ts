@@ -14,6 +14,9 @@
  *   of them the servers expired or the clients saw end meanwhile (the aim is 0);
  * - failoverMs: leader SIGKILL until a held session's keepalive is acknowledged again and a new
  *   acquire succeeds (once per run: it kills the leader);
+ * - commitMs1, fsyncLeaderMs1, fsyncFollowerMs1, commitMsContended, fsyncFollowerMsContended: where a
+ *   commit's time goes with 1 session and in the contended round, from the servers' histograms
+ *   (leader propose → applied, and synced writes on the leader and the followers);
  * - serverCpuUsPerPair*, clientCpuUsPerPair*, *PerContendedGrant: the three servers' CPU
  *   (utime+stime) and the benchmark clients' CPU per pair or grant, as etcd's benchmarks report.
  * Every session keeps alive at TTL/3 as the SDK does, so rounds of any length work and the figures
@@ -21,6 +24,7 @@
  * The last line of output is one JSON object.
  */
 import * as path from 'node:path';
+import { type CommitBreakdown, breakdown, commitTotals } from './bench/commit-breakdown';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import {
   type CpuPerOp, type KeepaliveLoad, type Target, type Worker, contendedRound, counterSum, failoverRun, keepaliveLeaderCpu, median, opensRound, pairsRound, pct, r2, spawnWorker, step, benchArgs } from './bench/harness';
@@ -33,14 +37,37 @@ const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const cpuText = (c: CpuPerOp, per: string): string => `server CPU ${r2(c.serverMs * 1000)} µs/${per}, client CPU ${r2(c.clientMs * 1000)} µs/${per}`;
 
 type Samples = Record<
-  'p1' | 'p16' | 'p64' | 'p50_1' | 'p99_64' | 'cg' | 'ho' | 'srv1' | 'srv64' | 'cli1' | 'cli64' | 'srvCg' | 'cliCg' | 'opens' | 'srvOpen',
+  | 'p1' | 'p16' | 'p64' | 'p50_1' | 'p99_64' | 'cg' | 'ho' | 'srv1' | 'srv64' | 'cli1' | 'cli64' | 'srvCg' | 'cliCg' | 'opens' | 'srvOpen'
+  | 'commit1' | 'fsyncL1' | 'fsyncF1' | 'commitCg' | 'fsyncLCg' | 'fsyncFCg',
   number[]
 >;
 
+/** The servers' metrics addresses: the leader's and the followers'. */
+interface MetricsAddresses {
+  readonly leader: string;
+  readonly followers: readonly string[];
+}
+
+/** Runs `run` and reports the mean commit breakdown over it (commit-breakdown.ts). */
+async function withBreakdown<T>(m: MetricsAddresses, run: () => Promise<T>): Promise<[T, CommitBreakdown]> {
+  const before = await commitTotals(m.leader, m.followers);
+  const result = await run();
+  return [result, breakdown(before, await commitTotals(m.leader, m.followers))];
+}
+
+const breakdownText = (b: CommitBreakdown): string =>
+  `commit (leader propose → applied) ${r2(b.commitMs)} ms, fsync leader ${r2(b.leaderFsyncMs)} ms, followers ${r2(b.followerFsyncMs)} ms`;
+
 /** One round: pairs at 1, 16 and 64 sessions, the contended lock, then the open rate. */
-async function round(r: number, workers: readonly Worker[], target: Target, seconds: number, acc: Samples): Promise<void> {
+async function round(r: number, workers: readonly Worker[], target: Target, m: MetricsAddresses, seconds: number, acc: Samples): Promise<void> {
   for (const n of [1, 16, 64] as const) {
-    const { pps, lat, cpu } = await step(`round ${r}, pairs with ${n} sessions`, () => pairsRound(workers, target, n, seconds, `r${r}n${n}`));
+    const [{ pps, lat, cpu }, b] = await withBreakdown(m, () => step(`round ${r}, pairs with ${n} sessions`, () => pairsRound(workers, target, n, seconds, `r${r}n${n}`)));
+    if (n === 1) {
+      acc.commit1.push(b.commitMs);
+      acc.fsyncL1.push(b.leaderFsyncMs);
+      acc.fsyncF1.push(b.followerFsyncMs);
+      log(`round ${r} breakdown with 1 session: ${breakdownText(b)}`);
+    }
     acc[`p${n}`].push(pps);
     if (n === 1) acc.p50_1.push(pct(lat, 50));
     if (n === 64) acc.p99_64.push(pct(lat, 99));
@@ -50,14 +77,17 @@ async function round(r: number, workers: readonly Worker[], target: Target, seco
     }
     log(`round ${r} pairs with ${n} sessions: ${Math.round(pps)}/s, p50 ${r2(pct(lat, 50))} ms, p99 ${r2(pct(lat, 99))} ms, ${cpuText(cpu, 'pair')}`);
   }
-  const c = await step(`round ${r}, contended`, () => contendedRound(workers[0]!, target, 32, seconds, `bench/contended/${r}`));
+  const [c, cb] = await withBreakdown(m, () => step(`round ${r}, contended`, () => contendedRound(workers[0]!, target, 32, seconds, `bench/contended/${r}`)));
+  acc.commitCg.push(cb.commitMs);
+  acc.fsyncLCg.push(cb.leaderFsyncMs);
+  acc.fsyncFCg.push(cb.followerFsyncMs);
   acc.cg.push(c.gps);
   acc.ho.push(c.handoffP50);
   acc.srvCg.push(c.cpu.serverMs);
   acc.cliCg.push(c.cpu.clientMs);
   log(
     `round ${r} contended (32 sessions, one resource): ${Math.round(c.gps)} grants/s, handoff p50 ${r2(c.handoffP50)} ms, ` +
-      `tokens out of order ${c.outOfOrder}, ${cpuText(c.cpu, 'grant')}`,
+      `tokens out of order ${c.outOfOrder}, ${cpuText(c.cpu, 'grant')}; ${breakdownText(cb)}`,
   );
   const o = await step(`round ${r}, session opens`, () => opensRound(workers[0]!, target, OPENS_PER_ROUND, OPENS_IN_FLIGHT));
   acc.opens.push(o.ops);
@@ -94,6 +124,11 @@ function figures(acc: Samples, ka: KeepaliveLoad | null, keepaliveSessions: numb
     clientCpuUsPerPair64: med(acc.cli64, 1000),
     serverCpuUsPerContendedGrant: med(acc.srvCg, 1000),
     clientCpuUsPerContendedGrant: med(acc.cliCg, 1000),
+    commitMs1: med(acc.commit1),
+    fsyncLeaderMs1: med(acc.fsyncL1),
+    fsyncFollowerMs1: med(acc.fsyncF1),
+    commitMsContended: med(acc.commitCg),
+    fsyncFollowerMsContended: med(acc.fsyncFCg),
     opensPerSec: Math.round(median(acc.opens)),
     serverCpuUsPerOpen: med(acc.srvOpen, 1000),
     keepaliveSessions: ka === null ? 0 : keepaliveSessions,
@@ -127,8 +162,10 @@ async function main(): Promise<void> {
     const acc: Samples = {
       p1: [], p16: [], p64: [], p50_1: [], p99_64: [], cg: [], ho: [],
       srv1: [], srv64: [], cli1: [], cli64: [], srvCg: [], cliCg: [], opens: [], srvOpen: [],
+      commit1: [], fsyncL1: [], fsyncF1: [], commitCg: [], fsyncLCg: [], fsyncFCg: [],
     };
-    for (let r = 1; r <= rounds; r++) await round(r, workers, target, seconds, acc);
+    const m: MetricsAddresses = { leader: cluster.metricsAddress(leader), followers: cluster.ids.filter((id) => id !== leader).map((id) => cluster.metricsAddress(id)) };
+    for (let r = 1; r <= rounds; r++) await round(r, workers, target, m, seconds, acc);
     const ka = skip10k ? null : await keepaliveStep(workers, target, cluster.pid(leader), keepaliveSessions);
 
     if (profile !== undefined) {
