@@ -22,6 +22,7 @@ import type { LockLimits } from './state/limits';
 import { LeaderClock, type MonotonicSource } from './leader-clock';
 import { raftObserverFor, type Metrics } from './metrics';
 import { RequestBatcher, type RequestDone } from './request-batcher';
+import { stampedEntry } from './stamped-entry';
 import { RenewBatcher } from './renew-batcher';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
@@ -333,11 +334,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.batcher.add(cmd, done);
   }
 
-  /** One entry for the batcher's requests: the request itself when alone, else a `batch`; all stamped alike. */
+  /** One entry for the batcher's requests (stampedEntry), stamped with this leader's clock. */
   private proposeRequests(requests: readonly StreamRequest[]): Promise<unknown> {
-    const stamp = this.clock.now(this.sm.now);
-    const commands = requests.map((r) => ({ ...r, stamp }) as Command & { type: StreamRequest['type'] });
-    const entry: Command = commands.length === 1 && commands[0] !== undefined ? commands[0] : { type: 'batch', stamp, commands };
+    const entry = stampedEntry(requests, this.clock.now(this.sm.now));
     return this.node.propose(encodeCommand(entry));
   }
 
