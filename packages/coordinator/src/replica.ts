@@ -21,7 +21,8 @@ import type { ApplyOutput } from './state/events';
 import type { LockLimits } from './state/limits';
 import { LeaderClock, type MonotonicSource } from './leader-clock';
 import { raftObserverFor, type Metrics } from './metrics';
-import { RequestBatcher } from './request-batcher';
+import { RequestBatcher, type RequestDone } from './request-batcher';
+import { stampedEntry } from './stamped-entry';
 import { RenewBatcher } from './renew-batcher';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
@@ -305,20 +306,37 @@ export class Replica extends EventEmitter<ReplicaEvents> {
    * reach the streams one way only, through `applied`, in log order. Rejects as `propose` does
    * when the entry may not apply (NotLeaderError, OutcomeUnknownError).
    */
-  async submit(cmd: StreamRequest): Promise<void> {
-    if (!this.node.isLeader()) {
-      throw new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`);
-    }
-    if (!this.clock.hasOwnEntryApplied) await new Promise<void>((resolve, reject) => this.heldForClock.push({ resolve, reject }));
-    this.opts.metrics?.proposals.inc({ type: cmd.type }); // each request once, whatever entry carries it
-    await this.batcher.submit(cmd);
+  submit(cmd: StreamRequest): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.submitRequest(cmd, (err) => (err === undefined ? resolve() : reject(err))));
   }
 
-  /** One entry for the batcher's requests: the request itself when alone, else a `batch`; all stamped alike. */
+  /**
+   * `submit` with a callback instead of a promise (the lock service's path: no promise per
+   * request). `done` is always called on a later microtask or turn, never from within this call.
+   */
+  submitRequest(cmd: StreamRequest, done: RequestDone): void {
+    if (!this.node.isLeader()) {
+      const err = new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`);
+      queueMicrotask(() => done(err));
+      return;
+    }
+    if (!this.clock.hasOwnEntryApplied) {
+      // Released from within an apply: the request joins the batcher after it, as an awaited
+      // promise's continuation would.
+      this.heldForClock.push({ resolve: () => queueMicrotask(() => this.enqueueRequest(cmd, done)), reject: (e) => queueMicrotask(() => done(e)) });
+      return;
+    }
+    this.enqueueRequest(cmd, done);
+  }
+
+  private enqueueRequest(cmd: StreamRequest, done: RequestDone): void {
+    this.opts.metrics?.proposals.inc({ type: cmd.type }); // each request once, whatever entry carries it
+    this.batcher.add(cmd, done);
+  }
+
+  /** One entry for the batcher's requests (stampedEntry), stamped with this leader's clock. */
   private proposeRequests(requests: readonly StreamRequest[]): Promise<unknown> {
-    const stamp = this.clock.now(this.sm.now);
-    const commands = requests.map((r) => ({ ...r, stamp }) as Command & { type: StreamRequest['type'] });
-    const entry: Command = commands.length === 1 && commands[0] !== undefined ? commands[0] : { type: 'batch', stamp, commands };
+    const entry = stampedEntry(requests, this.clock.now(this.sm.now));
     return this.node.propose(encodeCommand(entry));
   }
 

@@ -8,6 +8,7 @@ import { notLeader, statusError, type StatusError } from './errors';
 import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
 import { statusName } from './grpc-metrics';
 import { TurnBudget } from './turn-budget';
+import { InOrder } from './in-order';
 import type { LockServiceHandlers } from '@quorumlock/proto';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
@@ -105,59 +106,48 @@ class SessionStream {
     wake?.();
   }
 
-  async onMessage(req: AcquireRequest): Promise<void> {
-    if (this.ended) return;
+  /** Handles one message; a promise when the messages behind it must wait for it (see InOrder). */
+  onMessage(req: AcquireRequest): Promise<void> | undefined {
+    if (this.ended) return undefined;
     const kind = req.msg;
     // State-independent checks come before any proposal: a refused request never reaches the log.
     if (this.sessionId !== '' || kind === 'open') {
       const refused = checkAcquireRequest(req, this.service.replica.sm.limits, invalidUtf8Of(req)) ?? this.service.opts.access.requestRefusal(this.call, req);
       if (refused !== undefined) {
         this.refuse(refused);
-        return;
+        return undefined;
       }
     }
     if (this.sessionId === '') {
       if (kind !== 'open' || req.open == null) {
         this.fail(statusError('ERR_INVALID_ARGUMENT', `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``));
-        return;
+        return undefined;
       }
-      await this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
-      return;
+      return this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
     }
     switch (kind) {
       case 'open':
         this.fail(statusError('ERR_INVALID_ARGUMENT', `session ${this.sessionId} is already open on this stream; \`open\` must be sent once`));
-        return;
+        return undefined;
       case 'keepalive':
         this.keepalive(req.keepalive?.seq ?? 0);
-        return;
+        return undefined;
       // Requests are proposed in arrival order (that is what orders them in the log) but not
       // awaited: a session may have many requests replicating at once (up to the limit).
       case 'lock':
-        if (req.lock) await this.request(this.lockCommand(req.lock));
-        return;
+        return req.lock ? this.request(this.lockCommand(req.lock)) : undefined;
       case 'release':
-        if (req.release) {
-          await this.request({
-            type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token,
-          });
-        }
-        return;
+        return req.release ? this.request({ type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token }) : undefined;
       case 'cancel':
-        if (req.cancel) await this.request({ type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
-        return;
+        return req.cancel ? this.request({ type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId }) : undefined;
       case 'put':
-        if (req.put) {
-          await this.request({
-            type: 'put', sessionId: this.sessionId, requestId: req.put.requestId, name: req.put.name, token: req.put.token, value: new Uint8Array(req.put.value),
-          });
-        }
-        return;
+        return req.put ? this.request(this.putCommand(req.put)) : undefined;
       case 'close':
         void this.proposeOrFail({ type: 'closeSession', sessionId: this.sessionId });
-        return;
+        return undefined;
       default:
         this.fail(statusError('ERR_INVALID_ARGUMENT', 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put'));
+        return undefined;
     }
   }
 
@@ -178,6 +168,10 @@ class SessionStream {
       type: 'lock', sessionId: this.sessionId, requestId: l.requestId, name: l.name, capacity: l.capacity, mode,
       waitTimeoutMs: l.waitTimeoutMs, tryOnly: l.tryOnly, lockDelayMs: l.lockDelayMs, permits: l.permits, priority: l.priority,
     };
+  }
+
+  private putCommand(p: NonNullable<AcquireRequest['put']>): StreamRequest {
+    return { type: 'put', sessionId: this.sessionId, requestId: p.requestId, name: p.name, token: p.token, value: new Uint8Array(p.value) };
   }
 
   private async open(resumeId: string, ttlMs: number, clientName: string, presentedSecret: string): Promise<void> {
@@ -242,26 +236,36 @@ class SessionStream {
    * but the log (an answer under its id would be final to the client, even for a resend of a
    * request that was granted).
    */
-  private async request(cmd: StreamRequest): Promise<void> {
+  private request(cmd: StreamRequest): Promise<void> | undefined {
+    return this.inFlight >= this.service.opts.maxInFlightPerStream ? this.requestWhenFree(cmd) : this.submit(cmd);
+  }
+
+  private async requestWhenFree(cmd: StreamRequest): Promise<void> {
     const limit = this.service.opts.maxInFlightPerStream;
-    if (this.inFlight >= limit) {
-      this.call.pause();
-      while (this.inFlight >= limit && !this.ended) {
-        await new Promise<void>((resolve) => {
-          this.slotFreed = resolve;
-        });
-      }
-      if (this.ended) return;
-      this.call.resume();
+    this.call.pause();
+    while (this.inFlight >= limit && !this.ended) {
+      await new Promise<void>((resolve) => {
+        this.slotFreed = resolve;
+      });
     }
+    if (this.ended) return;
+    this.call.resume();
+    this.submit(cmd);
+  }
+
+  private submit(cmd: StreamRequest): undefined {
     this.inFlight++;
     // The answer reaches this stream through `deliver` (the replica's `applied`); what is awaited
     // here is only that the entry applied, or that it may not have.
-    void this.service.replica.submit(cmd).catch((e: unknown) => this.failFromError(e)).finally(() => {
-      this.inFlight--;
-      this.wakeHandler();
-    });
+    this.service.replica.submitRequest(cmd, this.submitted);
+    return undefined;
   }
+
+  private readonly submitted = (err: Error | undefined): void => {
+    if (err !== undefined) this.failFromError(err);
+    this.inFlight--;
+    this.wakeHandler();
+  };
 
   /**
    * Propose a session-level command (open, resume, close). Its success is an event (`opened`,
@@ -408,13 +412,11 @@ export class LockService {
     Acquire: (call: Call): void => {
       const s = new SessionStream(call, this);
       // Messages are handled one at a time, in order, so a lock and its cancel keep their order.
-      let chain = Promise.resolve();
-      call.on('data', (req: AcquireRequest) => {
-        chain = chain.then(() => s.onMessage(req)).catch((e: unknown) => {
-          this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'acquire stream handler failed');
-          s.fail(statusError('ERR_INTERNAL', 'internal error handling the request'));
-        });
+      const messages = new InOrder<AcquireRequest>((req) => s.onMessage(req), (e: unknown) => {
+        this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'acquire stream handler failed');
+        s.fail(statusError('ERR_INTERNAL', 'internal error handling the request'));
       });
+      call.on('data', (req: AcquireRequest) => messages.push(req));
       call.on('end', () => {
         s.closedByClient();
         call.end();

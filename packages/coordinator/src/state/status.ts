@@ -48,12 +48,17 @@ export function refusal(errorCode: MachineErrorCode, message: string): Failure {
 /** The longest part of a user-supplied string that a message repeats. */
 const QUOTE_MAX_CHARS = 64;
 
+/** Printable ASCII except `"`, `'` and a backslash: what JSON.stringify and the quote escape leave alone. */
+const PLAIN = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+
 /**
  * A user-supplied string for an error message: single-quoted, control characters escaped, cut
  * to 64 characters (with the full length in bytes appended when cut) so that an oversized name
  * cannot blow up a message.
  */
 export function quote(value: string): string {
+  // Most names need no escape: printable ASCII without quotes or backslashes quotes as itself.
+  if (value.length <= QUOTE_MAX_CHARS && PLAIN.test(value)) return `'${value}'`;
   const cut = value.length > QUOTE_MAX_CHARS;
   const shown = cut ? value.slice(0, QUOTE_MAX_CHARS) : value;
   const escaped = JSON.stringify(shown).slice(1, -1).replace(/'/g, "\\'");

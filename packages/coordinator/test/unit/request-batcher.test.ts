@@ -96,4 +96,27 @@ describe('RequestBatcher', () => {
     await turn();
     expect(proposals).toHaveLength(1);
   });
+
+  test('add tells each request once, never from within add: after its entry settled, or a microtask after failQueued', async () => {
+    const { batcher, proposals } = setUp();
+    const told: string[] = [];
+    const tell = (r: string) => (err: Error | undefined): void => void told.push(`${r}:${err?.message ?? 'ok'}`);
+    batcher.add('a', tell('a'));
+    await turn();
+    batcher.add('b', tell('b'));
+    batcher.add('c', tell('c'));
+    batcher.failQueued(new Error('lost'));
+    expect(told).toEqual([]);
+    await Promise.resolve();
+    expect(told).toEqual(['b:lost', 'c:lost']);
+    batcher.add('d', tell('d'));
+    expect(told).toEqual(['b:lost', 'c:lost']);
+    proposals[0]?.settle();
+    await turn();
+    expect(told).toEqual(['b:lost', 'c:lost', 'a:ok']);
+    expect(proposals[1]?.requests).toEqual(['d']);
+    proposals[1]?.settle(new Error('no quorum'));
+    await turn();
+    expect(told).toEqual(['b:lost', 'c:lost', 'a:ok', 'd:no quorum']);
+  });
 });
