@@ -2,7 +2,9 @@ import { decodePlain, encodePlain } from './codec';
 import type { LockMode } from './commands';
 import { emptyState, type Hold, type MachineState, type Outcome, type Resource, type Session, type Waiter } from './model';
 import { EMPTY_VALUE } from './resources';
+import { NotWritable } from './msgpack-writer';
 import { newSession } from './sessions';
+import { writeSnapshot } from './snapshot-write';
 import { isErrorCode } from '@quorumlock/proto/error-codes';
 import { refusal, type Code, type MachineErrorCode } from './status';
 
@@ -70,7 +72,7 @@ interface PlainSession {
   owner?: string;
 }
 
-interface PlainSnapshot {
+export interface PlainSnapshot {
   v: number;
   index: number;
   term: number;
@@ -82,7 +84,20 @@ interface PlainSnapshot {
 }
 
 export function encodeSnapshot(state: MachineState): Uint8Array {
-  const plain: PlainSnapshot = {
+  try {
+    return writeSnapshot(state, SNAPSHOT_VERSION);
+  } catch (err) {
+    if (!(err instanceof NotWritable)) throw err;
+    return encodePlain(plainSnapshot(state));
+  }
+}
+
+/**
+ * The plain structure whose Packr encoding is the snapshot: `writeSnapshot` writes the same bytes
+ * without building it, and falls back to it for a value it does not write like Packr.
+ */
+export function plainSnapshot(state: MachineState): PlainSnapshot {
+  return {
     v: SNAPSHOT_VERSION,
     index: state.index,
     term: state.term,
@@ -92,7 +107,6 @@ export function encodeSnapshot(state: MachineState): Uint8Array {
     sessions: [...state.sessions.values()].map(plainSession),
     resources: [...state.resources.values()].map(plainResource),
   };
-  return encodePlain(plain);
 }
 
 function plainSession(s: Session): PlainSession {
