@@ -4,6 +4,7 @@ import { decodeCommand } from './codec';
 import type { Command } from './commands';
 import { type MachineContext, newContext } from './context';
 import type { ApplyOutput, FenceCheck, HoldRef, LockDescription, LockSummary, SessionView } from './events';
+import type { MachineState } from './model';
 import { invariantViolations } from './invariants';
 import { DEFAULT_LIMITS, DEFAULT_MAX_CLOCK_SKEW_MS, type LockLimits, type LockStateMachineOptions } from './limits';
 import { cancel, lock, put, release } from './lock-commands';
@@ -67,6 +68,8 @@ export class LockStateMachine {
   readonly maxClockSkewMs: number;
   readonly limits: LockLimits;
   private readonly m: MachineContext;
+  /** The last snapshot validateSnapshot accepted, decoded, until the next restore (see there). */
+  private validated: { readonly bytes: Uint8Array; readonly state: MachineState } | null = null;
 
   constructor(options: LockStateMachineOptions = {}) {
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -109,10 +112,15 @@ export class LockStateMachine {
     return encodeSnapshot(this.m.st);
   }
 
-  /** Null when `restore(data)` would accept `data`, else why not; changes nothing. */
+  /**
+   * Null when `restore(data)` would accept `data`, else why not; changes nothing. A follower
+   * validates a leader's snapshot on receipt and restores it right after: the state decoded here
+   * is kept (with a copy of its bytes) for a restore of the same bytes, so that it is decoded once.
+   */
   validateSnapshot(data: Uint8Array): string | null {
+    this.validated = null;
     try {
-      decodeSnapshot(data);
+      this.validated = { bytes: new Uint8Array(data), state: decodeSnapshot(data) };
       return null;
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
@@ -122,7 +130,9 @@ export class LockStateMachine {
   /** Replaces the whole state with one from `snapshot()` (of any replica). */
   restore(data: Uint8Array): void {
     const m = this.m;
-    m.st = decodeSnapshot(data);
+    const validated = this.validated;
+    this.validated = null;
+    m.st = validated !== null && sameBytes(validated.bytes, data) ? validated.state : decodeSnapshot(data);
     m.deadlineFloor = -Infinity;
     rebuildTimers(m);
     m.valueBytes = 0;
@@ -302,4 +312,8 @@ export class LockStateMachine {
   invariantViolations(): string[] {
     return invariantViolations(this.m);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

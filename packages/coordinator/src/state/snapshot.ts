@@ -1,10 +1,14 @@
 import { decodePlain, encodePlain } from './codec';
 import type { LockMode } from './commands';
-import { emptyState, type Hold, type MachineState, type Outcome, type Resource, type Session, type Waiter } from './model';
+import { emptyState, type Hold, type MachineState, type Resource, type Session, type Waiter } from './model';
 import { EMPTY_VALUE } from './resources';
+import { NotWritable } from './msgpack-writer';
 import { newSession } from './sessions';
-import { isErrorCode } from '@quorumlock/proto/error-codes';
-import { refusal, type Code, type MachineErrorCode } from './status';
+import { writeSnapshot } from './snapshot-write';
+import { linkSessions, outcome, SnapshotFormatError } from './snapshot-parts';
+import { tryReadSnapshot } from './snapshot-read';
+
+export { SnapshotFormatError } from './snapshot-parts';
 
 /**
  * Snapshot format, version 1: msgpack of one plain structure whose objects are always built
@@ -70,7 +74,7 @@ interface PlainSession {
   owner?: string;
 }
 
-interface PlainSnapshot {
+export interface PlainSnapshot {
   v: number;
   index: number;
   term: number;
@@ -82,7 +86,20 @@ interface PlainSnapshot {
 }
 
 export function encodeSnapshot(state: MachineState): Uint8Array {
-  const plain: PlainSnapshot = {
+  try {
+    return writeSnapshot(state, SNAPSHOT_VERSION);
+  } catch (err) {
+    if (!(err instanceof NotWritable)) throw err;
+    return encodePlain(plainSnapshot(state));
+  }
+}
+
+/**
+ * The plain structure whose Packr encoding is the snapshot: `writeSnapshot` writes the same bytes
+ * without building it, and falls back to it for a value it does not write like Packr.
+ */
+export function plainSnapshot(state: MachineState): PlainSnapshot {
+  return {
     v: SNAPSHOT_VERSION,
     index: state.index,
     term: state.term,
@@ -92,7 +109,6 @@ export function encodeSnapshot(state: MachineState): Uint8Array {
     sessions: [...state.sessions.values()].map(plainSession),
     resources: [...state.resources.values()].map(plainResource),
   };
-  return encodePlain(plain);
 }
 
 function plainSession(s: Session): PlainSession {
@@ -145,11 +161,6 @@ function plainResource(r: Resource): PlainResource {
   };
 }
 
-/** Thrown by `decodeSnapshot` for bytes that are not a snapshot this version can read. */
-export class SnapshotFormatError extends Error {
-  override readonly name = 'SnapshotFormatError';
-}
-
 type Obj = Record<string, unknown>;
 
 function obj(v: unknown, what: string): Obj {
@@ -178,6 +189,14 @@ function lockMode(o: Obj): LockMode {
 
 /** Rebuilds the state from `encodeSnapshot` bytes (taken on any replica). */
 export function decodeSnapshot(data: Uint8Array): MachineState {
+  return tryReadSnapshot(data, SNAPSHOT_VERSION) ?? decodeSnapshotWithPackr(data);
+}
+
+/**
+ * The reference decoder: Packr, then a check of every field. `tryReadSnapshot` reads canonical
+ * bytes to the same state faster, and leaves every other input to this one.
+ */
+export function decodeSnapshotWithPackr(data: Uint8Array): MachineState {
   let decoded: unknown;
   try {
     decoded = decodePlain(data);
@@ -207,16 +226,7 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
     state.resources.set(r.name, r);
   }
 
-  // A session's holds and waits are not in the snapshot: they are rebuilt from the resources, in
-  // token and seq order (the order they were made in).
-  holds.sort((x, y) => x.hold.token - y.hold.token);
-  for (const { name, hold } of holds) sessionOf(state, hold.sessionId).holds.set(name, hold.token);
-  waiters.sort((x, y) => x.seq - y.seq);
-  for (const w of waiters) {
-    const s = sessionOf(state, w.sessionId);
-    s.pending.set(w.requestId, w);
-    s.waiting.set(w.name, w);
-  }
+  linkSessions(state, holds, waiters);
   return state;
 }
 
@@ -288,38 +298,4 @@ function decodeWaiter(raw: unknown, name: string): Waiter {
     deadline: int(w, 'deadline'),
     lockDelayMs: int(w, 'lockDelayMs'),
   };
-}
-
-function sessionOf(state: MachineState, id: string): Session {
-  const s = state.sessions.get(id);
-  if (s === undefined) throw new SnapshotFormatError(`a hold or waiter belongs to unknown session ${id}`);
-  return s;
-}
-
-function outcome(kind: unknown, a: unknown, b: unknown, errorCode: unknown): Outcome {
-  if (kind === 'failed' && typeof a === 'number' && typeof b === 'string') {
-    const code = errorCode === undefined ? legacyErrorCode(a) : errorCode;
-    if (!isErrorCode(code) || refusal(code as MachineErrorCode, '').code !== a) {
-      throw new SnapshotFormatError(`outcome error code ${String(errorCode)} does not go with status ${a}`);
-    }
-    return { kind, code: a as Code, message: b, errorCode: code as MachineErrorCode };
-  }
-  if ((kind === 'granted' || kind === 'released' || kind === 'valuePut') && typeof a === 'string' && typeof b === 'number') {
-    return { kind, name: a, token: b };
-  }
-  throw new SnapshotFormatError(`bad outcome ${String(kind)}`);
-}
-
-/** The code of a failure remembered by a snapshot from before error codes: the one its status alone gives. */
-function legacyErrorCode(code: number): MachineErrorCode | undefined {
-  const byStatus: Record<number, MachineErrorCode> = {
-    1: 'ERR_CANCELLED',
-    3: 'ERR_INVALID_ARGUMENT',
-    4: 'ERR_DEADLINE',
-    5: 'ERR_SESSION_NOT_FOUND',
-    8: 'ERR_QUEUE_FULL',
-    9: 'ERR_FAILED_PRECONDITION',
-    10: 'ERR_DEADLOCK',
-  };
-  return byStatus[code];
 }
