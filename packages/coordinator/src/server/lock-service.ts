@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, type Logger } from '@quorumlock/raft';
 import type { Replica, StreamRequest, UnstampedCommand } from '../replica';
+import type { RenewListener } from '../renew-batcher';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { notLeader, statusError, type StatusError } from './errors';
 import { LoopLag, OpenAdmission, RETRY_AFTER_TRAILER, type AdmissionOptions } from './admission';
 import { statusName } from './grpc-metrics';
 import { TurnBudget } from './turn-budget';
+import { inOrder } from './in-order';
 import type { LockServiceHandlers } from '@quorumlock/proto';
 import type { AcquireRequest, AcquireResponse, WireLock, WireMode } from './proto';
 import { invalidUtf8Of } from './strict-utf8';
@@ -52,7 +54,7 @@ const toWireMode = (m: 'exclusive' | 'shared'): WireMode => (m === 'shared' ? 'S
  * answer the session's older streams) are not written: `opened` and the answers to resends carry
  * their outcome, and a client must not see an answer before it knows its session is back.
  */
-class SessionStream {
+class SessionStream implements RenewListener {
   sessionId = '';
   ttlMs = 0;
   /** The secret of the session this stream created (only it learns it, in `opened`). */
@@ -105,59 +107,57 @@ class SessionStream {
     wake?.();
   }
 
-  async onMessage(req: AcquireRequest): Promise<void> {
-    if (this.ended) return;
+  /**
+   * Handles one message; a promise when the handling is not over on return (the next message
+   * must wait for it), nothing when it is (a keepalive: the hot path, thousands a second).
+   */
+  onMessage(req: AcquireRequest): Promise<void> | undefined {
+    if (this.ended) return undefined;
     const kind = req.msg;
     // State-independent checks come before any proposal: a refused request never reaches the log.
     if (this.sessionId !== '' || kind === 'open') {
       const refused = checkAcquireRequest(req, this.service.replica.sm.limits, invalidUtf8Of(req)) ?? this.service.opts.access.requestRefusal(this.call, req);
       if (refused !== undefined) {
         this.refuse(refused);
-        return;
+        return undefined;
       }
     }
     if (this.sessionId === '') {
       if (kind !== 'open' || req.open == null) {
         this.fail(statusError('ERR_INVALID_ARGUMENT', `the first message of an Acquire stream must be \`open\`, got \`${kind ?? 'an empty message'}\``));
-        return;
+        return undefined;
       }
-      await this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
-      return;
+      return this.open(req.open.sessionId, req.open.ttlMs, req.open.clientName, req.open.sessionSecret ?? '');
     }
     switch (kind) {
       case 'open':
         this.fail(statusError('ERR_INVALID_ARGUMENT', `session ${this.sessionId} is already open on this stream; \`open\` must be sent once`));
-        return;
+        return undefined;
       case 'keepalive':
-        this.keepalive(req.keepalive?.seq ?? 0);
-        return;
+        this.service.replica.renew(this.sessionId, req.keepalive?.seq ?? 0, this);
+        return undefined;
       // Requests are proposed in arrival order (that is what orders them in the log) but not
       // awaited: a session may have many requests replicating at once (up to the limit).
       case 'lock':
-        if (req.lock) await this.request(this.lockCommand(req.lock));
-        return;
+        return req.lock ? this.request(this.lockCommand(req.lock)) : undefined;
       case 'release':
-        if (req.release) {
-          await this.request({
-            type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token,
-          });
-        }
-        return;
+        return req.release
+          ? this.request({ type: 'release', sessionId: this.sessionId, requestId: req.release.requestId, name: req.release.name, token: req.release.token })
+          : undefined;
       case 'cancel':
-        if (req.cancel) await this.request({ type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId });
-        return;
+        return req.cancel ? this.request({ type: 'cancel', sessionId: this.sessionId, requestId: req.cancel.requestId }) : undefined;
       case 'put':
-        if (req.put) {
-          await this.request({
-            type: 'put', sessionId: this.sessionId, requestId: req.put.requestId, name: req.put.name, token: req.put.token, value: new Uint8Array(req.put.value),
-          });
-        }
-        return;
+        return req.put
+          ? this.request({
+              type: 'put', sessionId: this.sessionId, requestId: req.put.requestId, name: req.put.name, token: req.put.token, value: new Uint8Array(req.put.value),
+            })
+          : undefined;
       case 'close':
         void this.proposeOrFail({ type: 'closeSession', sessionId: this.sessionId });
-        return;
+        return undefined;
       default:
         this.fail(statusError('ERR_INVALID_ARGUMENT', 'empty AcquireRequest: set one of open, lock, release, keepalive, close, cancel, put'));
+        return undefined;
     }
   }
 
@@ -224,16 +224,16 @@ class SessionStream {
     return false;
   }
 
-  private keepalive(seq: number): void {
-    this.service.replica.renew(this.sessionId).then(
-      (alive) => {
-        if (!alive) return;
-        const ack: AcquireResponse = { keepaliveAck: { seq, ttlMs: this.ttlMs } };
-        if (this.openedWritten) this.write(ack);
-        else this.earlyAcks.push(ack);
-      },
-      (e: unknown) => this.failFromError(e),
-    );
+  /** The renew entry carrying keepalive `seq` applied: acknowledged only if the session was alive then. */
+  renewed(seq: number, alive: boolean): void {
+    if (!alive) return;
+    const ack: AcquireResponse = { keepaliveAck: { seq, ttlMs: this.ttlMs } };
+    if (this.openedWritten) this.write(ack);
+    else this.earlyAcks.push(ack);
+  }
+
+  renewFailed(err: Error): void {
+    this.failFromError(err);
   }
 
   /**
@@ -407,14 +407,11 @@ export class LockService {
   readonly handlers: LockServiceHandlers = {
     Acquire: (call: Call): void => {
       const s = new SessionStream(call, this);
-      // Messages are handled one at a time, in order, so a lock and its cancel keep their order.
-      let chain = Promise.resolve();
-      call.on('data', (req: AcquireRequest) => {
-        chain = chain.then(() => s.onMessage(req)).catch((e: unknown) => {
-          this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'acquire stream handler failed');
-          s.fail(statusError('ERR_INTERNAL', 'internal error handling the request'));
-        });
-      });
+      const failed = (e: unknown): void => {
+        this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'acquire stream handler failed');
+        s.fail(statusError('ERR_INTERNAL', 'internal error handling the request'));
+      };
+      call.on('data', inOrder((req: AcquireRequest) => s.onMessage(req), failed));
       call.on('end', () => {
         s.closedByClient();
         call.end();
