@@ -23,7 +23,7 @@ import { LeaderClock, type MonotonicSource } from './leader-clock';
 import { raftObserverFor, type Metrics } from './metrics';
 import { RequestBatcher, type RequestDone } from './request-batcher';
 import { stampedEntry } from './stamped-entry';
-import { RenewBatcher } from './renew-batcher';
+import { RenewBatcher, type RenewListener } from './renew-batcher';
 
 /** A command as the server builds it; the leader adds its clock stamp when it proposes. */
 export type UnstampedCommand = Command extends infer C ? (C extends Command ? Omit<C, 'stamp'> : never) : never;
@@ -355,15 +355,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 
   /**
-   * Renew `sessionId` with the next batched `renew` entry. Resolves true once that entry applied
-   * with the session alive (only then may the keepalive be acknowledged), false if the session
-   * no longer exists.
+   * Renew `sessionId` with the next batched `renew` entry. `listener` hears `renewed(seq, true)`
+   * once that entry applied with the session alive (only then may the keepalive be acknowledged),
+   * `renewed(seq, false)` if the session no longer exists, or `renewFailed` when the entry may not
+   * have applied.
    */
-  renew(sessionId: string): Promise<boolean> {
+  renew(sessionId: string, seq: number, listener: RenewListener): void {
     if (!this.node.isLeader()) {
-      return Promise.reject(new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`));
+      const err = new NotLeaderError(this.node.leaderId(), this.leaderClientAddress(), `node ${this.id} is not the leader`);
+      queueMicrotask(() => listener.renewFailed(err));
+      return;
     }
-    return this.renewals.renew(sessionId);
+    this.renewals.add(sessionId, seq, listener);
   }
 
   private releaseHeld(): void {

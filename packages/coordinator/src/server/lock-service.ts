@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { NotLeaderError, OutcomeUnknownError, type Logger } from '@quorumlock/raft';
 import type { Replica, StreamRequest, UnstampedCommand } from '../replica';
+import type { RenewListener } from '../renew-batcher';
 import type { ApplyOutput, HoldRef, LockEvent } from '../state/events';
 import type { Metrics } from '../metrics';
 import { notLeader, statusError, type StatusError } from './errors';
@@ -53,7 +54,7 @@ const toWireMode = (m: 'exclusive' | 'shared'): WireMode => (m === 'shared' ? 'S
  * answer the session's older streams) are not written: `opened` and the answers to resends carry
  * their outcome, and a client must not see an answer before it knows its session is back.
  */
-class SessionStream {
+class SessionStream implements RenewListener {
   sessionId = '';
   ttlMs = 0;
   /** The secret of the session this stream created (only it learns it, in `opened`). */
@@ -130,7 +131,7 @@ class SessionStream {
         this.fail(statusError('ERR_INVALID_ARGUMENT', `session ${this.sessionId} is already open on this stream; \`open\` must be sent once`));
         return undefined;
       case 'keepalive':
-        this.keepalive(req.keepalive?.seq ?? 0);
+        this.service.replica.renew(this.sessionId, req.keepalive?.seq ?? 0, this);
         return undefined;
       // Requests are proposed in arrival order (that is what orders them in the log) but not
       // awaited: a session may have many requests replicating at once (up to the limit).
@@ -218,17 +219,15 @@ class SessionStream {
     return false;
   }
 
-  private keepalive(seq: number): void {
-    this.service.replica.renew(this.sessionId).then(
-      (alive) => {
-        if (!alive) return;
-        const ack: AcquireResponse = { keepaliveAck: { seq, ttlMs: this.ttlMs } };
-        if (this.openedWritten) this.write(ack);
-        else this.earlyAcks.push(ack);
-      },
-      (e: unknown) => this.failFromError(e),
-    );
+  /** The renew entry carrying keepalive `seq` applied: acknowledged only if the session was alive then. */
+  renewed(seq: number, alive: boolean): void {
+    if (!alive) return;
+    const ack: AcquireResponse = { keepaliveAck: { seq, ttlMs: this.ttlMs } };
+    if (this.openedWritten) this.write(ack);
+    else this.earlyAcks.push(ack);
   }
+
+  renewFailed = (err: Error): void => this.failFromError(err);
 
   /**
    * Proposes a request without awaiting its outcome. At the in-flight limit it first waits, with

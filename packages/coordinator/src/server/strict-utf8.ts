@@ -59,6 +59,25 @@ export function schemaOf(def: PackageDefinition): Schema {
     }
     out.set(fqName, m);
   }
+  // A message field whose type holds no string at any depth (a keepalive's) is skipped like a
+  // number: the scan runs on every request, thousands a second on a leader.
+  const holdsText = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [typeName, fields] of out) {
+      if (holdsText.has(typeName)) continue;
+      for (const f of fields.values()) {
+        if (f.kind === 'string' || (f.kind === 'message' && holdsText.has(f.typeName))) {
+          holdsText.add(typeName);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  for (const fields of out.values()) {
+    for (const [num, f] of fields) if (f.kind === 'message' && !holdsText.has(f.typeName)) fields.set(num, { ...f, kind: 'other' });
+  }
   return out;
 }
 

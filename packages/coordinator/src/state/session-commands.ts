@@ -45,7 +45,7 @@ export function resumeSession(m: MachineContext, c: ResumeSessionCommand): Statu
 export function renew(m: MachineContext, sessionIds: readonly string[]): Status {
   const renewed: string[] = [];
   const notFound: string[] = [];
-  for (const id of new Set(sessionIds)) {
+  for (const id of distinct(sessionIds)) {
     const s = m.st.sessions.get(id);
     if (s === undefined) notFound.push(id);
     else {
@@ -55,6 +55,16 @@ export function renew(m: MachineContext, sessionIds: readonly string[]): Status 
   }
   emit(m, { type: 'renewed', sessionIds: renewed, notFound });
   return ok(`renewed ${renewed.length} sessions, ${notFound.length} not found`);
+}
+
+/**
+ * `ids` without repeats, in order of first appearance. The leader proposes its renew batches
+ * sorted and distinct, so the common case is a check of the order, without hashing each id into
+ * a set on every member.
+ */
+function distinct(ids: readonly string[]): Iterable<string> {
+  for (let i = 1; i < ids.length; i++) if ((ids[i - 1] as string) >= (ids[i] as string)) return new Set(ids);
+  return ids;
 }
 
 /** Expires the candidates whose deadline has passed at `now`; a renewal applied earlier wins. */

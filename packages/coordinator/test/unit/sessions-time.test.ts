@@ -22,6 +22,12 @@ describe('sessions', () => {
     expect(out.events).toEqual([{ type: 'renewed', sessionIds: ['a', 'b'], notFound: ['ghost'] }]);
     expect(d.machine.getSession('a')).toMatchObject({ lastRenewal: d.clock, deadline: d.clock + 1000 });
     expect(d.machine.getSession('b')?.deadline).toBe(d.clock + 2000);
+    // Sorted and distinct (as the leader proposes), and sorted with a repeat: the same answers.
+    expect(d.advance(100).run({ type: 'renew', sessionIds: ['a', 'b', 'ghost'] }).events).toEqual([{ type: 'renewed', sessionIds: ['a', 'b'], notFound: ['ghost'] }]);
+    expect(d.advance(100).run({ type: 'renew', sessionIds: ['a', 'a', 'b', 'ghost', 'ghost'] }).events).toEqual([
+      { type: 'renewed', sessionIds: ['a', 'b'], notFound: ['ghost'] },
+    ]);
+    expect(d.machine.getSession('a')).toMatchObject({ lastRenewal: d.clock, deadline: d.clock + 1000 });
   });
 
   test('expiry releases every hold and wait in the same apply and grants the next waiters', () => {

@@ -89,6 +89,16 @@ describe('strict UTF-8 from the raw request bytes', () => {
     expect(findInvalidUtf8(schema, 'quorumlock.v1.CheckFenceRequest', Buffer.from([0x0a, 0x02, 0xc3, 0x28]))).toEqual({ field: 'name', hex: 'c328' });
   });
 
+  test('the scan descends only into message fields that can hold text', () => {
+    const acquire = schema.get('quorumlock.v1.AcquireRequest');
+    expect(acquire?.get(2)?.kind).toBe('message'); // lock: LockRequest has `name`
+    expect(acquire?.get(1)?.kind).toBe('message'); // open: OpenSession has `session_id`
+    expect(acquire?.get(4)?.kind).toBe('other'); // keepalive: KeepAlive is one number
+    expect(acquire?.get(5)?.kind).toBe('other'); // close: CloseSession is empty
+    // A keepalive whose field is not valid UTF-8 bytes is not read as text (and decodes as a keepalive).
+    expect(findInvalidUtf8(schema, 'quorumlock.v1.AcquireRequest', Buffer.from([0x22, 0x02, 0x08, 0x7f]))).toBeUndefined();
+  });
+
   test('the wrapped deserializer marks the decoded request, and validation refuses it under its id', () => {
     const strict = withStrictUtf8(v1.LockService.service, schema, 'quorumlock.v1')['Acquire'];
     if (strict === undefined) throw new Error('no Acquire method');
