@@ -1,6 +1,6 @@
 import type { LockMode } from './commands';
 import { emptyState, type Hold, type MachineState, type Outcome, type Resource, type Session, type Waiter } from './model';
-import { keyBytes } from './msgpack-writer';
+import { K } from './snapshot-keys';
 import { EMPTY_VALUE } from './resources';
 import { newSession } from './sessions';
 import { linkSessions, outcome } from './snapshot-parts';
@@ -194,44 +194,6 @@ class Reader {
   }
 }
 
-const K = {
-  v: keyBytes('v'),
-  index: keyBytes('index'),
-  term: keyBytes('term'),
-  now: keyBytes('now'),
-  lastToken: keyBytes('lastToken'),
-  nextSeq: keyBytes('nextSeq'),
-  sessions: keyBytes('sessions'),
-  resources: keyBytes('resources'),
-  id: keyBytes('id'),
-  clientName: keyBytes('clientName'),
-  ttlMs: keyBytes('ttlMs'),
-  openedAt: keyBytes('openedAt'),
-  lastRenewal: keyBytes('lastRenewal'),
-  deadline: keyBytes('deadline'),
-  done: keyBytes('done'),
-  secretHash: keyBytes('secretHash'),
-  owner: keyBytes('owner'),
-  name: keyBytes('name'),
-  capacity: keyBytes('capacity'),
-  value: keyBytes('value'),
-  latestToken: keyBytes('latestToken'),
-  lockDelayUntil: keyBytes('lockDelayUntil'),
-  holders: keyBytes('holders'),
-  queue: keyBytes('queue'),
-  sessionId: keyBytes('sessionId'),
-  requestId: keyBytes('requestId'),
-  token: keyBytes('token'),
-  mode: keyBytes('mode'),
-  permits: keyBytes('permits'),
-  units: keyBytes('units'),
-  grantedAt: keyBytes('grantedAt'),
-  grantIndex: keyBytes('grantIndex'),
-  lockDelayMs: keyBytes('lockDelayMs'),
-  seq: keyBytes('seq'),
-  priority: keyBytes('priority'),
-  enqueuedAt: keyBytes('enqueuedAt'),
-};
 
 function readSnapshot(r: Reader, version: number): MachineState {
   r.map(8);

@@ -1,5 +1,6 @@
 import type { MachineState, Resource, Session } from './model';
-import { keyBytes, MsgpackWriter } from './msgpack-writer';
+import { MsgpackWriter } from './msgpack-writer';
+import { K } from './snapshot-keys';
 
 /**
  * The snapshot bytes of snapshot.ts's format, written straight from the state: the same bytes as
@@ -9,44 +10,6 @@ import { keyBytes, MsgpackWriter } from './msgpack-writer';
  * Throws NotWritable for a value Packr would encode otherwise (the caller then uses Packr).
  */
 
-const K = {
-  v: keyBytes('v'),
-  index: keyBytes('index'),
-  term: keyBytes('term'),
-  now: keyBytes('now'),
-  lastToken: keyBytes('lastToken'),
-  nextSeq: keyBytes('nextSeq'),
-  sessions: keyBytes('sessions'),
-  resources: keyBytes('resources'),
-  id: keyBytes('id'),
-  clientName: keyBytes('clientName'),
-  ttlMs: keyBytes('ttlMs'),
-  openedAt: keyBytes('openedAt'),
-  lastRenewal: keyBytes('lastRenewal'),
-  deadline: keyBytes('deadline'),
-  done: keyBytes('done'),
-  secretHash: keyBytes('secretHash'),
-  owner: keyBytes('owner'),
-  name: keyBytes('name'),
-  capacity: keyBytes('capacity'),
-  value: keyBytes('value'),
-  latestToken: keyBytes('latestToken'),
-  lockDelayUntil: keyBytes('lockDelayUntil'),
-  holders: keyBytes('holders'),
-  queue: keyBytes('queue'),
-  sessionId: keyBytes('sessionId'),
-  requestId: keyBytes('requestId'),
-  token: keyBytes('token'),
-  mode: keyBytes('mode'),
-  permits: keyBytes('permits'),
-  units: keyBytes('units'),
-  grantedAt: keyBytes('grantedAt'),
-  grantIndex: keyBytes('grantIndex'),
-  lockDelayMs: keyBytes('lockDelayMs'),
-  seq: keyBytes('seq'),
-  priority: keyBytes('priority'),
-  enqueuedAt: keyBytes('enqueuedAt'),
-};
 
 export function writeSnapshot(state: MachineState, version: number): Uint8Array {
   // About 300 bytes per session (id, owner hash, a few outcomes); the writer grows when short.
