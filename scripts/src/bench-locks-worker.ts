@@ -179,10 +179,13 @@ async function handle(job: Job): Promise<unknown> {
     case 'stopKeepalive': {
       if (idleTimer) clearInterval(idleTimer);
       const ended = idle.filter((s) => s.ended).length;
+      // Counted before closing: a keepalive still in flight when its session closes is cut off by
+      // the close, not refused.
+      const refused = keepaliveFailures;
       await Promise.all(idle.map((s) => s.close()));
       idle = [];
       closeEtcdConnections();
-      return { ended, keepaliveFailures };
+      return { ended, keepaliveFailures: refused };
     }
     case 'hold': {
       holder = newSession(job.system ?? 'quorumlock', job.address);
