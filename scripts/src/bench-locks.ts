@@ -25,9 +25,10 @@
  */
 import * as path from 'node:path';
 import { type CommitBreakdown, breakdown, commitTotals } from './bench/commit-breakdown';
+import { counterSum } from './bench/prom-text';
 import { CoordinatorCluster } from '@quorumlock/coordinator/testing';
 import {
-  type CpuPerOp, type KeepaliveLoad, type Target, type Worker, contendedRound, counterSum, failoverRun, keepaliveLeaderCpu, median, opensRound, pairsRound, pct, r2, spawnWorker, step, benchArgs } from './bench/harness';
+  type CpuPerOp, type KeepaliveLoad, type Target, type Worker, contendedRound, failoverRun, keepaliveLeaderCpu, median, opensRound, pairsRound, pct, r2, spawnWorker, step, benchArgs } from './bench/harness';
 
 /** The open-rate workload: sessions per round, and opens outstanding at once from one process. */
 const OPENS_PER_ROUND = 2000;

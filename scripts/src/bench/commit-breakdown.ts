@@ -4,6 +4,7 @@
  * their synced writes (quorumlock_raft_persist_seconds{sync="true"}). Means over a window are the
  * difference of two readings; what a client sees beyond the commit is the gRPC hops and queueing.
  */
+import { seriesValue } from './prom-text';
 
 interface SumCount {
   readonly sum: number;
@@ -23,12 +24,6 @@ export interface CommitBreakdown {
   readonly followerFsyncMs: number;
 }
 
-/** The value of one series (`name` with exactly `labels`, e.g. '{sync="true"}', or none) in a /metrics text. */
-export function seriesValue(metricsText: string, name: string, labels = ''): number {
-  const prefix = `${name}${labels} `;
-  for (const line of metricsText.split('\n')) if (line.startsWith(prefix)) return Number(line.slice(prefix.length));
-  return 0;
-}
 
 function sumCount(texts: readonly string[], name: string, labels = ''): SumCount {
   let sum = 0;

@@ -181,14 +181,6 @@ export async function keepaliveLeaderCpu(workers: readonly Worker[], t: Target, 
   };
 }
 
-/** The sum of a Prometheus counter's series in a /metrics text (0 when absent). */
-export function counterSum(metricsText: string, name: string): number {
-  let sum = 0;
-  for (const line of metricsText.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
 
 /**
  * A session holds a lock; the leader is SIGKILLed (`kill`); resolves with the time until the

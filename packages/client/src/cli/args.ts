@@ -6,7 +6,7 @@
  */
 import { parseEndpoints, type TlsOptions } from '../channels';
 import { AUTH_TOKEN_ENV, COMMANDS, DEFAULT_ENDPOINTS, DEFAULT_RETRY_FOR_MS, ENDPOINTS_ENV, LOCAL_COMMANDS } from './command-table';
-import { helpOf, parseProgram, UsageError, type OptionValue } from './program';
+import { helpOf, parseProgram, UsageError, type HelpOrVersion, type OptionValue } from './program';
 import { tlsFromFlags } from './tls-flags';
 
 export { AUTH_TOKEN_ENV, COMMANDS, DEFAULT_ENDPOINTS, DEFAULT_RETRY_FOR_MS, ENDPOINTS_ENV, UsageError };
@@ -22,8 +22,7 @@ export interface GlobalOptions {
 }
 
 export type ParsedCli =
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'version'; readonly text: string }
+  | HelpOrVersion
   | {
       readonly kind: 'command';
       readonly command: string;

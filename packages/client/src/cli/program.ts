@@ -25,9 +25,11 @@ export class UsageError extends Error {
 export type OptionValue = string | number | boolean | undefined;
 
 /** What commander found: the command and its raw values (before the global resolution in args.ts). */
+/** A run that prints text and does nothing else: --help or --version. */
+export type HelpOrVersion = { readonly kind: 'help'; readonly text: string } | { readonly kind: 'version'; readonly text: string };
+
 export type Parsed =
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'version'; readonly text: string }
+  | HelpOrVersion
   | {
       readonly kind: 'command';
       readonly spec: CommandSpec;
